@@ -1,0 +1,566 @@
+use std::num::NonZeroUsize;
+
+use bytes::Bytes;
+use hashbrown::HashMap;
+use hashbrown::hash_map::Entry;
+use lru::LruCache;
+use strata_kv::{KvStore, WriteBatch};
+
+use crate::tree::{self, RootRecord};
+use crate::{Hash32, NS_NODES, NS_PAGES, PAGE_SIZE, Page, PageError, PageHash, StateRoot};
+
+/// How a [`PageCache`] is sized.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageCacheConfig {
+    /// The most *clean* pages kept in memory (least recently used go first).
+    /// Dirty pages are never evicted and do not count. Default: 1024 pages
+    /// (4 MiB).
+    pub capacity: NonZeroUsize,
+}
+
+impl Default for PageCacheConfig {
+    fn default() -> Self {
+        PageCacheConfig {
+            capacity: NonZeroUsize::new(1024).unwrap_or(NonZeroUsize::MIN),
+        }
+    }
+}
+
+impl PageCacheConfig {
+    /// A configuration keeping at most `pages` clean pages (at least one).
+    pub fn with_capacity(pages: usize) -> Self {
+        PageCacheConfig {
+            capacity: NonZeroUsize::new(pages).unwrap_or(NonZeroUsize::MIN),
+        }
+    }
+}
+
+/// Counters of a [`PageCache`]'s clean-page LRU.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Reads served from the LRU.
+    pub hits: u64,
+    /// Reads that went to the store (or found a never-written page).
+    pub misses: u64,
+    /// Clean pages pushed out of the LRU by newer ones.
+    pub evictions: u64,
+}
+
+/// A token for [`PageCache::rollback`] and [`PageCache::release`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[must_use = "a checkpoint must be released or rolled back before commit"]
+pub struct Checkpoint {
+    id: u64,
+}
+
+impl Checkpoint {
+    /// The token's id (unique within its cache).
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+/// What [`PageCache::commit`] produced: the new root and the kv writes that
+/// make it durable, not yet applied.
+#[derive(Debug)]
+#[must_use = "the batch must be written to the store, or the commit is lost"]
+pub struct Commit {
+    /// The new state root.
+    pub root: StateRoot,
+    /// Page, node and root records to write, in one atomic batch (possibly
+    /// together with other contracts' commits).
+    pub batch: WriteBatch,
+    /// How many changed pages the commit hashed.
+    pub pages_changed: usize,
+    /// How many tree nodes it recomputed.
+    pub nodes_hashed: usize,
+}
+
+/// The committed state a cache reads through: clean pages and tree paths.
+struct Base<K> {
+    kv: K,
+    page_count: u32,
+    depth: u32,
+    root: StateRoot,
+    tree_root: Hash32,
+    clean: LruCache<u32, Bytes>,
+    /// Known node hashes of the committed tree, by (height, index); height 0
+    /// holds page hashes. Siblings are always present in pairs, so that a
+    /// commit finds every sibling it needs. Cleared only by a commit's
+    /// updates; grows with the paths touched (at most 2n entries).
+    paths: HashMap<(u32, u32), Hash32>,
+    stats: CacheStats,
+}
+
+impl<K: KvStore> Base<K> {
+    /// The hash of page `index` at the committed state, loading the tree path
+    /// down to it (`O(log n)` node reads on first touch, none after).
+    fn leaf(&mut self, index: u32) -> Result<Hash32, PageError> {
+        PathLoader {
+            kv: &self.kv,
+            depth: self.depth,
+            root: self.root,
+            tree_root: self.tree_root,
+            paths: &mut self.paths,
+        }
+        .leaf(index)
+    }
+
+    fn page(&mut self, index: u32) -> Result<&Page, PageError> {
+        let mut missed = false;
+        let full = self.clean.len() == self.clean.cap().get();
+        // Split borrows: the loader needs the store and the paths while the
+        // LRU is borrowed for the insertion.
+        let Base {
+            kv,
+            depth,
+            root,
+            tree_root,
+            clean,
+            paths,
+            ..
+        } = self;
+        let bytes = clean.try_get_or_insert(index, || {
+            missed = true;
+            let mut base_view = PathLoader {
+                kv: &*kv,
+                depth: *depth,
+                root: *root,
+                tree_root: *tree_root,
+                paths,
+            };
+            let hash = base_view.leaf(index)?;
+            tree::load_page(&*kv, *root, index, PageHash(hash))
+        })?;
+        if missed {
+            self.stats.misses += 1;
+            if full {
+                self.stats.evictions += 1;
+            }
+        } else {
+            self.stats.hits += 1;
+        }
+        <&Page>::try_from(bytes.as_ref()).map_err(|_| PageError::Corrupt {
+            what: "page",
+            key: [0; 32],
+            detail: format!("cached page {index} is not {PAGE_SIZE} bytes"),
+        })
+    }
+
+    fn known(
+        &self,
+        updates: &HashMap<(u32, u32), Hash32>,
+        level: u32,
+        index: u32,
+    ) -> Result<Hash32, PageError> {
+        updates
+            .get(&(level, index))
+            .or_else(|| self.paths.get(&(level, index)))
+            .copied()
+            .ok_or_else(|| PageError::Corrupt {
+                what: "node",
+                key: [0; 32],
+                detail: format!("tree path at height {level}, index {index} was not loaded"),
+            })
+    }
+}
+
+/// The walk from the tree root down to a page hash, over borrowed fields of
+/// [`Base`] (so that it can run while the LRU is borrowed).
+struct PathLoader<'a, K> {
+    kv: &'a K,
+    depth: u32,
+    root: StateRoot,
+    tree_root: Hash32,
+    paths: &'a mut HashMap<(u32, u32), Hash32>,
+}
+
+impl<K: KvStore> PathLoader<'_, K> {
+    fn leaf(&mut self, index: u32) -> Result<Hash32, PageError> {
+        if self.depth == 0 {
+            return Ok(self.tree_root);
+        }
+        if let Some(h) = self.paths.get(&(0, index)) {
+            return Ok(*h);
+        }
+        let mut node = self.tree_root;
+        for level in (1..=self.depth).rev() {
+            let child = index >> (level - 1);
+            if let Some(h) = self.paths.get(&(level - 1, child)) {
+                node = *h;
+                continue;
+            }
+            let (left, right) = tree::load_children(self.kv, self.root, &node, level)?;
+            let pair = child & !1;
+            self.paths.insert((level - 1, pair), left);
+            self.paths.insert((level - 1, pair | 1), right);
+            node = if child & 1 == 0 { left } else { right };
+        }
+        Ok(node)
+    }
+}
+
+struct Frame {
+    id: u64,
+    /// For each page first modified since this checkpoint: its dirty bytes
+    /// before that (or `None` when it was clean).
+    saved: HashMap<u32, Option<Box<Page>>>,
+}
+
+/// The page cache of one contract: a read-through LRU of clean pages over a
+/// committed state, plus the pages changed since.
+///
+/// - Reads see the cache's own uncommitted writes.
+/// - Dirty pages are held apart from the LRU and are never evicted, however
+///   small the bound.
+/// - [`commit`](Self::commit) turns the dirty pages into a new state root and
+///   the kv writes that make it durable; [`discard`](Self::discard) drops
+///   them.
+/// - [`checkpoint`](Self::checkpoint) / [`rollback`](Self::rollback) /
+///   [`release`](Self::release) nest, so a failed inner contract call undoes
+///   only its own writes.
+///
+/// Page indices are plain `u32`s, checked against this contract's page count
+/// on every call: an index at or past it is [`PageError::PageOutOfRange`].
+pub struct PageCache<K> {
+    base: Base<K>,
+    dirty: HashMap<u32, Box<Page>>,
+    frames: Vec<Frame>,
+    next_checkpoint: u64,
+}
+
+impl<K> std::fmt::Debug for PageCache<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PageCache")
+            .field("root", &self.base.root)
+            .field("page_count", &self.base.page_count)
+            .field("dirty", &self.dirty.len())
+            .field("clean", &self.base.clean.len())
+            .field("checkpoints", &self.frames.len())
+            .finish()
+    }
+}
+
+impl<K: KvStore> PageCache<K> {
+    /// A cache over a fresh contract of `page_count` never-written pages.
+    /// Touches no storage; its root is [`tree::empty_root`]. Commit it once
+    /// (even with nothing written) to make the empty state openable by
+    /// [`open`](Self::open).
+    pub fn create(kv: K, page_count: u32, config: PageCacheConfig) -> Self {
+        let depth = tree::depth(page_count);
+        Self::at(
+            kv,
+            RootRecord {
+                page_count,
+                tree_root: tree::zero_hash(depth),
+            },
+            config,
+        )
+    }
+
+    /// A cache over the committed state `root`.
+    ///
+    /// Fails with [`PageError::UnknownRoot`] when no such state was committed
+    /// to this store, and with [`PageError::MissingNode`] or
+    /// [`PageError::MissingPage`] when the top of its tree is missing. Deeper
+    /// missing records are reported, naming the root, when a read reaches
+    /// them.
+    pub fn open(kv: K, root: StateRoot, config: PageCacheConfig) -> Result<Self, PageError> {
+        let rec = RootRecord::load(&kv, root)?;
+        let mut cache = Self::at(kv, rec, config);
+        if rec.page_count > 0 {
+            // Checks the top of the tree (one record) and warms the path.
+            cache.base.leaf(0)?;
+            if cache.base.depth == 0 {
+                cache.page(0)?;
+            }
+        }
+        Ok(cache)
+    }
+
+    fn at(kv: K, rec: RootRecord, config: PageCacheConfig) -> Self {
+        PageCache {
+            base: Base {
+                kv,
+                page_count: rec.page_count,
+                depth: tree::depth(rec.page_count),
+                root: tree::state_root(rec.page_count, &rec.tree_root),
+                tree_root: rec.tree_root,
+                clean: LruCache::new(config.capacity),
+                paths: HashMap::new(),
+                stats: CacheStats::default(),
+            },
+            dirty: HashMap::new(),
+            frames: Vec::new(),
+            next_checkpoint: 0,
+        }
+    }
+
+    /// The contract's page count.
+    pub fn page_count(&self) -> u32 {
+        self.base.page_count
+    }
+
+    /// The root of the last committed state (uncommitted writes are not in
+    /// it).
+    pub fn root(&self) -> StateRoot {
+        self.base.root
+    }
+
+    /// The store beneath.
+    pub fn kv(&self) -> &K {
+        &self.base.kv
+    }
+
+    /// Hit, miss and eviction counters of the clean-page LRU.
+    pub fn stats(&self) -> CacheStats {
+        self.base.stats
+    }
+
+    /// How many pages are dirty.
+    pub fn dirty_len(&self) -> usize {
+        self.dirty.len()
+    }
+
+    /// How many clean pages the LRU holds.
+    pub fn clean_len(&self) -> usize {
+        self.base.clean.len()
+    }
+
+    /// How many checkpoints are open.
+    pub fn open_checkpoints(&self) -> usize {
+        self.frames.len()
+    }
+
+    /// Whether page `index` has uncommitted writes.
+    pub fn is_dirty(&self, index: u32) -> bool {
+        self.dirty.contains_key(&index)
+    }
+
+    fn check(&self, index: u32) -> Result<(), PageError> {
+        if index < self.base.page_count {
+            Ok(())
+        } else {
+            Err(PageError::PageOutOfRange {
+                index,
+                page_count: self.base.page_count,
+            })
+        }
+    }
+
+    /// The current bytes of page `index`, uncommitted writes included.
+    pub fn page(&mut self, index: u32) -> Result<&Page, PageError> {
+        self.check(index)?;
+        if let Some(p) = self.dirty.get(&index) {
+            return Ok(p);
+        }
+        self.base.page(index)
+    }
+
+    /// Page `index` for writing: it becomes dirty (a copy of its clean bytes
+    /// on first write) and stays in memory until commit or discard.
+    pub fn page_mut(&mut self, index: u32) -> Result<&mut Page, PageError> {
+        self.check(index)?;
+        let page = match self.dirty.entry(index) {
+            Entry::Occupied(e) => {
+                if let Some(frame) = self.frames.last_mut() {
+                    frame
+                        .saved
+                        .entry(index)
+                        .or_insert_with(|| Some(e.get().clone()));
+                }
+                e.into_mut()
+            }
+            Entry::Vacant(e) => {
+                let clean = self.base.page(index)?;
+                let copy: Box<Page> = Box::new(*clean);
+                if let Some(frame) = self.frames.last_mut() {
+                    frame.saved.entry(index).or_insert(None);
+                }
+                e.insert(copy)
+            }
+        };
+        Ok(page)
+    }
+
+    /// Opens a checkpoint: writes after it can be undone by
+    /// [`rollback`](Self::rollback) or kept by [`release`](Self::release).
+    /// Checkpoints nest.
+    pub fn checkpoint(&mut self) -> Checkpoint {
+        self.next_checkpoint += 1;
+        let id = self.next_checkpoint;
+        self.frames.push(Frame {
+            id,
+            saved: HashMap::new(),
+        });
+        Checkpoint { id }
+    }
+
+    fn frame_position(&self, cp: Checkpoint) -> Result<usize, PageError> {
+        self.frames
+            .iter()
+            .rposition(|f| f.id == cp.id)
+            .ok_or(PageError::UnknownCheckpoint { id: cp.id })
+    }
+
+    /// Undoes every write since `cp` (and closes `cp` and every checkpoint
+    /// opened after it).
+    pub fn rollback(&mut self, cp: Checkpoint) -> Result<(), PageError> {
+        let pos = self.frame_position(cp)?;
+        // Newest frames first: each restores what its page held when that
+        // frame first touched it, so the oldest saved state is applied last.
+        while self.frames.len() > pos {
+            let Some(frame) = self.frames.pop() else {
+                break;
+            };
+            for (index, prior) in frame.saved {
+                match prior {
+                    Some(bytes) => {
+                        self.dirty.insert(index, bytes);
+                    }
+                    None => {
+                        self.dirty.remove(&index);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps every write since `cp` and closes it (with every checkpoint
+    /// opened after it); an enclosing checkpoint can still roll them back.
+    pub fn release(&mut self, cp: Checkpoint) -> Result<(), PageError> {
+        let pos = self.frame_position(cp)?;
+        let released = self.frames.split_off(pos);
+        if let Some(parent) = self.frames.last_mut() {
+            // Oldest first, so that the parent keeps the oldest saved state.
+            for frame in released {
+                for (index, prior) in frame.saved {
+                    parent.saved.entry(index).or_insert(prior);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Drops every uncommitted write and every open checkpoint.
+    pub fn discard(&mut self) {
+        self.dirty.clear();
+        self.frames.clear();
+    }
+
+    /// Computes the new state root from the dirty pages and returns it with
+    /// the kv writes that make it durable, *without* writing them, so that a
+    /// caller can fold several contracts' commits into one atomic batch.
+    ///
+    /// Costs `O(k log n)` hashing and records for `k` dirty pages of an
+    /// `n`-page contract. Afterwards the cache stands at the new root and its
+    /// former dirty pages are clean. If the batch is then *not* written, the
+    /// cache is ahead of the store and must be dropped.
+    ///
+    /// Fails with [`PageError::CheckpointsOpen`] while checkpoints are open;
+    /// on any error the cache is unchanged.
+    pub fn commit(&mut self) -> Result<Commit, PageError> {
+        if !self.frames.is_empty() {
+            return Err(PageError::CheckpointsOpen {
+                open: self.frames.len(),
+            });
+        }
+        // Fallible part first: load the path of every dirty page. Nothing
+        // observable changes if it fails.
+        let mut indices: Vec<u32> = self.dirty.keys().copied().collect();
+        indices.sort_unstable();
+        for &i in &indices {
+            self.base.leaf(i)?;
+        }
+
+        let mut batch = WriteBatch::new();
+        let mut updates: HashMap<(u32, u32), Hash32> = HashMap::new();
+        let mut changed: Vec<u32> = Vec::new();
+        let mut frozen: Vec<(u32, Bytes)> = Vec::with_capacity(indices.len());
+        let zero_page = tree::zero_hash(0);
+        for &i in &indices {
+            let Some(page) = self.dirty.get(&i) else {
+                continue;
+            };
+            let hash = tree::page_hash(&page[..]).0;
+            let bytes = Bytes::copy_from_slice(&page[..]);
+            let before = if self.base.depth == 0 {
+                self.base.tree_root
+            } else {
+                self.base.known(&updates, 0, i)?
+            };
+            if before != hash {
+                if hash != zero_page {
+                    batch.put(NS_PAGES, hash, bytes.clone());
+                }
+                updates.insert((0, i), hash);
+                changed.push(i);
+            }
+            frozen.push((i, bytes));
+        }
+        let pages_changed = changed.len();
+        let mut nodes_hashed = 0;
+        let mut tree_root = self.base.tree_root;
+        if self.base.depth == 0 {
+            if let Some(h) = updates.get(&(0, 0)) {
+                tree_root = *h;
+            }
+        } else {
+            for level in 0..self.base.depth {
+                let mut parents: Vec<u32> = changed.iter().map(|i| i >> 1).collect();
+                parents.dedup(); // `changed` is sorted, so equal parents are adjacent
+                for &p in &parents {
+                    let left = self.base.known(&updates, level, p << 1)?;
+                    let right = self.base.known(&updates, level, (p << 1) | 1)?;
+                    let node = tree::node_hash(&left, &right);
+                    nodes_hashed += 1;
+                    if node != tree::zero_hash(level + 1) {
+                        let mut children = Vec::with_capacity(64);
+                        children.extend_from_slice(&left);
+                        children.extend_from_slice(&right);
+                        batch.put(NS_NODES, node, children);
+                    }
+                    if level + 1 == self.base.depth {
+                        tree_root = node;
+                    } else {
+                        updates.insert((level + 1, p), node);
+                    }
+                }
+                changed = parents;
+            }
+        }
+        let record = RootRecord {
+            page_count: self.base.page_count,
+            tree_root,
+        };
+        let root = record.put(&mut batch);
+
+        // Infallible from here: move the cache to the new state.
+        self.base.paths.extend(updates);
+        self.base.tree_root = tree_root;
+        self.base.root = root;
+        self.dirty.clear();
+        for (i, bytes) in frozen {
+            if self.base.clean.len() == self.base.clean.cap().get() && !self.base.clean.contains(&i)
+            {
+                self.base.stats.evictions += 1;
+            }
+            self.base.clean.put(i, bytes);
+        }
+        Ok(Commit {
+            root,
+            batch,
+            pages_changed,
+            nodes_hashed,
+        })
+    }
+
+    /// [`commit`](Self::commit), then writes the batch to the store. Returns
+    /// the new root.
+    pub fn commit_and_apply(&mut self) -> Result<StateRoot, PageError> {
+        let commit = self.commit()?;
+        self.base.kv.write(commit.batch)?;
+        Ok(commit.root)
+    }
+}

@@ -1,0 +1,425 @@
+//! The SVM page-store scenarios, error cases, checkpoints, counters and the
+//! cost of a commit.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use strata_kv::{Bytes, KvError, KvStore, MemKv, Namespace, WriteBatch};
+use strata_pages::{
+    NS_NODES, NS_PAGES, NS_ROOTS, PAGE_SIZE, PageCache, PageCacheConfig, PageError, StateRoot, tree,
+};
+
+fn cfg() -> PageCacheConfig {
+    PageCacheConfig::default()
+}
+
+fn fresh(pages: u32) -> (Arc<MemKv>, PageCache<Arc<MemKv>>) {
+    let kv = Arc::new(MemKv::new());
+    (kv.clone(), PageCache::create(kv, pages, cfg()))
+}
+
+fn write(cache: &mut PageCache<Arc<MemKv>>, page: u32, offset: usize, bytes: &[u8]) {
+    cache.page_mut(page).unwrap()[offset..offset + bytes.len()].copy_from_slice(bytes);
+}
+
+#[test]
+fn fresh_contract_reads_zeros_and_has_the_constant_empty_root() {
+    for n in [0u32, 1, 2, 3, 16, 1000, 65_536] {
+        let (kv, mut cache) = fresh(n);
+        assert_eq!(cache.root(), tree::empty_root(n));
+        for i in [0, n / 2, n.saturating_sub(1)] {
+            if i < n {
+                assert!(cache.page(i).unwrap().iter().all(|&b| b == 0));
+            }
+        }
+        assert!(kv.is_empty(), "reading a fresh contract stores nothing");
+        let root = cache.commit_and_apply().unwrap();
+        assert_eq!(
+            root,
+            tree::empty_root(n),
+            "committing nothing keeps the root"
+        );
+        assert_eq!(kv.len(), 1, "only the root record is written");
+        let reopened = PageCache::open(kv.clone(), root, cfg()).unwrap();
+        assert_eq!(reopened.page_count(), n);
+    }
+}
+
+#[test]
+fn write_commit_reopen_read_back() {
+    let (kv, mut cache) = fresh(8);
+    write(&mut cache, 5, 100, b"persist me");
+    assert_eq!(
+        &cache.page(5).unwrap()[100..110],
+        b"persist me",
+        "read your writes"
+    );
+    let root = cache.commit_and_apply().unwrap();
+    let mut again = PageCache::open(kv, root, cfg()).unwrap();
+    assert_eq!(&again.page(5).unwrap()[100..110], b"persist me");
+    assert!(again.page(4).unwrap().iter().all(|&b| b == 0));
+}
+
+#[test]
+fn overwrite_and_reopen_old_root_for_rollback() {
+    let (kv, mut cache) = fresh(8);
+    write(&mut cache, 2, 0, b"first");
+    let r1 = cache.commit_and_apply().unwrap();
+    write(&mut cache, 2, 0, b"SECOND");
+    let r2 = cache.commit_and_apply().unwrap();
+    assert_ne!(r1, r2);
+    let mut old = PageCache::open(kv.clone(), r1, cfg()).unwrap();
+    assert_eq!(&old.page(2).unwrap()[..6], b"first\0");
+    let mut new = PageCache::open(kv, r2, cfg()).unwrap();
+    assert_eq!(&new.page(2).unwrap()[..6], b"SECOND");
+}
+
+#[test]
+fn discarded_change_leaves_no_trace() {
+    let (kv, mut cache) = fresh(8);
+    write(&mut cache, 1, 0, b"kept");
+    let root = cache.commit_and_apply().unwrap();
+    let records = kv.len();
+    write(&mut cache, 1, 0, b"gone");
+    write(&mut cache, 7, 9, b"also gone");
+    cache.discard();
+    assert_eq!(kv.len(), records, "nothing was written");
+    assert_eq!(cache.dirty_len(), 0);
+    assert_eq!(&cache.page(1).unwrap()[..4], b"kept");
+    assert!(cache.page(7).unwrap().iter().all(|&b| b == 0));
+    assert_eq!(cache.commit_and_apply().unwrap(), root);
+    assert_eq!(kv.len(), records);
+}
+
+#[test]
+fn two_writes_to_one_page_both_survive() {
+    let (kv, mut cache) = fresh(4);
+    write(&mut cache, 3, 0, b"left");
+    write(&mut cache, 3, 4000, b"right");
+    let root = cache.commit_and_apply().unwrap();
+    let mut again = PageCache::open(kv, root, cfg()).unwrap();
+    let p = again.page(3).unwrap();
+    assert_eq!(&p[..4], b"left");
+    assert_eq!(&p[4000..4005], b"right");
+}
+
+#[test]
+fn eviction_under_a_tiny_bound_never_loses_a_dirty_page() {
+    let kv = Arc::new(MemKv::new());
+    // Some committed content so that clean reads go to the store.
+    let mut seed = PageCache::create(kv.clone(), 64, cfg());
+    for i in 0..64u32 {
+        seed.page_mut(i).unwrap()[0] = i as u8;
+    }
+    let r0 = seed.commit_and_apply().unwrap();
+    let mut cache = PageCache::open(kv.clone(), r0, PageCacheConfig::with_capacity(1)).unwrap();
+    for i in (0..64u32).step_by(2) {
+        cache.page_mut(i).unwrap()[1] = 0xAA;
+        // Reads of other pages churn the one-page LRU.
+        assert_eq!(cache.page(i + 1).unwrap()[0], (i + 1) as u8);
+    }
+    assert!(cache.stats().evictions > 0, "the bound was exercised");
+    assert!(cache.clean_len() <= 1);
+    assert_eq!(cache.dirty_len(), 32);
+    for i in (0..64u32).step_by(2) {
+        let p = cache.page(i).unwrap();
+        assert_eq!((p[0], p[1]), (i as u8, 0xAA));
+    }
+    let r1 = cache.commit_and_apply().unwrap();
+    let mut again = PageCache::open(kv, r1, cfg()).unwrap();
+    for i in 0..64u32 {
+        let want = if i % 2 == 0 { 0xAA } else { 0 };
+        assert_eq!(again.page(i).unwrap()[1], want, "page {i}");
+    }
+}
+
+#[test]
+fn out_of_range_pages_are_typed_errors() {
+    let (_kv, mut cache) = fresh(4);
+    for bad in [4u32, 5, u32::MAX] {
+        match cache.page(bad) {
+            Err(PageError::PageOutOfRange {
+                index,
+                page_count: 4,
+            }) => assert_eq!(index, bad),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            cache.page_mut(bad),
+            Err(PageError::PageOutOfRange { .. })
+        ));
+    }
+    let (_kv, mut empty) = fresh(0);
+    assert!(matches!(
+        empty.page(0),
+        Err(PageError::PageOutOfRange { page_count: 0, .. })
+    ));
+}
+
+#[test]
+fn unknown_root_is_an_error_naming_it() {
+    let kv = Arc::new(MemKv::new());
+    let root = StateRoot([7; 32]);
+    let err = PageCache::open(kv, root, cfg()).unwrap_err();
+    assert!(matches!(err, PageError::UnknownRoot { root: r } if r == root));
+    assert!(err.to_string().contains(&root.to_hex()));
+}
+
+fn delete_all(kv: &MemKv, ns: Namespace) {
+    let mut b = WriteBatch::new();
+    for (k, _) in kv.scan_prefix(ns, b"").unwrap() {
+        b.delete(ns, k);
+    }
+    kv.write(b).unwrap();
+}
+
+#[test]
+fn missing_records_are_errors_naming_the_root() {
+    let (kv, mut cache) = fresh(16);
+    write(&mut cache, 9, 0, b"x");
+    let root = cache.commit_and_apply().unwrap();
+
+    let pages_gone = Arc::new(MemKv::new());
+    copy(&kv, &pages_gone, &[NS_NODES, NS_ROOTS]);
+    let mut c = PageCache::open(pages_gone, root, cfg()).unwrap();
+    let err = c.page(9).unwrap_err();
+    assert!(
+        matches!(err, PageError::MissingPage { index: 9, .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains(&root.to_hex()));
+    assert!(
+        c.page(8).unwrap().iter().all(|&b| b == 0),
+        "other pages still read"
+    );
+
+    let nodes_gone = Arc::new(MemKv::new());
+    copy(&kv, &nodes_gone, &[NS_PAGES, NS_ROOTS]);
+    let err = PageCache::open(nodes_gone, root, cfg()).unwrap_err();
+    assert!(
+        matches!(err, PageError::MissingNode { root: r, .. } if r == root),
+        "{err:?}"
+    );
+
+    delete_all(&kv, NS_ROOTS);
+    assert!(matches!(
+        PageCache::open(kv, root, cfg()),
+        Err(PageError::UnknownRoot { .. })
+    ));
+}
+
+fn copy(from: &MemKv, to: &MemKv, spaces: &[Namespace]) {
+    let mut b = WriteBatch::new();
+    for &ns in spaces {
+        for (k, v) in from.scan_prefix(ns, b"").unwrap() {
+            b.put(ns, k, v);
+        }
+    }
+    to.write(b).unwrap();
+}
+
+#[test]
+fn corrupt_records_are_errors() {
+    let (kv, mut cache) = fresh(4);
+    write(&mut cache, 2, 0, b"good");
+    let root = cache.commit_and_apply().unwrap();
+    let page_key = kv.scan_prefix(NS_PAGES, b"").unwrap()[0].0.clone();
+
+    let mut b = WriteBatch::new();
+    let mut damaged = vec![0u8; PAGE_SIZE];
+    damaged[..4].copy_from_slice(b"evil");
+    b.put(NS_PAGES, &page_key, damaged);
+    kv.write(b).unwrap();
+    let mut c = PageCache::open(kv.clone(), root, cfg()).unwrap();
+    assert!(matches!(
+        c.page(2),
+        Err(PageError::Corrupt { what: "page", .. })
+    ));
+
+    let mut b = WriteBatch::new();
+    b.put(NS_PAGES, &page_key, vec![1u8; 10]);
+    kv.write(b).unwrap();
+    let mut c = PageCache::open(kv.clone(), root, cfg()).unwrap();
+    assert!(matches!(
+        c.page(2),
+        Err(PageError::Corrupt { what: "page", .. })
+    ));
+
+    let node_key = kv.scan_prefix(NS_NODES, b"").unwrap()[0].0.clone();
+    let mut b = WriteBatch::new();
+    b.put(NS_NODES, &node_key, vec![0u8; 64]);
+    kv.write(b).unwrap();
+    let err = PageCache::open(kv.clone(), root, cfg())
+        .and_then(|mut c| c.page(2).map(|_| ()))
+        .unwrap_err();
+    assert!(
+        matches!(err, PageError::Corrupt { what: "node", .. }),
+        "{err:?}"
+    );
+
+    let mut b = WriteBatch::new();
+    b.put(NS_ROOTS, root.as_bytes(), vec![0u8; 3]);
+    kv.write(b).unwrap();
+    assert!(matches!(
+        PageCache::open(kv, root, cfg()),
+        Err(PageError::Corrupt { what: "root", .. })
+    ));
+}
+
+#[test]
+fn nested_checkpoints_roll_back_only_their_own_writes() {
+    let (_kv, mut cache) = fresh(4);
+    write(&mut cache, 0, 0, b"outer");
+    let outer = cache.checkpoint();
+    write(&mut cache, 0, 0, b"OUTER");
+    write(&mut cache, 1, 0, b"one");
+    let inner = cache.checkpoint();
+    write(&mut cache, 1, 0, b"ONE");
+    write(&mut cache, 2, 0, b"two");
+    cache.rollback(inner).unwrap();
+    assert_eq!(&cache.page(1).unwrap()[..3], b"one");
+    assert!(cache.page(2).unwrap().iter().all(|&b| b == 0));
+    assert!(
+        !cache.is_dirty(2),
+        "a page first written inside the checkpoint is clean again"
+    );
+    assert_eq!(&cache.page(0).unwrap()[..5], b"OUTER");
+
+    let inner2 = cache.checkpoint();
+    write(&mut cache, 3, 0, b"three");
+    cache.release(inner2).unwrap();
+    assert_eq!(&cache.page(3).unwrap()[..5], b"three");
+    cache.rollback(outer).unwrap();
+    assert_eq!(
+        &cache.page(0).unwrap()[..5],
+        b"outer",
+        "state before the outer checkpoint"
+    );
+    assert!(cache.page(1).unwrap().iter().all(|&b| b == 0));
+    assert!(
+        cache.page(3).unwrap().iter().all(|&b| b == 0),
+        "released into outer, rolled back with it"
+    );
+    assert_eq!(cache.open_checkpoints(), 0);
+}
+
+#[test]
+fn checkpoint_misuse_is_a_typed_error() {
+    let (_kv, mut cache) = fresh(2);
+    let a = cache.checkpoint();
+    write(&mut cache, 0, 0, b"x");
+    assert!(matches!(
+        cache.commit(),
+        Err(PageError::CheckpointsOpen { open: 1 })
+    ));
+    assert_eq!(cache.dirty_len(), 1, "a refused commit changes nothing");
+    let b = cache.checkpoint();
+    cache.rollback(a).unwrap(); // closes b too
+    assert!(matches!(
+        cache.release(b),
+        Err(PageError::UnknownCheckpoint { .. })
+    ));
+    assert!(matches!(
+        cache.rollback(a),
+        Err(PageError::UnknownCheckpoint { .. })
+    ));
+    assert!(cache.commit().is_ok());
+}
+
+#[test]
+fn counters_count_hits_misses_and_evictions() {
+    let (kv, mut cache) = fresh(8);
+    for i in 0..8u32 {
+        write(&mut cache, i, 0, &[i as u8 + 1]);
+    }
+    let root = cache.commit_and_apply().unwrap();
+    let mut c = PageCache::open(kv, root, PageCacheConfig::with_capacity(2)).unwrap();
+    let base = c.stats();
+    c.page(0).unwrap(); // miss
+    c.page(0).unwrap(); // hit
+    c.page(1).unwrap(); // miss
+    c.page(2).unwrap(); // miss, evicts 0
+    c.page(1).unwrap(); // hit
+    let s = c.stats();
+    assert_eq!(s.hits - base.hits, 2);
+    assert_eq!(s.misses - base.misses, 3);
+    assert_eq!(s.evictions - base.evictions, 1);
+}
+
+/// A store that counts reads, to show what a commit costs.
+struct Counting {
+    inner: MemKv,
+    gets: AtomicUsize,
+}
+
+impl KvStore for Counting {
+    fn get(&self, ns: Namespace, key: &[u8]) -> Result<Option<Bytes>, KvError> {
+        self.gets.fetch_add(1, Ordering::Relaxed);
+        self.inner.get(ns, key)
+    }
+    fn write(&self, batch: WriteBatch) -> Result<(), KvError> {
+        self.inner.write(batch)
+    }
+    fn scan(
+        &self,
+        ns: Namespace,
+        prefix: &[u8],
+        visit: &mut strata_kv::Visitor<'_>,
+    ) -> Result<(), KvError> {
+        self.inner.scan(ns, prefix, visit)
+    }
+}
+
+#[test]
+fn committing_k_pages_costs_k_log_n() {
+    const N: u32 = 65_536;
+    let kv = Arc::new(Counting {
+        inner: MemKv::new(),
+        gets: AtomicUsize::new(0),
+    });
+    let mut cache = PageCache::create(kv.clone(), N, cfg());
+    for i in (0..N).step_by(997) {
+        cache.page_mut(i).unwrap()[0] = 1;
+    }
+    let root = cache.commit_and_apply().unwrap();
+
+    // A cold cache over a populated 65,536-page contract: one dirty page.
+    let mut cold = PageCache::open(kv.clone(), root, cfg()).unwrap();
+    kv.gets.store(0, Ordering::Relaxed);
+    cold.page_mut(12_345).unwrap()[7] = 9;
+    let commit = cold.commit().unwrap();
+    let reads = kv.gets.load(Ordering::Relaxed);
+    assert!(
+        reads <= 17,
+        "{reads} reads for one page: O(log n) is at most 16 nodes + 1 page"
+    );
+    assert_eq!(commit.pages_changed, 1);
+    assert_eq!(commit.nodes_hashed, 16, "one path of a depth-16 tree");
+    assert_eq!(
+        commit.batch.len(),
+        1 + 16 + 1,
+        "one page, 16 nodes, one root record"
+    );
+
+    // k pages: at most k paths of 16 nodes.
+    let mut k_pages = PageCache::open(kv.clone(), root, cfg()).unwrap();
+    for i in 0..10u32 {
+        k_pages.page_mut(i * 6000).unwrap()[0] = 2;
+    }
+    let commit = k_pages.commit().unwrap();
+    assert_eq!(commit.pages_changed, 10);
+    assert!(commit.nodes_hashed <= 10 * 16);
+    assert!(commit.batch.len() <= 10 + 10 * 16 + 1);
+}
+
+#[test]
+fn unchanged_pages_write_nothing_but_the_root() {
+    let (_kv, mut cache) = fresh(8);
+    write(&mut cache, 4, 0, b"same");
+    let r1 = cache.commit_and_apply().unwrap();
+    write(&mut cache, 4, 0, b"same"); // dirty, but identical bytes
+    let commit = cache.commit().unwrap();
+    assert_eq!(commit.root, r1);
+    assert_eq!(commit.pages_changed, 0);
+    assert_eq!(commit.batch.len(), 1);
+}
