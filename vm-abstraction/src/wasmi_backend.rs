@@ -52,6 +52,29 @@ impl<'a> WasmiMemory<'a> {
     }
 }
 
+impl<'a> WasmiMemory<'a> {
+    /// The memory `memory` of the calling instance, with the store's host
+    /// data, given a handle obtained once (for example right after
+    /// instantiation) instead of looking the export up by name on every host
+    /// call. `None` stands for an instance without memory: every non-empty
+    /// access then fails with a [`MemoryError`] for a memory of 0 bytes.
+    ///
+    /// The handle must belong to the caller's store (as one taken from the
+    /// caller's own instance does); wasmi panics otherwise.
+    pub fn from_memory<T>(
+        memory: Option<wasmi::Memory>,
+        caller: &'a mut Caller<'_, T>,
+    ) -> (Self, &'a mut T) {
+        match memory {
+            Some(memory) => {
+                let (bytes, host) = memory.data_and_store_mut(caller);
+                (Self { bytes }, host)
+            }
+            None => (Self { bytes: &mut [] }, caller.data_mut()),
+        }
+    }
+}
+
 impl fmt::Debug for WasmiMemory<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WasmiMemory")

@@ -1,0 +1,216 @@
+//! **The table**: every host function Strata provides, declared once.
+//!
+//! Adding a host function means adding an entry here and its
+//! implementation in `svm.rs` or `native.rs`; the wasmi binding, the native
+//! dispatcher, the C header (`include/strata.h`), the ABI reference
+//! (`ABI.md`) and the runtime's deploy-time import checks all follow.
+//!
+//! Gas is in the runtime's one unit (a wasm instruction costs about 1). The
+//! per-byte part counts the bytes the function moves.
+
+use crate::{native, svm};
+
+crate::host_functions! {
+    /// The `svm` import module: the SVM v0 vmcalls, with their original names
+    /// and signatures, so that SVM-era contracts run unchanged.
+    pub struct Svm = "svm";
+
+    /// Copies `len` bytes of guest memory at `src_mem_ptr` into register
+    /// `dst_reg_idx` of the `dst_reg_bits`-bit bank, zero-padding it on the
+    /// right. `src_mem_idx` must be 0.
+    fn mem_to_reg_copy(src_mem_idx: i32, src_mem_ptr: i32, len: i32, dst_reg_bits: i32, dst_reg_idx: i32);
+        gas 20 + 1 * len;
+        impl svm::mem_to_reg_copy;
+
+    /// Copies the first `len` bytes of a register to guest memory at
+    /// `dst_mem_ptr`. `dst_mem_idx` must be 0.
+    fn reg_to_mem_copy(src_reg_bits: i32, src_reg_idx: i32, len: i32, dst_mem_idx: i32, dst_mem_ptr: i32);
+        gas 20 + 1 * len;
+        impl svm::reg_to_mem_copy;
+
+    /// Reads `len` bytes at `offset` of page `src_page` into a register,
+    /// zero-padded. `src_slice` is ignored. A never-written slice reads as
+    /// zeros.
+    fn storage_read_to_reg(src_page: i32, src_slice: i32, offset: i32, len: i32, dst_reg_bits: i32, dst_reg_idx: i32);
+        gas 50 + 1 * len;
+        impl svm::storage_read_to_reg;
+
+    /// Reads `len` bytes at `offset` of page `src_page` into guest memory at
+    /// `dst_mem_ptr`. `src_slice` is ignored; `dst_mem_idx` must be 0.
+    fn storage_read_to_mem(src_page: i32, src_slice: i32, offset: i32, len: i32, dst_mem_idx: i32, dst_mem_ptr: i32);
+        gas 50 + 1 * len;
+        impl svm::storage_read_to_mem;
+
+    /// Writes `len` bytes of guest memory at `src_mem_ptr` to page
+    /// `dst_page` at `dst_offset`. `dst_slice` is ignored; `src_mem_idx`
+    /// must be 0.
+    fn storage_write_from_mem(src_mem_idx: i32, src_mem_ptr: i32, len: i32, dst_page: i32, dst_slice: i32, dst_offset: i32);
+        gas 100 + 2 * len;
+        impl svm::storage_write_from_mem;
+
+    /// Writes the first `len` bytes of a register to page `dst_page` at
+    /// `dst_offset`. `dst_slice` is ignored.
+    fn storage_write_from_reg(src_reg_bits: i32, src_reg_idx: i32, len: i32, dst_page: i32, dst_slice: i32, dst_offset: i32);
+        gas 100 + 2 * len;
+        impl svm::storage_write_from_reg;
+
+    /// Sets byte `offset` of a register to `byte` (0..=255).
+    fn reg_replace_byte(reg_bits: i32, reg_idx: i32, byte: i32, offset: i32);
+        gas 10;
+        impl svm::reg_replace_byte;
+
+    /// The register's first 8 bytes as a big-endian i64 (the register must
+    /// be at least 64 bits wide).
+    fn reg_read_be_i64(reg_bits: i32, reg_idx: i32) -> i64;
+        gas 10;
+        impl svm::reg_read_be_i64;
+
+    /// Sets the register to `value` as 8 big-endian bytes, zero-padded (the
+    /// register must be at least 64 bits wide).
+    fn reg_write_be_i64(value: i64, reg_bits: i32, reg_idx: i32);
+        gas 10;
+        impl svm::reg_write_be_i64;
+}
+
+crate::host_functions! {
+    /// The `strata` import module: the native API, with pointer/length pairs.
+    pub struct Strata = "strata";
+
+    /// Copies `len` bytes at `offset` of storage page `page` to guest memory
+    /// at `dst_ptr`. A never-written slice reads as zeros.
+    fn storage_read(page: i32, offset: i32, dst_ptr: i32, len: i32);
+        gas 50 + 1 * len;
+        impl native::storage_read;
+
+    /// Writes `len` bytes of guest memory at `src_ptr` to storage page
+    /// `page` at `offset`. Fails in a read-only query.
+    fn storage_write(page: i32, offset: i32, src_ptr: i32, len: i32);
+        gas 100 + 2 * len;
+        impl native::storage_write;
+
+    /// Reads `len` bytes at `offset` of page `page` into a register,
+    /// zero-padded.
+    fn storage_read_reg(page: i32, offset: i32, len: i32, reg_bits: i32, reg_idx: i32);
+        gas 50 + 1 * len;
+        impl native::storage_read_reg;
+
+    /// Writes the first `len` bytes of a register to page `page` at `offset`.
+    fn storage_write_reg(page: i32, offset: i32, reg_bits: i32, reg_idx: i32, len: i32);
+        gas 100 + 2 * len;
+        impl native::storage_write_reg;
+
+    /// Sets a register from `len` bytes of guest memory at `src_ptr`,
+    /// zero-padded.
+    fn reg_set(reg_bits: i32, reg_idx: i32, src_ptr: i32, len: i32);
+        gas 20 + 1 * len;
+        impl native::reg_set;
+
+    /// Copies the first `len` bytes of a register to guest memory at
+    /// `dst_ptr`.
+    fn reg_get(reg_bits: i32, reg_idx: i32, dst_ptr: i32, len: i32);
+        gas 20 + 1 * len;
+        impl native::reg_get;
+
+    /// Writes the executing contract's 20-byte address at `dst_ptr`.
+    fn address(dst_ptr: i32);
+        gas 20;
+        impl native::address;
+
+    /// Writes the 20-byte address of the caller (the transaction's sender or
+    /// the calling contract) at `dst_ptr`.
+    fn sender(dst_ptr: i32);
+        gas 20;
+        impl native::sender;
+
+    /// The block height.
+    fn block_height() -> i64;
+        gas 10;
+        impl native::block_height;
+
+    /// The block time, in seconds since the Unix epoch.
+    fn block_time() -> i64;
+        gas 10;
+        impl native::block_time;
+
+    /// The gas left, after this call's own cost.
+    fn gas_left() -> i64;
+        gas 10;
+        impl native::gas_left;
+
+    /// The length of the call's input, in bytes.
+    fn input_len() -> i32;
+        gas 10;
+        impl native::input_len;
+
+    /// Copies `len` bytes of the call's input, from `offset`, to guest memory
+    /// at `dst_ptr`.
+    fn input_copy(dst_ptr: i32, offset: i32, len: i32);
+        gas 20 + 1 * len;
+        impl native::input_copy;
+
+    /// Sets the call's return data to `len` bytes at `src_ptr` (at most
+    /// 64 KiB; a later call replaces it).
+    fn set_return(src_ptr: i32, len: i32);
+        gas 20 + 1 * len;
+        impl native::set_return;
+
+    /// Emits an event: `topic_count` (at most 4) 32-byte topics at
+    /// `topics_ptr`, and `data_len` (at most 64 KiB) bytes of data at
+    /// `data_ptr`.
+    fn emit_event(topics_ptr: i32, topic_count: i32, data_ptr: i32, data_len: i32);
+        gas 200 + 2 * data_len;
+        impl native::emit_event;
+
+    /// Records a debug log line of `msg_len` (at most 4 KiB) bytes of UTF-8
+    /// at `msg_ptr`.
+    fn log(msg_ptr: i32, msg_len: i32);
+        gas 20 + 1 * msg_len;
+        impl native::log;
+
+    /// Fails the transaction with the contract's message: `msg_len` (at most
+    /// 4 KiB) bytes of UTF-8 at `msg_ptr`. Every change is discarded.
+    fn abort(msg_ptr: i32, msg_len: i32);
+        gas 20 + 1 * msg_len;
+        impl native::abort;
+
+    /// Writes the balance of the 20-byte address at `addr_ptr`, as 16 bytes
+    /// little-endian (u128), at `dst_ptr`.
+    fn balance(addr_ptr: i32, dst_ptr: i32);
+        gas 100;
+        impl native::balance;
+
+    /// Moves the u128 (16 bytes little-endian at `amount_ptr`) from the
+    /// executing contract to the 20-byte address at `to_ptr`. Returns 0 when
+    /// done, 1 when the balance is too low (nothing moves).
+    fn transfer(to_ptr: i32, amount_ptr: i32) -> i32;
+        gas 500;
+        impl native::transfer;
+
+    /// Calls the function named by `func_len` bytes at `func_ptr` of the
+    /// contract at the 20-byte address at `addr_ptr`, with `input_len` bytes
+    /// of input at `input_ptr` and at most `gas` gas. The callee's writes are
+    /// rolled back when it fails. Returns a status: 0 success, 1 the callee
+    /// failed, 2 no contract there, 3 no such function, 4 re-entrancy
+    /// refused, 5 call depth limit. The callee's return data (or error
+    /// message) is then available through `call_return_len` and
+    /// `call_return_copy`.
+    fn call(addr_ptr: i32, func_ptr: i32, func_len: i32, input_ptr: i32, input_len: i32, gas: i64) -> i32;
+        gas 1000 + 1 * input_len;
+        impl native::call;
+
+    /// The length of the last call's return data.
+    fn call_return_len() -> i32;
+        gas 10;
+        impl native::call_return_len;
+
+    /// Copies `len` bytes of the last call's return data, from `offset`, to
+    /// guest memory at `dst_ptr`.
+    fn call_return_copy(dst_ptr: i32, offset: i32, len: i32);
+        gas 20 + 1 * len;
+        impl native::call_return_copy;
+}
+
+/// Every built-in import module.
+pub fn builtin_modules() -> [&'static dyn crate::HostModule; 2] {
+    [&Svm, &Strata]
+}

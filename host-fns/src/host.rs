@@ -1,0 +1,90 @@
+use std::any::Any;
+
+use strata_registers::Registers;
+
+use crate::{Address, CallContext, CallStatus, Event, HostErrorKind, StorageFault};
+
+/// Everything a host function may ask of the host it runs in: gas,
+/// registers, the executing contract's storage, the call context, input and
+/// return data, events and logs, balances, and calls into other contracts.
+///
+/// The runtime implements it for a transaction; [`crate::testing::MockHost`]
+/// implements it for tests. Host functions are generic over it, so the same
+/// code runs natively and inside any VM.
+///
+/// Gas: the table charges each function's declared cost through
+/// [`charge`](Self::charge) before the function runs. Costs that depend on
+/// state (a page's first touch in a transaction, a nested call's gas) are the
+/// host's to charge inside the methods below.
+pub trait Host {
+    /// Gas left in the current call frame.
+    fn gas_left(&self) -> u64;
+
+    /// Sets the gas left (the wasmi adapter copies the VM's fuel in and out
+    /// around every host call, so that both meters are one).
+    fn set_gas_left(&mut self, gas: u64);
+
+    /// Takes `gas`, or fails with [`HostErrorKind::OutOfGas`] leaving zero.
+    fn charge(&mut self, gas: u64) -> Result<(), HostErrorKind> {
+        let left = self.gas_left();
+        if gas > left {
+            self.set_gas_left(0);
+            Err(HostErrorKind::OutOfGas)
+        } else {
+            self.set_gas_left(left - gas);
+            Ok(())
+        }
+    }
+
+    /// The execution's register banks.
+    fn registers(&mut self) -> &mut Registers;
+
+    /// The `len` bytes at `offset` of `page` of the executing contract.
+    fn storage_read(&mut self, page: u32, offset: u32, len: u32) -> Result<&[u8], StorageFault>;
+
+    /// Writes `bytes` at `offset` of `page` of the executing contract.
+    fn storage_write(&mut self, page: u32, offset: u32, bytes: &[u8]) -> Result<(), StorageFault>;
+
+    /// The call context.
+    fn context(&self) -> &CallContext;
+
+    /// The call's input bytes.
+    fn input(&self) -> &[u8];
+
+    /// Replaces the call's return data.
+    fn set_return_data(&mut self, data: &[u8]) -> Result<(), HostErrorKind>;
+
+    /// Records an event (the host fills in the emitting contract).
+    fn emit_event(&mut self, event: Event) -> Result<(), HostErrorKind>;
+
+    /// Records a debug log line.
+    fn log(&mut self, message: String) -> Result<(), HostErrorKind>;
+
+    /// The balance of `address` (0 for an unknown address).
+    fn balance(&mut self, address: &Address) -> Result<u128, HostErrorKind>;
+
+    /// Moves `amount` from the executing contract to `to`; `Ok(false)` when
+    /// the balance is too low (nothing moves).
+    fn transfer(&mut self, to: &Address, amount: u128) -> Result<bool, HostErrorKind>;
+
+    /// Runs `function` of the contract at `target` with `input`, under at
+    /// most `gas_limit` of this frame's gas (the gas it uses is charged
+    /// here). Afterwards [`call_return_data`](Self::call_return_data) holds
+    /// the callee's return data, or its error message when it failed.
+    fn call(
+        &mut self,
+        target: &Address,
+        function: &str,
+        input: &[u8],
+        gas_limit: u64,
+    ) -> Result<CallStatus, HostErrorKind>;
+
+    /// The return data (or error message) of the last contract call.
+    fn call_return_data(&self) -> &[u8];
+
+    /// The embedder's own state, for host functions that an embedder adds in
+    /// its own import modules. `None` when there is none.
+    fn extension(&mut self) -> Option<&mut dyn Any> {
+        None
+    }
+}

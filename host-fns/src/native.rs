@@ -1,0 +1,367 @@
+//! Implementations of the `strata` import module: the native API, with
+//! pointer/length pairs.
+
+use crate::svm::{read_to_reg, write_from_reg};
+use crate::{Address, CallStatus, CustomContextVM, Event, Host, HostErrorKind as E, limits};
+
+fn bounded(arg: &'static str, len: i32, max: u32) -> Result<u32, E> {
+    let len = len as u32;
+    if len > max {
+        Err(E::invalid(
+            arg,
+            format!("{len} bytes exceed the limit of {max}"),
+        ))
+    } else {
+        Ok(len)
+    }
+}
+
+fn read_address<M: CustomContextVM + ?Sized>(
+    mem: &M,
+    arg: &'static str,
+    ptr: i32,
+) -> Result<Address, E> {
+    let mut a = [0u8; Address::LEN];
+    mem.read(ptr as u32, &mut a).map_err(E::memory(arg))?;
+    Ok(Address(a))
+}
+
+fn read_string<M: CustomContextVM + ?Sized>(
+    mem: &M,
+    arg: &'static str,
+    ptr: i32,
+    len: u32,
+) -> Result<String, E> {
+    let bytes = mem.data(ptr as u32, len).map_err(E::memory(arg))?;
+    Ok(String::from_utf8_lossy(bytes).into_owned())
+}
+
+pub(crate) fn storage_read<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    page: i32,
+    offset: i32,
+    dst_ptr: i32,
+    len: i32,
+) -> Result<(), E> {
+    let dst = mem
+        .data_mut(dst_ptr as u32, len as u32)
+        .map_err(E::memory("dst_ptr"))?;
+    let src = host
+        .storage_read(page as u32, offset as u32, len as u32)
+        .map_err(E::storage("page", "offset"))?;
+    dst.copy_from_slice(src);
+    Ok(())
+}
+
+pub(crate) fn storage_write<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    page: i32,
+    offset: i32,
+    src_ptr: i32,
+    len: i32,
+) -> Result<(), E> {
+    let src = mem
+        .data(src_ptr as u32, len as u32)
+        .map_err(E::memory("src_ptr"))?;
+    host.storage_write(page as u32, offset as u32, src)
+        .map_err(E::storage("page", "offset"))
+}
+
+pub(crate) fn storage_read_reg<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    _mem: &mut M,
+    host: &mut H,
+    page: i32,
+    offset: i32,
+    len: i32,
+    reg_bits: i32,
+    reg_idx: i32,
+) -> Result<(), E> {
+    read_to_reg(
+        host,
+        (page, "page"),
+        (offset, "offset"),
+        len,
+        (reg_bits, "reg_bits"),
+        (reg_idx, "reg_idx"),
+    )
+}
+
+pub(crate) fn storage_write_reg<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    _mem: &mut M,
+    host: &mut H,
+    page: i32,
+    offset: i32,
+    reg_bits: i32,
+    reg_idx: i32,
+    len: i32,
+) -> Result<(), E> {
+    write_from_reg(
+        host,
+        (reg_bits, "reg_bits"),
+        (reg_idx, "reg_idx"),
+        len,
+        (page, "page"),
+        (offset, "offset"),
+    )
+}
+
+pub(crate) fn reg_set<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    reg_bits: i32,
+    reg_idx: i32,
+    src_ptr: i32,
+    len: i32,
+) -> Result<(), E> {
+    let src = mem
+        .data(src_ptr as u32, len as u32)
+        .map_err(E::memory("src_ptr"))?;
+    host.registers()
+        .set(reg_bits as u32, reg_idx as u32, src)
+        .map_err(E::register("reg_bits", "reg_idx", "len"))
+}
+
+pub(crate) fn reg_get<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    reg_bits: i32,
+    reg_idx: i32,
+    dst_ptr: i32,
+    len: i32,
+) -> Result<(), E> {
+    let src = host
+        .registers()
+        .copy_prefix(reg_bits as u32, reg_idx as u32, len as u32)
+        .map_err(E::register("reg_bits", "reg_idx", "len"))?;
+    mem.write(dst_ptr as u32, src).map_err(E::memory("dst_ptr"))
+}
+
+pub(crate) fn address<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    dst_ptr: i32,
+) -> Result<(), E> {
+    let a = host.context().address;
+    mem.write(dst_ptr as u32, &a.0)
+        .map_err(E::memory("dst_ptr"))
+}
+
+pub(crate) fn sender<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    dst_ptr: i32,
+) -> Result<(), E> {
+    let a = host.context().sender;
+    mem.write(dst_ptr as u32, &a.0)
+        .map_err(E::memory("dst_ptr"))
+}
+
+pub(crate) fn block_height<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    _mem: &mut M,
+    host: &mut H,
+) -> Result<i64, E> {
+    Ok(host.context().block_height as i64)
+}
+
+pub(crate) fn block_time<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    _mem: &mut M,
+    host: &mut H,
+) -> Result<i64, E> {
+    Ok(host.context().block_time as i64)
+}
+
+pub(crate) fn gas_left<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    _mem: &mut M,
+    host: &mut H,
+) -> Result<i64, E> {
+    Ok(i64::try_from(host.gas_left()).unwrap_or(i64::MAX))
+}
+
+pub(crate) fn input_len<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    _mem: &mut M,
+    host: &mut H,
+) -> Result<i32, E> {
+    Ok(host.input().len() as i32)
+}
+
+fn copy_window<M: CustomContextVM + ?Sized>(
+    mem: &mut M,
+    src: &[u8],
+    dst_ptr: i32,
+    offset: i32,
+    len: i32,
+) -> Result<(), E> {
+    let (offset, len) = (offset as u32 as usize, len as u32 as usize);
+    let window = offset
+        .checked_add(len)
+        .and_then(|end| src.get(offset..end))
+        .ok_or_else(|| {
+            E::invalid(
+                "len",
+                format!(
+                    "{len} bytes at offset {offset} run past the {} available",
+                    src.len()
+                ),
+            )
+        })?;
+    mem.write(dst_ptr as u32, window)
+        .map_err(E::memory("dst_ptr"))
+}
+
+pub(crate) fn input_copy<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    dst_ptr: i32,
+    offset: i32,
+    len: i32,
+) -> Result<(), E> {
+    copy_window(mem, host.input(), dst_ptr, offset, len)
+}
+
+pub(crate) fn set_return<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    src_ptr: i32,
+    len: i32,
+) -> Result<(), E> {
+    let len = bounded("len", len, limits::MAX_RETURN_DATA)?;
+    let src = mem
+        .data(src_ptr as u32, len)
+        .map_err(E::memory("src_ptr"))?;
+    host.set_return_data(src)
+}
+
+pub(crate) fn emit_event<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    topics_ptr: i32,
+    topic_count: i32,
+    data_ptr: i32,
+    data_len: i32,
+) -> Result<(), E> {
+    let count = topic_count as u32;
+    if count > limits::MAX_TOPICS {
+        return Err(E::invalid(
+            "topic_count",
+            format!("{count} topics; at most {} are allowed", limits::MAX_TOPICS),
+        ));
+    }
+    let data_len = bounded("data_len", data_len, limits::MAX_EVENT_DATA)?;
+    let raw = mem
+        .data(topics_ptr as u32, count * 32)
+        .map_err(E::memory("topics_ptr"))?;
+    let topics = raw
+        .chunks_exact(32)
+        .map(|c| {
+            let mut t = [0u8; 32];
+            t.copy_from_slice(c);
+            t
+        })
+        .collect();
+    let data = mem
+        .data(data_ptr as u32, data_len)
+        .map_err(E::memory("data_ptr"))?
+        .to_vec();
+    host.emit_event(Event {
+        contract: host.context().address,
+        topics,
+        data,
+    })
+}
+
+pub(crate) fn log<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    msg_ptr: i32,
+    msg_len: i32,
+) -> Result<(), E> {
+    let len = bounded("msg_len", msg_len, limits::MAX_MESSAGE)?;
+    let message = read_string(mem, "msg_ptr", msg_ptr, len)?;
+    host.log(message)
+}
+
+pub(crate) fn abort<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    _host: &mut H,
+    msg_ptr: i32,
+    msg_len: i32,
+) -> Result<(), E> {
+    let len = bounded("msg_len", msg_len, limits::MAX_MESSAGE)?;
+    let message = read_string(mem, "msg_ptr", msg_ptr, len)?;
+    Err(E::Abort { message })
+}
+
+pub(crate) fn balance<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    addr_ptr: i32,
+    dst_ptr: i32,
+) -> Result<(), E> {
+    let who = read_address(mem, "addr_ptr", addr_ptr)?;
+    // Check the destination before asking the host.
+    mem.data(dst_ptr as u32, 16).map_err(E::memory("dst_ptr"))?;
+    let amount = host.balance(&who)?;
+    mem.write(dst_ptr as u32, &amount.to_le_bytes())
+        .map_err(E::memory("dst_ptr"))
+}
+
+pub(crate) fn transfer<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    to_ptr: i32,
+    amount_ptr: i32,
+) -> Result<i32, E> {
+    let to = read_address(mem, "to_ptr", to_ptr)?;
+    let mut raw = [0u8; 16];
+    mem.read(amount_ptr as u32, &mut raw)
+        .map_err(E::memory("amount_ptr"))?;
+    let moved = host.transfer(&to, u128::from_le_bytes(raw))?;
+    Ok(if moved { 0 } else { 1 })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn call<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    addr_ptr: i32,
+    func_ptr: i32,
+    func_len: i32,
+    input_ptr: i32,
+    input_len: i32,
+    gas: i64,
+) -> Result<i32, E> {
+    let target = read_address(mem, "addr_ptr", addr_ptr)?;
+    let func_len = bounded("func_len", func_len, limits::MAX_FUNCTION_NAME)?;
+    let input_len = bounded("input_len", input_len, limits::MAX_CALL_INPUT)?;
+    let name = mem
+        .data(func_ptr as u32, func_len)
+        .map_err(E::memory("func_ptr"))?;
+    let name = std::str::from_utf8(name)
+        .map_err(|_| E::invalid("func_ptr", "the function name is not UTF-8"))?
+        .to_owned();
+    let gas = u64::try_from(gas).map_err(|_| E::invalid("gas", "a gas limit is not negative"))?;
+    let input = mem
+        .data(input_ptr as u32, input_len)
+        .map_err(E::memory("input_ptr"))?;
+    let status: CallStatus = host.call(&target, &name, input, gas)?;
+    Ok(status.code())
+}
+
+pub(crate) fn call_return_len<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    _mem: &mut M,
+    host: &mut H,
+) -> Result<i32, E> {
+    Ok(host.call_return_data().len() as i32)
+}
+
+pub(crate) fn call_return_copy<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    dst_ptr: i32,
+    offset: i32,
+    len: i32,
+) -> Result<(), E> {
+    copy_window(mem, host.call_return_data(), dst_ptr, offset, len)
+}

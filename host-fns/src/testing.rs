@@ -1,0 +1,244 @@
+//! A [`Host`] for tests: registers, storage over an in-memory store, and
+//! recorded events, logs, balances and calls. Embedders can use it to test
+//! their own host functions.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use strata_kv::MemKv;
+use strata_pages::{PageCache, PageCacheConfig};
+use strata_registers::{BankLayout, Registers};
+use strata_slices::{SliceLayout, Slices};
+
+use crate::{Address, CallContext, CallStatus, Event, Host, HostErrorKind, StorageFault};
+
+/// A call that [`MockHost::call`](Host::call) received.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MockCall {
+    /// The target contract.
+    pub target: Address,
+    /// The function.
+    pub function: String,
+    /// The input.
+    pub input: Vec<u8>,
+    /// The gas limit asked for.
+    pub gas_limit: u64,
+}
+
+/// An in-memory [`Host`] with everything public, for tests.
+pub struct MockHost {
+    /// Gas left.
+    pub gas: u64,
+    /// Total gas charged through [`Host::charge`].
+    pub charged: u64,
+    /// Register banks (SVM defaults).
+    pub registers: Registers,
+    /// Storage: 4 pages over a fresh in-memory store.
+    pub storage: Slices<Arc<MemKv>>,
+    /// Whether storage writes fail as in a query.
+    pub read_only: bool,
+    /// The call context.
+    pub context: CallContext,
+    /// The call input.
+    pub input: Vec<u8>,
+    /// The return data set by the contract.
+    pub return_data: Vec<u8>,
+    /// Emitted events.
+    pub events: Vec<Event>,
+    /// Debug logs.
+    pub logs: Vec<String>,
+    /// Balances.
+    pub balances: BTreeMap<Address, u128>,
+    /// Calls received.
+    pub calls: Vec<MockCall>,
+    /// What a call answers.
+    pub call_status: CallStatus,
+    /// The return data a call leaves.
+    pub call_reply: Vec<u8>,
+    /// The last call's return data.
+    pub last_call_return: Vec<u8>,
+}
+
+/// Everything observable about a [`MockHost`], for comparing two runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MockState {
+    /// Total gas charged.
+    pub charged: u64,
+    /// Every register's bytes.
+    pub registers: Registers,
+    /// Every storage page's bytes.
+    pub storage: Vec<Vec<u8>>,
+    /// Return data.
+    pub return_data: Vec<u8>,
+    /// Events.
+    pub events: Vec<Event>,
+    /// Logs.
+    pub logs: Vec<String>,
+    /// Balances.
+    pub balances: BTreeMap<Address, u128>,
+    /// Calls.
+    pub calls: Vec<MockCall>,
+}
+
+impl MockHost {
+    /// Pages of storage a mock host has.
+    pub const PAGES: u32 = 4;
+
+    /// A host with `gas` gas, default registers, 4 zero pages of storage, and
+    /// a context whose address is `0x11..11` and sender `0x22..22`.
+    pub fn new(gas: u64) -> Self {
+        let kv = Arc::new(MemKv::new());
+        MockHost {
+            gas,
+            charged: 0,
+            registers: Registers::new(&BankLayout::svm_default()),
+            storage: Slices::new(PageCache::create(
+                kv,
+                Self::PAGES,
+                PageCacheConfig::default(),
+            )),
+            read_only: false,
+            context: CallContext {
+                address: Address([0x11; 20]),
+                sender: Address([0x22; 20]),
+                block_height: 7,
+                block_time: 1_700_000_000,
+            },
+            input: Vec::new(),
+            return_data: Vec::new(),
+            events: Vec::new(),
+            logs: Vec::new(),
+            balances: BTreeMap::new(),
+            calls: Vec::new(),
+            call_status: CallStatus::Success,
+            call_reply: Vec::new(),
+            last_call_return: Vec::new(),
+        }
+    }
+
+    /// A snapshot of everything observable.
+    pub fn state(&mut self) -> MockState {
+        let storage = (0..Self::PAGES)
+            .map(|p| {
+                SliceLayout::new(p, 0, strata_slices::PAGE_SIZE as u32)
+                    .ok()
+                    .and_then(|s| self.storage.read(s).ok())
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_default()
+            })
+            .collect();
+        MockState {
+            charged: self.charged,
+            registers: self.registers.clone(),
+            storage,
+            return_data: self.return_data.clone(),
+            events: self.events.clone(),
+            logs: self.logs.clone(),
+            balances: self.balances.clone(),
+            calls: self.calls.clone(),
+        }
+    }
+}
+
+impl Host for MockHost {
+    fn gas_left(&self) -> u64 {
+        self.gas
+    }
+
+    fn set_gas_left(&mut self, gas: u64) {
+        self.gas = gas;
+    }
+
+    fn charge(&mut self, gas: u64) -> Result<(), HostErrorKind> {
+        self.charged = self.charged.saturating_add(gas);
+        if gas > self.gas {
+            self.gas = 0;
+            Err(HostErrorKind::OutOfGas)
+        } else {
+            self.gas -= gas;
+            Ok(())
+        }
+    }
+
+    fn registers(&mut self) -> &mut Registers {
+        &mut self.registers
+    }
+
+    fn storage_read(&mut self, page: u32, offset: u32, len: u32) -> Result<&[u8], StorageFault> {
+        let slice = SliceLayout::new(page, offset, len)?;
+        Ok(self.storage.read(slice)?)
+    }
+
+    fn storage_write(&mut self, page: u32, offset: u32, bytes: &[u8]) -> Result<(), StorageFault> {
+        if self.read_only {
+            return Err(StorageFault::ReadOnly);
+        }
+        Ok(self.storage.write(page, offset, bytes)?)
+    }
+
+    fn context(&self) -> &CallContext {
+        &self.context
+    }
+
+    fn input(&self) -> &[u8] {
+        &self.input
+    }
+
+    fn set_return_data(&mut self, data: &[u8]) -> Result<(), HostErrorKind> {
+        self.return_data = data.to_vec();
+        Ok(())
+    }
+
+    fn emit_event(&mut self, event: Event) -> Result<(), HostErrorKind> {
+        self.events.push(event);
+        Ok(())
+    }
+
+    fn log(&mut self, message: String) -> Result<(), HostErrorKind> {
+        self.logs.push(message);
+        Ok(())
+    }
+
+    fn balance(&mut self, address: &Address) -> Result<u128, HostErrorKind> {
+        Ok(self.balances.get(address).copied().unwrap_or(0))
+    }
+
+    fn transfer(&mut self, to: &Address, amount: u128) -> Result<bool, HostErrorKind> {
+        let me = self.context.address;
+        let have = self.balances.get(&me).copied().unwrap_or(0);
+        if have < amount {
+            return Ok(false);
+        }
+        self.balances.insert(me, have - amount);
+        let theirs = self.balances.entry(*to).or_insert(0);
+        *theirs = theirs.saturating_add(amount);
+        Ok(true)
+    }
+
+    fn call(
+        &mut self,
+        target: &Address,
+        function: &str,
+        input: &[u8],
+        gas_limit: u64,
+    ) -> Result<CallStatus, HostErrorKind> {
+        self.calls.push(MockCall {
+            target: *target,
+            function: function.to_owned(),
+            input: input.to_vec(),
+            gas_limit,
+        });
+        self.last_call_return = self.call_reply.clone();
+        Ok(self.call_status)
+    }
+
+    fn call_return_data(&self) -> &[u8] {
+        &self.last_call_return
+    }
+}
+
+impl From<strata_slices::SliceError> for HostErrorKind {
+    fn from(e: strata_slices::SliceError) -> Self {
+        HostErrorKind::Host(e.to_string())
+    }
+}

@@ -1,0 +1,277 @@
+use std::fmt;
+
+use parity_scale_codec::{Decode, Encode};
+use strata_registers::RegisterError;
+use strata_slices::SliceError;
+use strata_vm_abstraction::MemoryError;
+
+/// A 20-byte account address.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Encode, Decode)]
+pub struct Address(pub [u8; 20]);
+
+impl Address {
+    /// The length of an address in bytes.
+    pub const LEN: usize = 20;
+
+    /// Lower-case hex of the 20 bytes (40 characters).
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+
+    /// Parses 40 hex characters (an optional `0x` prefix is accepted).
+    pub fn from_hex(s: &str) -> Option<Self> {
+        let s = s.strip_prefix("0x").unwrap_or(s);
+        let mut out = [0u8; 20];
+        hex::decode_to_slice(s, &mut out).ok()?;
+        Some(Address(out))
+    }
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Address({})", self.to_hex())
+    }
+}
+
+/// What a contract can learn about the call it runs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Encode, Decode)]
+pub struct CallContext {
+    /// The executing contract.
+    pub address: Address,
+    /// Who called it: the transaction's sender, or the calling contract.
+    pub sender: Address,
+    /// The block height the transaction runs in.
+    pub block_height: u64,
+    /// The block time (seconds since the Unix epoch).
+    pub block_time: u64,
+}
+
+/// A structured event a contract emitted: up to [`limits::MAX_TOPICS`]
+/// 32-byte topics and a data payload.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Encode, Decode)]
+pub struct Event {
+    /// The emitting contract (filled in by the host).
+    pub contract: Address,
+    /// Indexed topics.
+    pub topics: Vec<[u8; 32]>,
+    /// Unindexed data.
+    pub data: Vec<u8>,
+}
+
+/// How a contract-to-contract call ended, as the `strata.call` host function
+/// returns it to the caller (an `i32` status code).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(i32)]
+pub enum CallStatus {
+    /// The callee returned normally; its writes are kept.
+    Success = 0,
+    /// The callee failed (trap, abort, out of gas, host error); its writes
+    /// were rolled back. Its error message is the call's return data.
+    Failed = 1,
+    /// There is no contract at the address.
+    NoContract = 2,
+    /// The callee exports no function by that name (with the signature `() ->
+    /// ()`).
+    NoFunction = 3,
+    /// The callee is already on the call stack and re-entry is disabled.
+    Reentrancy = 4,
+    /// The call would exceed the call depth limit.
+    DepthLimit = 5,
+}
+
+impl CallStatus {
+    /// The status code a contract sees.
+    pub const fn code(self) -> i32 {
+        self as i32
+    }
+}
+
+/// The host functions' limits on what a contract may pass.
+pub mod limits {
+    /// The most topics an event may have.
+    pub const MAX_TOPICS: u32 = 4;
+    /// The most bytes of data an event may carry.
+    pub const MAX_EVENT_DATA: u32 = 64 * 1024;
+    /// The most bytes of a debug log message or an abort message.
+    pub const MAX_MESSAGE: u32 = 4 * 1024;
+    /// The most bytes of return data.
+    pub const MAX_RETURN_DATA: u32 = 64 * 1024;
+    /// The most bytes of a called function's name.
+    pub const MAX_FUNCTION_NAME: u32 = 256;
+    /// The most bytes of a contract call's input.
+    pub const MAX_CALL_INPUT: u32 = 64 * 1024;
+}
+
+/// Why a storage access of the host failed, before the host function names
+/// the argument at fault.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageFault {
+    /// The page index is at or past the contract's page count.
+    #[error("page {page} is out of range: the contract has {page_count} pages")]
+    PageOutOfRange {
+        /// The page asked for.
+        page: u32,
+        /// The contract's page count.
+        page_count: u32,
+    },
+    /// The slice does not lie inside one page.
+    #[error("{len} bytes at offset {offset} cross the end of the {page_size}-byte page")]
+    CrossesPage {
+        /// The offset.
+        offset: u32,
+        /// The length.
+        len: u32,
+        /// The page size.
+        page_size: u32,
+    },
+    /// A write during a read-only query.
+    #[error("storage is read-only in a query")]
+    ReadOnly,
+    /// Charging for the access ran out of gas.
+    #[error("out of gas")]
+    OutOfGas,
+    /// The store beneath failed (not the contract's fault).
+    #[error("storage failed: {0}")]
+    Failed(String),
+}
+
+impl From<SliceError> for StorageFault {
+    fn from(e: SliceError) -> Self {
+        match e {
+            SliceError::CrossesPage { offset, len, .. } => StorageFault::CrossesPage {
+                offset,
+                len,
+                page_size: strata_slices::PAGE_SIZE as u32,
+            },
+            SliceError::Page(strata_pages::PageError::PageOutOfRange { index, page_count }) => {
+                StorageFault::PageOutOfRange {
+                    page: index,
+                    page_count,
+                }
+            }
+            other => StorageFault::Failed(other.to_string()),
+        }
+    }
+}
+
+/// What went wrong in a host function, and with which argument.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HostErrorKind {
+    /// A pointer and length outside guest memory.
+    #[error("argument `{arg}`: {error}")]
+    Memory {
+        /// The argument at fault.
+        arg: &'static str,
+        /// The failed access.
+        error: MemoryError,
+    },
+    /// A bad register width, index, length or offset.
+    #[error("argument `{arg}`: {error}")]
+    Register {
+        /// The argument at fault.
+        arg: &'static str,
+        /// What the register bank said.
+        error: RegisterError,
+    },
+    /// Any other invalid argument value.
+    #[error("argument `{arg}`: {reason}")]
+    InvalidArgument {
+        /// The argument at fault.
+        arg: &'static str,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// The transaction's gas ran out.
+    #[error("out of gas")]
+    OutOfGas,
+    /// A write during a read-only query.
+    #[error("a read-only query may not write")]
+    ReadOnly,
+    /// The contract called `abort` with this message.
+    #[error("contract aborted: {message}")]
+    Abort {
+        /// The contract's message.
+        message: String,
+    },
+    /// The host itself failed (storage I/O, a corrupt record): not the
+    /// contract's fault, and the transaction is not applied.
+    #[error("host failure: {0}")]
+    Host(String),
+}
+
+impl HostErrorKind {
+    /// Names `arg` as the argument of a failed memory access.
+    pub fn memory(arg: &'static str) -> impl FnOnce(MemoryError) -> Self {
+        move |error| HostErrorKind::Memory { arg, error }
+    }
+
+    /// An invalid-argument error.
+    pub fn invalid(arg: &'static str, reason: impl Into<String>) -> Self {
+        HostErrorKind::InvalidArgument {
+            arg,
+            reason: reason.into(),
+        }
+    }
+
+    /// Names the argument of a failed register access: the width argument,
+    /// the index argument, or (for lengths and offsets) `other`.
+    pub fn register(
+        bits: &'static str,
+        idx: &'static str,
+        other: &'static str,
+    ) -> impl FnOnce(RegisterError) -> Self {
+        move |error| {
+            let arg = match &error {
+                RegisterError::UnknownWidth { .. } | RegisterError::TooNarrow { .. } => bits,
+                RegisterError::IndexOutOfRange { .. } => idx,
+                _ => other,
+            };
+            HostErrorKind::Register { arg, error }
+        }
+    }
+
+    /// Names the arguments of a failed storage access.
+    pub fn storage(page: &'static str, offset: &'static str) -> impl FnOnce(StorageFault) -> Self {
+        move |fault| match fault {
+            StorageFault::PageOutOfRange { .. } => HostErrorKind::invalid(page, fault.to_string()),
+            StorageFault::CrossesPage { .. } => HostErrorKind::invalid(offset, fault.to_string()),
+            StorageFault::ReadOnly => HostErrorKind::ReadOnly,
+            StorageFault::OutOfGas => HostErrorKind::OutOfGas,
+            StorageFault::Failed(msg) => HostErrorKind::Host(msg),
+        }
+    }
+}
+
+/// A host function's failure: which function, and what went wrong.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("host function {module}.{function}: {kind}")]
+pub struct HostError {
+    /// The import module (`svm`, `strata`, or an embedder's).
+    pub module: &'static str,
+    /// The function's name.
+    pub function: &'static str,
+    /// What went wrong.
+    pub kind: HostErrorKind,
+}
+
+impl HostError {
+    /// The error of `module.function`.
+    pub fn new(module: &'static str, function: &'static str, kind: HostErrorKind) -> Self {
+        HostError {
+            module,
+            function,
+            kind,
+        }
+    }
+}
+
+#[cfg(feature = "wasmi")]
+impl wasmi::errors::HostError for HostError {}

@@ -1,0 +1,39 @@
+use strata_vm_abstraction::WasmiMemory;
+use wasmi::Caller;
+
+use crate::{Host, HostError};
+
+/// The data of a wasmi `Store` that runs a contract: the host, and the
+/// instance's memory handle, taken once after instantiation so that host
+/// calls never look the export up by name.
+#[derive(Debug)]
+pub struct WasmiState<H> {
+    /// The host the host functions see.
+    pub host: H,
+    /// The instance's linear memory (`None` until set, or when it has none).
+    pub memory: Option<wasmi::Memory>,
+}
+
+impl<H> WasmiState<H> {
+    /// State for `host`, with no memory yet.
+    pub fn new(host: H) -> Self {
+        WasmiState { host, memory: None }
+    }
+}
+
+/// Runs a host function from inside a wasmi host call: makes the store's
+/// fuel the host's gas for the duration of the call (and back), and hands
+/// the function the guest memory and the host.
+pub fn with_wasmi_host<H: Host, R>(
+    caller: &mut Caller<'_, WasmiState<H>>,
+    f: impl FnOnce(&mut WasmiMemory<'_>, &mut H) -> Result<R, HostError>,
+) -> Result<R, wasmi::Error> {
+    let fuel = caller.get_fuel()?;
+    let memory = caller.data().memory;
+    let (mut mem, state) = WasmiMemory::from_memory(memory, caller);
+    state.host.set_gas_left(fuel);
+    let result = f(&mut mem, &mut state.host);
+    let left = state.host.gas_left();
+    caller.set_fuel(left)?;
+    result.map_err(wasmi::Error::host)
+}
