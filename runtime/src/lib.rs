@@ -1,1 +1,726 @@
-//! stub
+//! # strata-runtime: deploy and execute contracts
+//!
+//! The layer a node embeds. It composes the storage stack (kv, pages,
+//! slices), registers and host functions, and runs contracts on wasmi 2:
+//!
+//! - **Deploy** validates code eagerly and completely ([`validate`]:
+//!   wasmparser, no floats/SIMD/threads/memory64/multi-memory/start
+//!   function, every import a host function with its exact signature,
+//!   limits), stores it once by [`CodeHash`], and creates the account at a
+//!   deterministic [`contract_address`]. A failed deploy or constructor
+//!   leaves nothing behind.
+//! - **Execute** loads the module from an LRU cache (lazy translation on a
+//!   miss, as in Soroban's CAP-0060), instantiates it with fresh registers
+//!   and the contract's storage, runs it under fuel, and on success commits
+//!   the dirty pages of every touched contract, with their account records,
+//!   in **one atomic kv batch**. On any failure nothing changes.
+//! - **Receipts** and transactions are SCALE-encoded; decoding bad bytes is
+//!   an error.
+//! - **Gas** is one unit: wasm fuel, plus host-function costs from the
+//!   host-fns table, plus page and instantiation costs from the
+//!   [`GasSchedule`]. Translation is free (so a warm or cold cache gives the
+//!   same gas), and page costs are charged on a page's first touch in a
+//!   transaction, never on cache misses.
+//! - **Contract calls** (`strata.call`) run the callee in its own store with
+//!   gas carved from the caller's and a checkpoint: a failed callee is rolled
+//!   back alone. Depth is limited and re-entry is refused by default.
+//! - **Blocks**: [`Runtime::execute_block`] runs transactions in order, each
+//!   atomic on its own, and writes the whole block in one batch.
+//! - **Embedders** add their own import modules with the host-fns macro and
+//!   [`RuntimeBuilder::host_module`]; their functions see the same memory,
+//!   registers and gas, and are checked at deploy like any import.
+//!
+//! ## Key design decision
+//!
+//! The transaction's state (accounts, storages, events) is *moved* into each
+//! frame's wasmi store and back out, instead of being shared behind locks.
+//! A nested call takes it from the caller's host, runs, and returns it, so
+//! there is exactly one owner at every moment, no `RefCell` can be
+//! double-borrowed, and a failed callee's writes are undone by checkpoints
+//! in the page caches.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use strata_kv::MemKv;
+//! use strata_runtime::{Address, Arg, BlockContext, CallTx, DeployTx, FunctionCall, Runtime, Transaction};
+//!
+//! let wasm = wat::parse_str(r#"(module
+//!   (import "strata" "storage_read" (func $read (param i32 i32 i32 i32)))
+//!   (import "strata" "storage_write" (func $write (param i32 i32 i32 i32)))
+//!   (memory 1)
+//!   (func (export "inc") (result i64)
+//!     (call $read (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 8))
+//!     (i64.store (i32.const 0) (i64.add (i64.load (i32.const 0)) (i64.const 1)))
+//!     (call $write (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 8))
+//!     (i64.load (i32.const 0))))"#).unwrap();
+//! let rt = Runtime::new(Arc::new(MemKv::new()));
+//! let deploy = DeployTx {
+//!     author: Address([1; 20]), nonce: None, name: None, page_count: 1, banks: None,
+//!     code: wasm, ctor: None, balance: 0, gas_limit: 1_000_000,
+//! };
+//! let receipt = rt.execute(&Transaction::Deploy(deploy), BlockContext::default())?;
+//! let counter = receipt.deployed.unwrap();
+//! let call = CallTx {
+//!     contract: counter, sender: Address([2; 20]),
+//!     call: FunctionCall { function: "inc".into(), args: vec![] },
+//!     input: vec![], gas_limit: 100_000,
+//! };
+//! let receipt = rt.execute(&Transaction::Call(call.clone()), BlockContext::default())?;
+//! assert_eq!(receipt.returns, vec![Arg::I64(1)]);
+//! let receipt = rt.execute(&Transaction::Call(call), BlockContext::default())?;
+//! assert_eq!(receipt.returns, vec![Arg::I64(2)]);
+//! # Ok::<(), strata_runtime::RuntimeError>(())
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod config;
+mod exec;
+mod overlay;
+mod types;
+pub mod validate;
+
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::num::NonZeroUsize;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use lru::LruCache;
+use strata_host_fns::{HostFnDesc, Strata, Svm, WasmiState};
+use strata_kv::{KvError, KvStore, Namespace, WriteBatch};
+use strata_pages::{PageCache, PageCacheConfig, PageError, StateRoot};
+use strata_registers::{BankLayout, BankSpec};
+use strata_slices::{SliceError, SliceLayout, Slices};
+use wasmi::{CompilationMode, Config, Engine, Linker, Module};
+
+pub use config::{Compilation, GasSchedule, Limits, RuntimeConfig};
+pub use exec::TxHost;
+pub use overlay::BlockKv;
+pub use strata_host_fns::{Address, Event};
+pub use types::{
+    Account, Arg, BlockContext, CallTx, CodeHash, DeployTx, ErrorKind, FunctionCall, Receipt,
+    Transaction, TxError, contract_address,
+};
+pub use validate::CodeError;
+
+use exec::{Failure, Frame, TxState, encode_account, run_frame};
+
+/// Namespace of account records: address → SCALE-encoded [`Account`].
+pub const NS_ACCOUNTS: Namespace = Namespace::new(16);
+/// Namespace of code: code hash → wasm bytes.
+pub const NS_CODE: Namespace = Namespace::new(17);
+
+/// A failure of the runtime itself, not of a transaction: the store failed
+/// or holds a damaged record. Nothing of the transaction (or block) was
+/// applied.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RuntimeError {
+    /// The key-value store failed.
+    #[error(transparent)]
+    Kv(#[from] KvError),
+    /// The page store failed (a missing or corrupt page or node).
+    #[error(transparent)]
+    Pages(#[from] PageError),
+    /// A record that does not decode.
+    #[error("corrupt {what} record {key}: {detail}")]
+    Corrupt {
+        /// The kind of record.
+        what: &'static str,
+        /// Its key.
+        key: String,
+        /// What is wrong.
+        detail: String,
+    },
+    /// Storage failed during execution.
+    #[error("storage failed during execution: {0}")]
+    Storage(String),
+    /// A host module could not be linked (for example, a duplicate name).
+    #[error("cannot link host functions: {0}")]
+    Link(String),
+    /// No such account.
+    #[error("no account at address {0}")]
+    NoAccount(Address),
+    /// An invariant of the runtime broke (a bug).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl RuntimeError {
+    pub(crate) fn from_slice(e: SliceError) -> Self {
+        match e {
+            SliceError::Page(p) => RuntimeError::Pages(p),
+            other => RuntimeError::Storage(other.to_string()),
+        }
+    }
+}
+
+type LinkFn<K> = Box<
+    dyn Fn(&mut Linker<WasmiState<TxHost<K>>>) -> Result<(), wasmi::errors::LinkerError>
+        + Send
+        + Sync,
+>;
+
+/// Builds a [`Runtime`]: configuration, embedder host modules and state.
+pub struct RuntimeBuilder<K: KvStore + Clone + 'static> {
+    kv: K,
+    config: RuntimeConfig,
+    modules: Vec<(&'static [HostFnDesc], LinkFn<K>)>,
+    extension: Option<Box<dyn Any + Send>>,
+}
+
+impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
+    /// Sets the configuration.
+    pub fn config(mut self, config: RuntimeConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Adds an embedder's import module, declared with
+    /// [`strata_host_fns::host_functions!`]: pass its `FUNCTIONS` and its
+    /// `link` function.
+    pub fn host_module<F>(mut self, functions: &'static [HostFnDesc], link: F) -> Self
+    where
+        F: Fn(&mut Linker<WasmiState<TxHost<K>>>) -> Result<(), wasmi::errors::LinkerError>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.modules.push((functions, Box::new(link)));
+        self
+    }
+
+    /// The embedder's own state, which its host functions reach through
+    /// [`strata_host_fns::Host::extension`]. It is not rolled back when a
+    /// transaction fails: it belongs to the embedder.
+    pub fn extension(mut self, state: Box<dyn Any + Send>) -> Self {
+        self.extension = Some(state);
+        self
+    }
+
+    /// The runtime.
+    pub fn build(self) -> Result<Runtime<K>, RuntimeError> {
+        let config = self.config;
+        let mut wasm = Config::default();
+        wasm.consume_fuel(true)
+            .floats(false)
+            .wasm_multi_memory(false)
+            .wasm_reference_types(false)
+            .wasm_tail_call(false)
+            .wasm_extended_const(false)
+            .wasm_custom_page_sizes(false)
+            .wasm_wide_arithmetic(false)
+            .ignore_custom_sections(true)
+            .set_max_recursion_depth(config.limits.max_recursion_depth)
+            .compilation_mode(match config.compilation {
+                Compilation::Lazy => CompilationMode::Lazy,
+                Compilation::Eager => CompilationMode::Eager,
+            })
+            // Translation and validation cost no fuel, so that gas never
+            // depends on whether a module or function was already compiled.
+            .fuel_cost(wasmi::CustomFuelCosts {
+                bytes_copied_per_fuel: 64,
+                fuel_per_bytes_translated: 0,
+                fuel_per_bytes_validated: 0,
+            });
+        let engine = Engine::new(&wasm);
+        let mut linker = Linker::new(&engine);
+        let link_err = |e: wasmi::errors::LinkerError| RuntimeError::Link(e.to_string());
+        Svm::link(&mut linker).map_err(link_err)?;
+        Strata::link(&mut linker).map_err(link_err)?;
+        let mut host_fns: Vec<&'static HostFnDesc> =
+            Svm::FUNCTIONS.iter().chain(Strata::FUNCTIONS).collect();
+        for (functions, link) in &self.modules {
+            link(&mut linker).map_err(link_err)?;
+            host_fns.extend(functions.iter());
+        }
+        let cap = |n: usize| NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN);
+        Ok(Runtime {
+            shared: Arc::new(Shared {
+                kv: BlockKv::new(self.kv),
+                engine,
+                linker,
+                host_fns,
+                modules: Mutex::new(LruCache::new(cap(config.module_cache))),
+                contracts: Mutex::new(LruCache::new(cap(config.contract_cache))),
+                extension: Mutex::new(self.extension),
+                exec: Mutex::new(()),
+                config,
+            }),
+        })
+    }
+}
+
+/// A compiled module and the size of its code.
+#[derive(Clone)]
+pub(crate) struct CachedModule {
+    pub module: Module,
+    pub code_len: usize,
+}
+
+type ContractCache<K> = LruCache<Address, PageCache<BlockKv<K>>>;
+
+/// What a runtime's frames share.
+pub(crate) struct Shared<K: KvStore + Clone + 'static> {
+    pub kv: BlockKv<K>,
+    pub engine: Engine,
+    pub linker: Linker<WasmiState<TxHost<K>>>,
+    pub host_fns: Vec<&'static HostFnDesc>,
+    modules: Mutex<LruCache<CodeHash, CachedModule>>,
+    contracts: Mutex<ContractCache<K>>,
+    extension: Mutex<Option<Box<dyn Any + Send>>>,
+    exec: Mutex<()>,
+    pub config: RuntimeConfig,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl<K: KvStore + Clone + 'static> Shared<K> {
+    /// The compiled module of `hash`: from the cache, from code created in
+    /// this transaction, or from the store.
+    pub fn module(
+        &self,
+        hash: &CodeHash,
+        new_code: &BTreeMap<CodeHash, Arc<[u8]>>,
+    ) -> Result<CachedModule, RuntimeError> {
+        if let Some(m) = lock(&self.modules).get(hash) {
+            return Ok(m.clone());
+        }
+        let code: Arc<[u8]> = match new_code.get(hash) {
+            Some(c) => c.clone(),
+            None => self
+                .kv
+                .get(NS_CODE, &hash.0)?
+                .map(|b| Arc::from(&b[..]))
+                .ok_or_else(|| RuntimeError::Corrupt {
+                    what: "code",
+                    key: hash.to_hex(),
+                    detail: "an account refers to code that is not in the store".into(),
+                })?,
+        };
+        if CodeHash::of(&code) != *hash {
+            return Err(RuntimeError::Corrupt {
+                what: "code",
+                key: hash.to_hex(),
+                detail: "the stored code does not hash to its key".into(),
+            });
+        }
+        let module = Module::new(&self.engine, &code[..]).map_err(|e| RuntimeError::Corrupt {
+            what: "code",
+            key: hash.to_hex(),
+            detail: format!("stored code does not compile: {e}"),
+        })?;
+        let cached = CachedModule {
+            module,
+            code_len: code.len(),
+        };
+        lock(&self.modules).put(*hash, cached.clone());
+        Ok(cached)
+    }
+
+    /// The cached page cache of `address`, if it stands at `root`.
+    pub fn take_contract_cache(
+        &self,
+        address: &Address,
+        root: StateRoot,
+    ) -> Option<PageCache<BlockKv<K>>> {
+        let cache = lock(&self.contracts).pop(address)?;
+        (cache.root() == root && cache.dirty_len() == 0).then_some(cache)
+    }
+
+    fn return_contract_caches(&self, storages: BTreeMap<Address, Slices<BlockKv<K>>>) {
+        let mut contracts = lock(&self.contracts);
+        for (address, s) in storages {
+            let mut cache = s.into_pages();
+            cache.discard();
+            contracts.put(address, cache);
+        }
+    }
+}
+
+/// The runtime: deploys and executes contracts against a [`KvStore`].
+///
+/// `K` is the store handle, cloned into every page cache (an
+/// `Arc<MemKv>`, an `Arc<RocksKv>`, or an `Arc<dyn KvStore>`). Execution is
+/// serialised: one transaction (or block) at a time.
+pub struct Runtime<K: KvStore + Clone + 'static> {
+    shared: Arc<Shared<K>>,
+}
+
+impl<K: KvStore + Clone + 'static> Runtime<K> {
+    /// A runtime with the default configuration and the built-in `svm` and
+    /// `strata` modules.
+    ///
+    /// # Panics
+    ///
+    /// Never in practice: linking the two built-in modules into a fresh
+    /// linker cannot collide. Use [`Runtime::builder`] to handle every error.
+    pub fn new(kv: K) -> Self {
+        match Self::builder(kv).build() {
+            Ok(rt) => rt,
+            Err(e) => unreachable!("the built-in host modules link: {e}"),
+        }
+    }
+
+    /// A builder, for configuration and embedder host modules.
+    pub fn builder(kv: K) -> RuntimeBuilder<K> {
+        RuntimeBuilder {
+            kv,
+            config: RuntimeConfig::default(),
+            modules: Vec::new(),
+            extension: None,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.shared.config
+    }
+
+    /// The store beneath.
+    pub fn kv(&self) -> &K {
+        self.shared.kv.base()
+    }
+
+    /// Every host function a contract may import.
+    pub fn host_functions(&self) -> &[&'static HostFnDesc] {
+        &self.shared.host_fns
+    }
+
+    /// Runs `f` on the embedder's state, if there is one of type `T`.
+    pub fn with_extension<T: Any, R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        let mut ext = lock(&self.shared.extension);
+        ext.as_mut()?.downcast_mut::<T>().map(f)
+    }
+
+    /// Drops every cached module and page (for tests and benchmarks of cold
+    /// starts). State and results are unaffected.
+    pub fn clear_caches(&self) {
+        lock(&self.shared.modules).clear();
+        lock(&self.shared.contracts).clear();
+    }
+
+    /// The account at `address`, as committed.
+    pub fn account(&self, address: &Address) -> Result<Option<Account>, RuntimeError> {
+        exec::load_account(self.shared.kv.base(), address)
+    }
+
+    /// The committed code of `hash`.
+    pub fn code(&self, hash: &CodeHash) -> Result<Option<Vec<u8>>, RuntimeError> {
+        Ok(self
+            .shared
+            .kv
+            .base()
+            .get(NS_CODE, &hash.0)?
+            .map(|b| b.to_vec()))
+    }
+
+    /// The committed bytes of a slice of a contract's storage.
+    pub fn read_slice(
+        &self,
+        address: &Address,
+        page: u32,
+        offset: u32,
+        len: u32,
+    ) -> Result<Vec<u8>, RuntimeError> {
+        let account = self
+            .account(address)?
+            .ok_or(RuntimeError::NoAccount(*address))?;
+        let slice = SliceLayout::new(page, offset, len).map_err(RuntimeError::from_slice)?;
+        let mut pages = PageCache::open(
+            self.shared.kv.base().clone(),
+            account.state_root,
+            PageCacheConfig::with_capacity(1),
+        )?;
+        let bytes = pages.page(page)?;
+        Ok(bytes[slice.offset()..slice.offset() + slice.len()].to_vec())
+    }
+
+    /// Executes one transaction and writes its changes in one atomic batch.
+    /// A failed transaction still returns a receipt (and changes nothing);
+    /// an `Err` means the runtime itself failed and nothing was applied.
+    pub fn execute(&self, tx: &Transaction, block: BlockContext) -> Result<Receipt, RuntimeError> {
+        let mut receipts = self.execute_block(std::slice::from_ref(tx), block)?;
+        receipts
+            .pop()
+            .ok_or_else(|| RuntimeError::Internal("a block of one gave no receipt".into()))
+    }
+
+    /// Executes transactions in order as one block: each is atomic on its
+    /// own (a failed one changes nothing), later ones see earlier ones'
+    /// effects, and the whole block reaches the store in one atomic batch.
+    pub fn execute_block(
+        &self,
+        txs: &[Transaction],
+        block: BlockContext,
+    ) -> Result<Vec<Receipt>, RuntimeError> {
+        let _serial = lock(&self.shared.exec);
+        let mut receipts = Vec::with_capacity(txs.len());
+        for tx in txs {
+            match self.run_tx(tx, block, false) {
+                Ok(r) => receipts.push(r),
+                Err(e) => {
+                    self.abandon_block();
+                    return Err(e);
+                }
+            }
+        }
+        if let Err(e) = self.shared.kv.flush() {
+            self.abandon_block();
+            return Err(e.into());
+        }
+        Ok(receipts)
+    }
+
+    /// Runs a call read-only: the same execution, but any storage write or
+    /// transfer fails the query, and nothing is ever committed.
+    pub fn query(&self, call: &CallTx, block: BlockContext) -> Result<Receipt, RuntimeError> {
+        let _serial = lock(&self.shared.exec);
+        self.run_tx(&Transaction::Call(call.clone()), block, true)
+    }
+
+    /// After a failed block: the page caches may stand at roots whose
+    /// records were never written.
+    fn abandon_block(&self) {
+        self.shared.kv.clear();
+        lock(&self.shared.contracts).clear();
+    }
+
+    fn run_tx(
+        &self,
+        tx: &Transaction,
+        block: BlockContext,
+        read_only: bool,
+    ) -> Result<Receipt, RuntimeError> {
+        let mut state = Box::new(TxState::new(self.shared.kv.clone(), block, read_only));
+        state.extension = lock(&self.shared.extension).take();
+        let result = match tx {
+            Transaction::Deploy(d) => self.deploy(state, d),
+            Transaction::Call(c) => {
+                let frame = Frame {
+                    address: c.contract,
+                    sender: c.sender,
+                    function: c.call.function.clone(),
+                    args: c.call.args.clone(),
+                    input: c.input.clone(),
+                    gas_limit: c.gas_limit,
+                    nested: false,
+                };
+                run_frame(&self.shared, state, frame).map(|(s, o)| (s, o, None, 0))
+            }
+        };
+        let (mut state, outcome, deployed, extra_gas) = result?;
+        *lock(&self.shared.extension) = state.extension.take();
+        self.finish(state, outcome, deployed, extra_gas)
+    }
+
+    /// Creates the account and code of a deploy, and runs the constructor.
+    #[allow(clippy::type_complexity)]
+    fn deploy(
+        &self,
+        mut state: Box<TxState<K>>,
+        tx: &DeployTx,
+    ) -> Result<(Box<TxState<K>>, exec::FrameOutcome, Option<Address>, u64), RuntimeError> {
+        let config = &self.shared.config;
+        let fail = |state, kind, message: String, gas| {
+            Ok((
+                state,
+                exec::FrameOutcome {
+                    result: Err(Failure::Tx(TxError::new(kind, message))),
+                    gas_used: 0,
+                    return_data: Vec::new(),
+                },
+                None,
+                gas,
+            ))
+        };
+        let deploy_gas = config
+            .gas
+            .deploy_per_byte
+            .saturating_mul(tx.code.len() as u64);
+        if deploy_gas > tx.gas_limit {
+            let msg = format!(
+                "deploying {} bytes costs {deploy_gas} gas; the limit is {}",
+                tx.code.len(),
+                tx.gas_limit
+            );
+            return fail(state, ErrorKind::OutOfGas, msg, tx.gas_limit);
+        }
+        if state.read_only {
+            return fail(
+                state,
+                ErrorKind::ReadOnly,
+                "a query cannot deploy".into(),
+                deploy_gas,
+            );
+        }
+        if tx.page_count > config.limits.max_page_count {
+            let msg = format!(
+                "page count {} exceeds the limit of {}",
+                tx.page_count, config.limits.max_page_count
+            );
+            return fail(state, ErrorKind::InvalidTransaction, msg, deploy_gas);
+        }
+        let banks: Vec<BankSpec> = tx
+            .banks
+            .clone()
+            .unwrap_or_else(|| BankLayout::svm_default().specs().to_vec());
+        if let Err(e) = BankLayout::new(banks.clone(), &config.register_limits) {
+            return fail(
+                state,
+                ErrorKind::InvalidTransaction,
+                format!("register banks: {e}"),
+                deploy_gas,
+            );
+        }
+        let required: Vec<&str> = tx.ctor.iter().map(|c| c.function.as_str()).collect();
+        let validated =
+            match validate::validate(&tx.code, &self.shared.host_fns, &config.limits, &required) {
+                Ok(v) => v,
+                Err(e) => return fail(state, ErrorKind::InvalidCode, e.to_string(), deploy_gas),
+            };
+        let author = state.account(&tx.author)?.cloned().unwrap_or_default();
+        if let Some(n) = tx.nonce {
+            if n != author.nonce {
+                let msg = format!(
+                    "nonce {n} given, but author {} is at nonce {}",
+                    tx.author, author.nonce
+                );
+                return fail(state, ErrorKind::InvalidTransaction, msg, deploy_gas);
+            }
+        }
+        let code_hash = CodeHash::of(&validated.code);
+        let address = contract_address(&tx.author, author.nonce, &code_hash);
+        if state.account(&address)?.is_some() {
+            let msg = format!("an account already exists at {address}");
+            return fail(state, ErrorKind::AddressTaken, msg, deploy_gas);
+        }
+        let pages = PageCache::create(
+            state.kv.clone(),
+            tx.page_count,
+            PageCacheConfig::with_capacity(config.pages_per_contract),
+        );
+        let account = Account {
+            code_hash: Some(code_hash),
+            page_count: tx.page_count,
+            banks,
+            state_root: pages.root(),
+            balance: tx.balance,
+            nonce: 0,
+            name: tx.name.clone(),
+        };
+        state.storages.insert(address, Slices::new(pages));
+        state.put_account(address, account);
+        let mut author = author;
+        author.nonce += 1;
+        state.put_account(tx.author, author);
+        state.new_code.insert(code_hash, Arc::from(validated.code));
+        let Some(ctor) = &tx.ctor else {
+            let outcome = exec::FrameOutcome {
+                result: Ok(Vec::new()),
+                gas_used: 0,
+                return_data: Vec::new(),
+            };
+            return Ok((state, outcome, Some(address), deploy_gas));
+        };
+        let frame = Frame {
+            address,
+            sender: tx.author,
+            function: ctor.function.clone(),
+            args: ctor.args.clone(),
+            input: Vec::new(),
+            gas_limit: tx.gas_limit - deploy_gas,
+            nested: false,
+        };
+        let (state, outcome) = run_frame(&self.shared, state, frame)?;
+        Ok((state, outcome, Some(address), deploy_gas))
+    }
+
+    /// Commits a successful transaction into the block overlay (or discards
+    /// a failed one) and makes its receipt.
+    fn finish(
+        &self,
+        mut state: Box<TxState<K>>,
+        outcome: exec::FrameOutcome,
+        deployed: Option<Address>,
+        extra_gas: u64,
+    ) -> Result<Receipt, RuntimeError> {
+        let gas_used = outcome.gas_used.saturating_add(extra_gas);
+        let returns = match outcome.result {
+            Ok(values) => values,
+            Err(Failure::Fatal(e)) => {
+                self.shared
+                    .return_contract_caches(std::mem::take(&mut state.storages));
+                return Err(e);
+            }
+            Err(Failure::Tx(error)) => {
+                let logs = std::mem::take(&mut state.logs);
+                self.shared
+                    .return_contract_caches(std::mem::take(&mut state.storages));
+                return Ok(Receipt {
+                    error: Some(error),
+                    gas_used,
+                    logs,
+                    ..Receipt::default()
+                });
+            }
+        };
+        let mut state_roots = Vec::new();
+        if state.read_only {
+            for (address, s) in &state.storages {
+                state_roots.push((*address, s.root()));
+            }
+        } else {
+            let mut batch = WriteBatch::new();
+            let addresses: Vec<Address> = state.storages.keys().copied().collect();
+            for address in addresses {
+                let Some(storage) = state.storages.get_mut(&address) else {
+                    continue;
+                };
+                let is_new = deployed == Some(address);
+                if storage.pages().dirty_len() > 0 || is_new {
+                    let commit = match storage.commit() {
+                        Ok(c) => c,
+                        Err(e) => {
+                            self.shared
+                                .return_contract_caches(std::mem::take(&mut state.storages));
+                            return Err(RuntimeError::from_slice(e));
+                        }
+                    };
+                    batch.extend(commit.batch);
+                    if let Some(account) = state.account(&address)?.cloned() {
+                        let mut account = account;
+                        account.state_root = commit.root;
+                        state.put_account(address, account);
+                    }
+                }
+                if let Some(s) = state.storages.get(&address) {
+                    state_roots.push((address, s.root()));
+                }
+            }
+            for (hash, code) in &state.new_code {
+                batch.put(NS_CODE, hash.0, code.to_vec());
+            }
+            for address in &state.dirty_accounts {
+                if let Some(Some(account)) = state.accounts.get(address) {
+                    batch.put(NS_ACCOUNTS, address.0, encode_account(account));
+                }
+            }
+            state.kv.write(batch)?;
+        }
+        let storages = std::mem::take(&mut state.storages);
+        self.shared.return_contract_caches(storages);
+        Ok(Receipt {
+            error: None,
+            deployed,
+            returns,
+            return_data: outcome.return_data,
+            gas_used,
+            state_roots,
+            events: std::mem::take(&mut state.events),
+            logs: std::mem::take(&mut state.logs),
+        })
+    }
+}

@@ -1,0 +1,122 @@
+use strata_registers::RegisterLimits;
+
+/// Gas charged by the runtime itself, on top of wasm instructions (1 fuel
+/// each, as wasmi meters them) and the host functions' table costs. Every
+/// charge depends only on the transaction and the state, never on what
+/// happens to be cached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GasSchedule {
+    /// Per byte of code at deploy (validation and storage).
+    pub deploy_per_byte: u64,
+    /// Per contract frame (instantiation), whether or not its module is
+    /// cached.
+    pub instantiate_base: u64,
+    /// Per KiB of the instantiated contract's code, on every frame.
+    pub instantiate_per_kib: u64,
+    /// The first read of a page in a transaction.
+    pub page_read: u64,
+    /// The first write of a page in a transaction; includes the page's share
+    /// of hashing and writing it at commit.
+    pub page_write: u64,
+}
+
+impl Default for GasSchedule {
+    fn default() -> Self {
+        GasSchedule {
+            deploy_per_byte: 2,
+            instantiate_base: 1_000,
+            instantiate_per_kib: 50,
+            page_read: 200,
+            page_write: 1_000,
+        }
+    }
+}
+
+/// Limits checked at deploy and enforced at execution.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest code, in bytes. Default 4 MiB.
+    pub max_code_size: usize,
+    /// The most functions (imports included). Default 10,000.
+    pub max_functions: u32,
+    /// The most locals of one function. Default 1,024.
+    pub max_locals: u32,
+    /// The most parameters of one function type. Default 32.
+    pub max_params: u32,
+    /// The most 64 KiB memory pages, declared or grown. Default 256 (16 MiB).
+    pub max_memory_pages: u32,
+    /// The most table elements. Default 10,000.
+    pub max_table_elements: u32,
+    /// The most storage pages of a contract. Default 65,536 (256 MiB).
+    pub max_page_count: u32,
+    /// The deepest contract-to-contract call chain. Default 64.
+    pub max_call_depth: u32,
+    /// The deepest wasm call stack, in frames. Default 1,024.
+    pub max_recursion_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_code_size: 4 * 1024 * 1024,
+            max_functions: 10_000,
+            max_locals: 1_024,
+            max_params: 32,
+            max_memory_pages: 256,
+            max_table_elements: 10_000,
+            max_page_count: 65_536,
+            max_call_depth: 64,
+            max_recursion_depth: 1_024,
+        }
+    }
+}
+
+/// How wasm code is translated to wasmi's register-machine code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Compilation {
+    /// Translate each function on its first call (as Soroban's CAP-0060):
+    /// fast cold starts for large contracts. Translation costs no gas, so gas
+    /// does not depend on the cache. The default.
+    #[default]
+    Lazy,
+    /// Translate the whole module when it is loaded.
+    Eager,
+}
+
+/// The runtime's configuration: an explicit value, no globals.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuntimeConfig {
+    /// Gas charged by the runtime.
+    pub gas: GasSchedule,
+    /// Code and execution limits.
+    pub limits: Limits,
+    /// Limits on contract-declared register banks.
+    pub register_limits: RegisterLimits,
+    /// Compiled modules kept in memory (LRU). Default 64.
+    pub module_cache: usize,
+    /// Contracts whose page caches are kept between transactions (LRU).
+    /// Default 256.
+    pub contract_cache: usize,
+    /// Clean pages kept per contract. Default 256.
+    pub pages_per_contract: usize,
+    /// Lazy or eager translation.
+    pub compilation: Compilation,
+    /// Whether a contract already on the call stack may be called again.
+    /// Default `false`.
+    pub allow_reentrancy: bool,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            gas: GasSchedule::default(),
+            limits: Limits::default(),
+            register_limits: RegisterLimits::DEFAULT,
+            module_cache: 64,
+            contract_cache: 256,
+            pages_per_contract: 256,
+            compilation: Compilation::Lazy,
+            allow_reentrancy: false,
+        }
+    }
+}

@@ -1,0 +1,717 @@
+//! Executing frames: one contract function in one wasmi store, with the
+//! transaction's state moved in and out, and nested contract calls.
+
+use std::any::Any;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use hashbrown::HashSet;
+use parity_scale_codec::{Decode, Encode};
+use strata_host_fns::{
+    Address, CallContext, CallStatus, Event, Host, HostError, HostErrorKind, StorageFault,
+    WasmiState,
+};
+use strata_kv::KvStore;
+use strata_pages::{Checkpoint, PageCache, PageCacheConfig};
+use strata_registers::{BankLayout, Registers};
+use strata_slices::{SliceLayout, Slices};
+use wasmi::{Store, StoreLimits, StoreLimitsBuilder, Val};
+
+use crate::overlay::BlockKv;
+use crate::{
+    Account, Arg, BlockContext, CodeHash, ErrorKind, NS_ACCOUNTS, RuntimeError, Shared, TxError,
+};
+
+pub(crate) type Storage<K> = Slices<BlockKv<K>>;
+
+/// How a frame failed.
+pub(crate) enum Failure {
+    /// The transaction fails with a receipt.
+    Tx(TxError),
+    /// The runtime itself failed (storage I/O, corrupt records): no receipt,
+    /// nothing applied.
+    Fatal(RuntimeError),
+}
+
+impl From<RuntimeError> for Failure {
+    fn from(e: RuntimeError) -> Self {
+        Failure::Fatal(e)
+    }
+}
+
+fn invalid(message: impl Into<String>) -> Failure {
+    Failure::Tx(TxError::new(ErrorKind::InvalidTransaction, message))
+}
+
+/// The state of one transaction, moved from frame to frame.
+pub(crate) struct TxState<K> {
+    pub kv: BlockKv<K>,
+    pub block: BlockContext,
+    pub read_only: bool,
+    /// Working copies of the accounts the transaction read (`None`: absent).
+    pub accounts: BTreeMap<Address, Option<Account>>,
+    pub dirty_accounts: BTreeSet<Address>,
+    /// Code created by this transaction, not yet stored.
+    pub new_code: BTreeMap<CodeHash, Arc<[u8]>>,
+    /// The storage of every contract the transaction touched.
+    pub storages: BTreeMap<Address, Storage<K>>,
+    read_pages: HashSet<(Address, u32)>,
+    written_pages: HashSet<(Address, u32)>,
+    pub events: Vec<Event>,
+    pub logs: Vec<String>,
+    pub call_stack: Vec<Address>,
+    pub extension: Option<Box<dyn Any + Send>>,
+}
+
+/// Undo information for a nested call.
+pub(crate) struct StateCheckpoint {
+    storages: Vec<(Address, Checkpoint)>,
+    accounts: BTreeMap<Address, Option<Account>>,
+    dirty_accounts: BTreeSet<Address>,
+    events: usize,
+}
+
+impl<K: KvStore + Clone + 'static> TxState<K> {
+    pub fn new(kv: BlockKv<K>, block: BlockContext, read_only: bool) -> Self {
+        TxState {
+            kv,
+            block,
+            read_only,
+            accounts: BTreeMap::new(),
+            dirty_accounts: BTreeSet::new(),
+            new_code: BTreeMap::new(),
+            storages: BTreeMap::new(),
+            read_pages: HashSet::new(),
+            written_pages: HashSet::new(),
+            events: Vec::new(),
+            logs: Vec::new(),
+            call_stack: Vec::new(),
+            extension: None,
+        }
+    }
+
+    /// The account at `address`, loaded once per transaction.
+    pub fn account(&mut self, address: &Address) -> Result<Option<&mut Account>, RuntimeError> {
+        if !self.accounts.contains_key(address) {
+            let loaded = load_account(&self.kv, address)?;
+            self.accounts.insert(*address, loaded);
+        }
+        Ok(self.accounts.get_mut(address).and_then(Option::as_mut))
+    }
+
+    /// Replaces (or creates) the account at `address`.
+    pub fn put_account(&mut self, address: Address, account: Account) {
+        self.accounts.insert(address, Some(account));
+        self.dirty_accounts.insert(address);
+    }
+
+    pub fn checkpoint(&mut self) -> StateCheckpoint {
+        StateCheckpoint {
+            storages: self
+                .storages
+                .iter_mut()
+                .map(|(a, s)| (*a, s.checkpoint()))
+                .collect(),
+            accounts: self.accounts.clone(),
+            dirty_accounts: self.dirty_accounts.clone(),
+            events: self.events.len(),
+        }
+    }
+
+    pub fn rollback(&mut self, cp: StateCheckpoint) -> Result<(), RuntimeError> {
+        let before: BTreeSet<Address> = cp.storages.iter().map(|(a, _)| *a).collect();
+        for (address, token) in cp.storages {
+            if let Some(s) = self.storages.get_mut(&address) {
+                s.rollback(token).map_err(RuntimeError::from_slice)?;
+            }
+        }
+        // Storages first touched inside the call hold only its writes.
+        for (address, s) in self.storages.iter_mut() {
+            if !before.contains(address) {
+                s.discard();
+            }
+        }
+        self.accounts = cp.accounts;
+        self.dirty_accounts = cp.dirty_accounts;
+        self.events.truncate(cp.events);
+        Ok(())
+    }
+
+    pub fn release(&mut self, cp: StateCheckpoint) -> Result<(), RuntimeError> {
+        for (address, token) in cp.storages {
+            if let Some(s) = self.storages.get_mut(&address) {
+                s.release(token).map_err(RuntimeError::from_slice)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn load_account<K: KvStore>(
+    kv: &K,
+    address: &Address,
+) -> Result<Option<Account>, RuntimeError> {
+    match kv.get(NS_ACCOUNTS, &address.0)? {
+        None => Ok(None),
+        Some(bytes) => {
+            Account::decode(&mut &bytes[..])
+                .map(Some)
+                .map_err(|e| RuntimeError::Corrupt {
+                    what: "account",
+                    key: address.to_hex(),
+                    detail: e.to_string(),
+                })
+        }
+    }
+}
+
+pub(crate) fn encode_account(account: &Account) -> Vec<u8> {
+    account.encode()
+}
+
+/// The host of one frame: the contract's registers, context, input and
+/// return data, and the transaction's state.
+pub struct TxHost<K: KvStore + Clone + 'static> {
+    shared: Arc<Shared<K>>,
+    state: Option<Box<TxState<K>>>,
+    context: CallContext,
+    registers: Registers,
+    input: Vec<u8>,
+    return_data: Vec<u8>,
+    last_call_return: Vec<u8>,
+    gas: u64,
+    limits: StoreLimits,
+}
+
+impl<K: KvStore + Clone + 'static> TxHost<K> {
+    fn state(&mut self) -> Result<&mut TxState<K>, HostErrorKind> {
+        self.state.as_deref_mut().ok_or_else(|| {
+            HostErrorKind::Host("transaction state is in use by a nested call".into())
+        })
+    }
+
+    fn charge_fault(&mut self, gas: u64) -> Result<(), StorageFault> {
+        self.charge(gas).map_err(|_| StorageFault::OutOfGas)
+    }
+
+    /// Checks a slice against the contract, charges a first touch, and
+    /// returns the storage.
+    fn touch(
+        &mut self,
+        page: u32,
+        offset: u32,
+        len: u32,
+        write: bool,
+    ) -> Result<SliceLayout, StorageFault> {
+        let slice = SliceLayout::new(page, offset, len)?;
+        let address = self.context.address;
+        let gas = self.shared.config.gas;
+        let state = self
+            .state
+            .as_deref_mut()
+            .ok_or_else(|| StorageFault::Failed("no transaction state".into()))?;
+        if write && state.read_only {
+            return Err(StorageFault::ReadOnly);
+        }
+        let storage = state
+            .storages
+            .get(&address)
+            .ok_or_else(|| StorageFault::Failed(format!("storage of {address} is not open")))?;
+        let page_count = storage.page_count();
+        if page >= page_count {
+            return Err(StorageFault::PageOutOfRange { page, page_count });
+        }
+        let cost = if write {
+            if state.written_pages.insert((address, page)) {
+                state.read_pages.insert((address, page));
+                gas.page_write
+            } else {
+                0
+            }
+        } else if state.read_pages.insert((address, page)) {
+            gas.page_read
+        } else {
+            0
+        };
+        self.charge_fault(cost)?;
+        Ok(slice)
+    }
+}
+
+impl<K: KvStore + Clone + 'static> Host for TxHost<K> {
+    fn gas_left(&self) -> u64 {
+        self.gas
+    }
+
+    fn set_gas_left(&mut self, gas: u64) {
+        self.gas = gas;
+    }
+
+    fn registers(&mut self) -> &mut Registers {
+        &mut self.registers
+    }
+
+    fn storage_read(&mut self, page: u32, offset: u32, len: u32) -> Result<&[u8], StorageFault> {
+        let slice = self.touch(page, offset, len, false)?;
+        let address = self.context.address;
+        let storage = self
+            .state
+            .as_deref_mut()
+            .and_then(|s| s.storages.get_mut(&address))
+            .ok_or_else(|| StorageFault::Failed("no transaction state".into()))?;
+        Ok(storage.read(slice)?)
+    }
+
+    fn storage_write(&mut self, page: u32, offset: u32, bytes: &[u8]) -> Result<(), StorageFault> {
+        self.touch(page, offset, bytes.len() as u32, true)?;
+        let address = self.context.address;
+        let storage = self
+            .state
+            .as_deref_mut()
+            .and_then(|s| s.storages.get_mut(&address))
+            .ok_or_else(|| StorageFault::Failed("no transaction state".into()))?;
+        Ok(storage.write(page, offset, bytes)?)
+    }
+
+    fn context(&self) -> &CallContext {
+        &self.context
+    }
+
+    fn input(&self) -> &[u8] {
+        &self.input
+    }
+
+    fn set_return_data(&mut self, data: &[u8]) -> Result<(), HostErrorKind> {
+        self.return_data.clear();
+        self.return_data.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn emit_event(&mut self, event: Event) -> Result<(), HostErrorKind> {
+        self.state()?.events.push(event);
+        Ok(())
+    }
+
+    fn log(&mut self, message: String) -> Result<(), HostErrorKind> {
+        self.state()?.logs.push(message);
+        Ok(())
+    }
+
+    fn balance(&mut self, address: &Address) -> Result<u128, HostErrorKind> {
+        let state = self.state()?;
+        let account = state
+            .account(address)
+            .map_err(|e| HostErrorKind::Host(e.to_string()))?;
+        Ok(account.map_or(0, |a| a.balance))
+    }
+
+    fn transfer(&mut self, to: &Address, amount: u128) -> Result<bool, HostErrorKind> {
+        let me = self.context.address;
+        let state = self.state()?;
+        if state.read_only {
+            return Err(HostErrorKind::ReadOnly);
+        }
+        let host_err = |e: RuntimeError| HostErrorKind::Host(e.to_string());
+        let mut from = state
+            .account(&me)
+            .map_err(host_err)?
+            .cloned()
+            .unwrap_or_default();
+        if from.balance < amount {
+            return Ok(false);
+        }
+        if *to == me {
+            return Ok(true);
+        }
+        let mut dest = state
+            .account(to)
+            .map_err(host_err)?
+            .cloned()
+            .unwrap_or_default();
+        let Some(new_dest) = dest.balance.checked_add(amount) else {
+            return Err(HostErrorKind::invalid(
+                "amount_ptr",
+                "the recipient's balance would overflow",
+            ));
+        };
+        from.balance -= amount;
+        dest.balance = new_dest;
+        state.put_account(me, from);
+        state.put_account(*to, dest);
+        Ok(true)
+    }
+
+    fn call(
+        &mut self,
+        target: &Address,
+        function: &str,
+        input: &[u8],
+        gas_limit: u64,
+    ) -> Result<CallStatus, HostErrorKind> {
+        let config = &self.shared.config;
+        let (max_depth, reentrancy) = (config.limits.max_call_depth, config.allow_reentrancy);
+        let limit = gas_limit.min(self.gas);
+        let me = self.context.address;
+        let mut state = self
+            .state
+            .take()
+            .ok_or_else(|| HostErrorKind::Host("no transaction state".into()))?;
+        let status = if state.call_stack.len() >= max_depth as usize {
+            self.last_call_return = format!("call depth limit of {max_depth} reached").into_bytes();
+            Some(CallStatus::DepthLimit)
+        } else if !reentrancy && state.call_stack.contains(target) {
+            self.last_call_return =
+                format!("contract {target} is already on the call stack; re-entry is disabled")
+                    .into_bytes();
+            Some(CallStatus::Reentrancy)
+        } else {
+            None
+        };
+        if let Some(status) = status {
+            self.state = Some(state);
+            return Ok(status);
+        }
+        let checkpoint = state.checkpoint();
+        let frame = Frame {
+            address: *target,
+            sender: me,
+            function: function.to_owned(),
+            args: Vec::new(),
+            input: input.to_vec(),
+            gas_limit: limit,
+            nested: true,
+        };
+        let (mut state, outcome) = run_frame(&self.shared, state, frame)
+            .map_err(|e| HostErrorKind::Host(e.to_string()))?;
+        let used = outcome.gas_used;
+        let result = match outcome.result {
+            Ok(_) => state
+                .release(checkpoint)
+                .map(|()| {
+                    self.last_call_return = outcome.return_data;
+                    CallStatus::Success
+                })
+                .map_err(|e| HostErrorKind::Host(e.to_string())),
+            Err(Failure::Tx(err)) => {
+                let status = match err.kind {
+                    ErrorKind::InvalidTransaction if err.message.starts_with("no contract") => {
+                        CallStatus::NoContract
+                    }
+                    ErrorKind::InvalidTransaction if err.message.starts_with("no function") => {
+                        CallStatus::NoFunction
+                    }
+                    _ => CallStatus::Failed,
+                };
+                self.last_call_return = err.to_string().into_bytes();
+                state
+                    .rollback(checkpoint)
+                    .map(|()| status)
+                    .map_err(|e| HostErrorKind::Host(e.to_string()))
+            }
+            Err(Failure::Fatal(e)) => Err(HostErrorKind::Host(e.to_string())),
+        };
+        self.state = Some(state);
+        self.charge(used)?;
+        result
+    }
+
+    fn call_return_data(&self) -> &[u8] {
+        &self.last_call_return
+    }
+
+    fn extension(&mut self) -> Option<&mut dyn Any> {
+        let ext = self.state.as_deref_mut()?.extension.as_deref_mut()?;
+        Some(ext as &mut dyn Any)
+    }
+}
+
+/// One contract function to run.
+pub(crate) struct Frame {
+    pub address: Address,
+    pub sender: Address,
+    pub function: String,
+    pub args: Vec<Arg>,
+    pub input: Vec<u8>,
+    pub gas_limit: u64,
+    /// A contract-to-contract call: the function must take no parameters.
+    pub nested: bool,
+}
+
+pub(crate) struct FrameOutcome {
+    pub result: Result<Vec<Arg>, Failure>,
+    pub gas_used: u64,
+    pub return_data: Vec<u8>,
+}
+
+impl FrameOutcome {
+    fn failed(failure: Failure, gas_used: u64) -> Self {
+        FrameOutcome {
+            result: Err(failure),
+            gas_used,
+            return_data: Vec::new(),
+        }
+    }
+}
+
+/// Opens the storage of `address` in the transaction (from the contract
+/// cache when its root is current).
+fn open_storage<K: KvStore + Clone + 'static>(
+    shared: &Shared<K>,
+    state: &mut TxState<K>,
+    address: Address,
+    account: &Account,
+) -> Result<(), RuntimeError> {
+    if state.storages.contains_key(&address) {
+        return Ok(());
+    }
+    let cached = shared.take_contract_cache(&address, account.state_root);
+    let cache = match cached {
+        Some(c) => c,
+        None => PageCache::open(
+            state.kv.clone(),
+            account.state_root,
+            PageCacheConfig::with_capacity(shared.config.pages_per_contract),
+        )?,
+    };
+    state.storages.insert(address, Slices::new(cache));
+    Ok(())
+}
+
+/// Runs one frame. The transaction state goes in and comes back whatever
+/// the contract does; only a lost state (which the code never allows) is an
+/// error.
+pub(crate) fn run_frame<K: KvStore + Clone + 'static>(
+    shared: &Arc<Shared<K>>,
+    state: Box<TxState<K>>,
+    frame: Frame,
+) -> Result<(Box<TxState<K>>, FrameOutcome), RuntimeError> {
+    let (state, outcome) = run_frame_inner(shared, state, frame);
+    Ok((
+        state.ok_or_else(|| RuntimeError::Internal("transaction state lost".into()))?,
+        outcome,
+    ))
+}
+
+fn run_frame_inner<K: KvStore + Clone + 'static>(
+    shared: &Arc<Shared<K>>,
+    mut state: Box<TxState<K>>,
+    frame: Frame,
+) -> (Option<Box<TxState<K>>>, FrameOutcome) {
+    // Account, code and storage.
+    let account = match state.account(&frame.address) {
+        Ok(Some(a)) if a.is_contract() => a.clone(),
+        Ok(_) => {
+            let f = invalid(format!("no contract at address {}", frame.address));
+            return (Some(state), FrameOutcome::failed(f, 0));
+        }
+        Err(e) => return (Some(state), FrameOutcome::failed(e.into(), 0)),
+    };
+    let Some(code_hash) = account.code_hash else {
+        return (Some(state), FrameOutcome::failed(invalid("no contract"), 0));
+    };
+    let module = match shared.module(&code_hash, &state.new_code) {
+        Ok(m) => m,
+        Err(e) => return (Some(state), FrameOutcome::failed(e.into(), 0)),
+    };
+    let gas = shared.config.gas;
+    let instantiate_cost = gas.instantiate_base.saturating_add(
+        gas.instantiate_per_kib
+            .saturating_mul(module.code_len.div_ceil(1024) as u64),
+    );
+    if instantiate_cost > frame.gas_limit {
+        let f = Failure::Tx(TxError::new(
+            ErrorKind::OutOfGas,
+            format!(
+                "instantiating the contract costs {instantiate_cost} gas; the limit is {}",
+                frame.gas_limit
+            ),
+        ));
+        return (Some(state), FrameOutcome::failed(f, frame.gas_limit));
+    }
+    let fuel = frame.gas_limit - instantiate_cost;
+    if let Err(e) = open_storage(shared, &mut state, frame.address, &account) {
+        return (Some(state), FrameOutcome::failed(e.into(), 0));
+    }
+    let layout = match BankLayout::new(account.banks.clone(), &shared.config.register_limits) {
+        Ok(l) => l,
+        Err(e) => {
+            let f = Failure::Fatal(RuntimeError::Corrupt {
+                what: "account",
+                key: frame.address.to_hex(),
+                detail: format!("stored register banks are invalid: {e}"),
+            });
+            return (Some(state), FrameOutcome::failed(f, 0));
+        }
+    };
+    let limits = &shared.config.limits;
+    let host = TxHost {
+        shared: shared.clone(),
+        context: CallContext {
+            address: frame.address,
+            sender: frame.sender,
+            block_height: state.block.height,
+            block_time: state.block.time,
+        },
+        state: None,
+        registers: Registers::new(&layout),
+        input: frame.input,
+        return_data: Vec::new(),
+        last_call_return: Vec::new(),
+        gas: 0,
+        limits: StoreLimitsBuilder::new()
+            .memory_size(limits.max_memory_pages as usize * 65_536)
+            .table_elements(limits.max_table_elements as usize)
+            .instances(1)
+            .trap_on_grow_failure(true)
+            .build(),
+    };
+    state.call_stack.push(frame.address);
+    let mut host = host;
+    host.state = Some(state);
+    let mut store = Store::new(&shared.engine, WasmiState::new(host));
+    store.limiter(|s| &mut s.host.limits);
+    let result = execute_in_store(
+        shared,
+        &mut store,
+        &module.module,
+        &frame.function,
+        &frame.args,
+        frame.nested,
+        fuel,
+    );
+    let fuel_left = store.get_fuel().unwrap_or(0);
+    let data = store.into_data();
+    let mut host = data.host;
+    let Some(mut state) = host.state.take() else {
+        let f = Failure::Fatal(RuntimeError::Internal("transaction state lost".into()));
+        return (None, FrameOutcome::failed(f, frame.gas_limit));
+    };
+    state.call_stack.pop();
+    let mut gas_used = frame.gas_limit.saturating_sub(fuel_left);
+    let result = match result {
+        Ok(values) => Ok(values),
+        Err(failure) => {
+            if let Failure::Tx(TxError {
+                kind: ErrorKind::OutOfGas,
+                ..
+            }) = &failure
+            {
+                gas_used = frame.gas_limit;
+            }
+            Err(failure)
+        }
+    };
+    (
+        Some(state),
+        FrameOutcome {
+            result,
+            gas_used,
+            return_data: host.return_data,
+        },
+    )
+}
+
+fn wasm_type_name(t: &wasmi::ValType) -> &'static str {
+    match t {
+        wasmi::ValType::I32 => "i32",
+        wasmi::ValType::I64 => "i64",
+        _ => "unsupported",
+    }
+}
+
+fn execute_in_store<K: KvStore + Clone + 'static>(
+    shared: &Shared<K>,
+    store: &mut Store<WasmiState<TxHost<K>>>,
+    module: &wasmi::Module,
+    function: &str,
+    args: &[Arg],
+    nested: bool,
+    fuel: u64,
+) -> Result<Vec<Arg>, Failure> {
+    store
+        .set_fuel(fuel)
+        .map_err(|e| Failure::Fatal(RuntimeError::Internal(e.to_string())))?;
+    let instance = shared
+        .linker
+        .instantiate_and_start(&mut *store, module)
+        .map_err(classify)?;
+    let memory = instance.get_memory(&*store, strata_vm_abstraction::MEMORY_EXPORT);
+    store.data_mut().memory = memory;
+    let func = instance.get_func(&*store, function).ok_or_else(|| {
+        invalid(format!(
+            "no function {function:?} is exported by the contract"
+        ))
+    })?;
+    let ty = func.ty(&*store);
+    let params: Vec<&str> = ty.params().iter().map(wasm_type_name).collect();
+    if nested && !params.is_empty() {
+        return Err(invalid(format!(
+            "no function {function:?} without parameters: contract calls pass input bytes, \
+             and this function takes ({})",
+            params.join(", ")
+        )));
+    }
+    let given: Vec<&str> = args
+        .iter()
+        .map(|a| match a {
+            Arg::I32(_) => "i32",
+            Arg::I64(_) => "i64",
+        })
+        .collect();
+    if params != given {
+        return Err(invalid(format!(
+            "function {function:?} takes ({}) but was given ({})",
+            params.join(", "),
+            given.join(", ")
+        )));
+    }
+    let vals: Vec<Val> = args
+        .iter()
+        .map(|a| match a {
+            Arg::I32(v) => Val::I32(*v),
+            Arg::I64(v) => Val::I64(*v),
+        })
+        .collect();
+    let mut results: Vec<Val> = ty
+        .results()
+        .iter()
+        .map(|t| Val::default_for_ty(*t))
+        .collect();
+    func.call(&mut *store, &vals, &mut results)
+        .map_err(classify)?;
+    results
+        .iter()
+        .map(|v| match v {
+            Val::I32(x) => Ok(Arg::I32(*x)),
+            Val::I64(x) => Ok(Arg::I64(*x)),
+            other => Err(invalid(format!("unsupported result {other:?}"))),
+        })
+        .collect()
+}
+
+/// Turns a wasmi error into a receipt error (or a fatal one).
+fn classify(e: wasmi::Error) -> Failure {
+    if let Some(h) = e.downcast_ref::<HostError>() {
+        let kind = match &h.kind {
+            HostErrorKind::OutOfGas => ErrorKind::OutOfGas,
+            HostErrorKind::Abort { message } => {
+                return Failure::Tx(TxError::new(ErrorKind::Abort, message.clone()));
+            }
+            HostErrorKind::ReadOnly => ErrorKind::ReadOnly,
+            HostErrorKind::Host(msg) => return Failure::Fatal(RuntimeError::Storage(msg.clone())),
+            _ => ErrorKind::HostError,
+        };
+        return Failure::Tx(TxError::new(kind, h.to_string()));
+    }
+    let message = e.to_string();
+    let kind = match e.as_trap_code() {
+        Some(wasmi::TrapCode::OutOfFuel) => ErrorKind::OutOfGas,
+        Some(wasmi::TrapCode::StackOverflow) => ErrorKind::StackOverflow,
+        Some(wasmi::TrapCode::GrowthOperationLimited)
+        | Some(wasmi::TrapCode::OutOfSystemMemory) => ErrorKind::ResourceLimit,
+        Some(_) => ErrorKind::Trap,
+        None if message.contains("limit") => ErrorKind::ResourceLimit,
+        None => ErrorKind::Trap,
+    };
+    Failure::Tx(TxError::new(kind, message))
+}

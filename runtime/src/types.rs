@@ -1,0 +1,304 @@
+use std::fmt;
+
+use parity_scale_codec::{Decode, DecodeAll, Encode};
+use strata_host_fns::{Address, Event};
+use strata_pages::StateRoot;
+use strata_registers::BankSpec;
+
+/// The blake3 hash of a contract's code, under which the code is stored once.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Encode, Decode)]
+pub struct CodeHash(pub [u8; 32]);
+
+impl CodeHash {
+    /// The hash of `code`.
+    pub fn of(code: &[u8]) -> Self {
+        CodeHash(*blake3::hash(code).as_bytes())
+    }
+
+    /// Lower-case hex.
+    pub fn to_hex(&self) -> String {
+        hex::encode(self.0)
+    }
+}
+
+impl fmt::Display for CodeHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+impl fmt::Debug for CodeHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CodeHash({})", self.to_hex())
+    }
+}
+
+/// An account: a contract (with code and storage) or a plain account (an
+/// author or a recipient of transfers: balance and nonce only).
+#[derive(Clone, Debug, PartialEq, Eq, Default, Encode, Decode)]
+pub struct Account {
+    /// The contract's code, or `None` for a plain account.
+    pub code_hash: Option<CodeHash>,
+    /// The contract's page count (0 for a plain account).
+    pub page_count: u32,
+    /// The contract's register banks.
+    pub banks: Vec<BankSpec>,
+    /// The root of the contract's storage.
+    pub state_root: StateRoot,
+    /// The balance.
+    pub balance: u128,
+    /// For an author: how many contracts it deployed. Contracts keep 0.
+    pub nonce: u64,
+    /// An optional human-readable name given at deploy.
+    pub name: Option<String>,
+}
+
+impl Account {
+    /// Whether the account holds a contract.
+    pub fn is_contract(&self) -> bool {
+        self.code_hash.is_some()
+    }
+}
+
+/// The address of the contract an `author` deploys with its `nonce`-th
+/// deploy of `code_hash`: the first 20 bytes of
+/// `blake3("strata/address" ++ author ++ nonce (u64 LE) ++ code_hash)`.
+pub fn contract_address(author: &Address, nonce: u64, code_hash: &CodeHash) -> Address {
+    let mut h = blake3::Hasher::new();
+    h.update(b"strata/address");
+    h.update(&author.0);
+    h.update(&nonce.to_le_bytes());
+    h.update(&code_hash.0);
+    let mut out = [0u8; 20];
+    out.copy_from_slice(&h.finalize().as_bytes()[..20]);
+    Address(out)
+}
+
+/// A scalar argument or result of an exported function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Encode, Decode)]
+pub enum Arg {
+    /// A 32-bit integer.
+    I32(i32),
+    /// A 64-bit integer.
+    I64(i64),
+}
+
+impl fmt::Display for Arg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Arg::I32(v) => write!(f, "i32:{v}"),
+            Arg::I64(v) => write!(f, "i64:{v}"),
+        }
+    }
+}
+
+impl std::str::FromStr for Arg {
+    type Err = String;
+
+    /// Parses `i32:N` or `i64:N` (decimal, may be negative).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("argument {s:?}: expected i32:N or i64:N");
+        let (ty, n) = s.split_once(':').ok_or_else(bad)?;
+        match ty {
+            "i32" => n
+                .parse()
+                .map(Arg::I32)
+                .map_err(|e| format!("{}: {e}", bad())),
+            "i64" => n
+                .parse()
+                .map(Arg::I64)
+                .map_err(|e| format!("{}: {e}", bad())),
+            _ => Err(bad()),
+        }
+    }
+}
+
+/// A function to run with its arguments.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct FunctionCall {
+    /// The exported function's name.
+    pub function: String,
+    /// Its arguments, checked against its signature.
+    pub args: Vec<Arg>,
+}
+
+/// Creates a contract.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct DeployTx {
+    /// The deploying author.
+    pub author: Address,
+    /// The author's nonce this deploy must use (replay protection), or
+    /// `None` to use the author's next nonce.
+    pub nonce: Option<u64>,
+    /// An optional name.
+    pub name: Option<String>,
+    /// The contract's page count.
+    pub page_count: u32,
+    /// Register banks, or `None` for the SVM defaults.
+    pub banks: Option<Vec<BankSpec>>,
+    /// The wasm binary.
+    pub code: Vec<u8>,
+    /// An optional constructor, run after creation; if it fails, nothing is
+    /// created.
+    pub ctor: Option<FunctionCall>,
+    /// The contract's initial balance.
+    pub balance: u128,
+    /// Gas for the deploy (code bytes) and the constructor.
+    pub gas_limit: u64,
+}
+
+/// Calls a contract's exported function.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct CallTx {
+    /// The contract.
+    pub contract: Address,
+    /// The caller.
+    pub sender: Address,
+    /// The function and its scalar arguments.
+    pub call: FunctionCall,
+    /// Input bytes the contract reads with `strata.input_copy`.
+    pub input: Vec<u8>,
+    /// The gas limit.
+    pub gas_limit: u64,
+}
+
+/// A transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub enum Transaction {
+    /// Create a contract.
+    Deploy(DeployTx),
+    /// Call a contract.
+    Call(CallTx),
+}
+
+impl Transaction {
+    /// The SCALE encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.encode()
+    }
+
+    /// Decodes a SCALE-encoded transaction; trailing bytes are an error.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, parity_scale_codec::Error> {
+        Self::decode_all(&mut &bytes[..])
+    }
+}
+
+/// The block a transaction runs in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Encode, Decode)]
+pub struct BlockContext {
+    /// The block height.
+    pub height: u64,
+    /// The block time, in seconds since the Unix epoch.
+    pub time: u64,
+}
+
+/// Why a transaction failed, as a receipt reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Encode, Decode)]
+pub enum ErrorKind {
+    /// The gas limit was reached.
+    OutOfGas,
+    /// A wasm trap: `unreachable`, an out-of-bounds memory access, a
+    /// division by zero...
+    Trap,
+    /// The contract called `abort`.
+    Abort,
+    /// A host function refused its arguments.
+    HostError,
+    /// The wasm call stack grew past the limit (deep recursion).
+    StackOverflow,
+    /// Memory or table growth past the limit.
+    ResourceLimit,
+    /// A query tried to write.
+    ReadOnly,
+    /// The transaction itself is invalid: unknown contract or function,
+    /// arguments that do not match the signature, a wrong nonce...
+    InvalidTransaction,
+    /// The code was rejected at deploy.
+    InvalidCode,
+    /// The address is taken.
+    AddressTaken,
+}
+
+impl ErrorKind {
+    /// A stable snake_case name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            ErrorKind::OutOfGas => "out_of_gas",
+            ErrorKind::Trap => "trap",
+            ErrorKind::Abort => "abort",
+            ErrorKind::HostError => "host_error",
+            ErrorKind::StackOverflow => "stack_overflow",
+            ErrorKind::ResourceLimit => "resource_limit",
+            ErrorKind::ReadOnly => "read_only",
+            ErrorKind::InvalidTransaction => "invalid_transaction",
+            ErrorKind::InvalidCode => "invalid_code",
+            ErrorKind::AddressTaken => "address_taken",
+        }
+    }
+}
+
+/// A failed transaction's error: what kind, and a message a person can act
+/// on (the contract's own message for `abort`).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct TxError {
+    /// The kind.
+    pub kind: ErrorKind,
+    /// The message.
+    pub message: String,
+}
+
+impl TxError {
+    /// An error of `kind` with `message`.
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        TxError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for TxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.name(), self.message)
+    }
+}
+
+/// What a transaction did. Byte-identical on every node for the same
+/// transaction from the same state.
+#[derive(Clone, Debug, PartialEq, Eq, Default, Encode, Decode)]
+pub struct Receipt {
+    /// `None` on success; on failure, why (and nothing was changed).
+    pub error: Option<TxError>,
+    /// The deployed contract's address (deploys only).
+    pub deployed: Option<Address>,
+    /// The function's results.
+    pub returns: Vec<Arg>,
+    /// The return data set with `strata.set_return`.
+    pub return_data: Vec<u8>,
+    /// Gas used (the limit, when it ran out).
+    pub gas_used: u64,
+    /// The new state root of every contract the transaction touched, by
+    /// address (unchanged roots on failure are not listed).
+    pub state_roots: Vec<(Address, StateRoot)>,
+    /// Events, in order.
+    pub events: Vec<Event>,
+    /// Debug logs, in order.
+    pub logs: Vec<String>,
+}
+
+impl Receipt {
+    /// Whether the transaction succeeded.
+    pub fn success(&self) -> bool {
+        self.error.is_none()
+    }
+
+    /// The SCALE encoding.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.encode()
+    }
+
+    /// Decodes a SCALE-encoded receipt; bad or trailing bytes are an error.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, parity_scale_codec::Error> {
+        Self::decode_all(&mut &bytes[..])
+    }
+}
