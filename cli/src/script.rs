@@ -1,0 +1,146 @@
+//! `strata run SCRIPT`: one command per line, in order.
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Instant;
+
+use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
+use strata_runtime::{Address, Runtime};
+
+use crate::{Command, Done, Fatal, Store, run_command};
+
+/// A script line, parsed like the command line.
+#[derive(Parser, Debug)]
+#[command(name = "strata", no_binary_name = true, disable_help_flag = true, disable_version_flag = true)]
+struct Line {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Replaces `$N` (1-based) with the N-th deployed address.
+fn substitute(token: &str, deployed: &[Address], line_no: usize) -> Result<String, Fatal> {
+    let mut out = String::with_capacity(token.len());
+    let mut chars = token.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if c != '$' {
+            out.push(c);
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some((_, d)) = chars.peek().copied().filter(|(_, d)| d.is_ascii_digit()) {
+            digits.push(d);
+            chars.next();
+        }
+        if digits.is_empty() {
+            out.push('$');
+            continue;
+        }
+        let n: usize = digits
+            .parse()
+            .map_err(|_| Fatal(format!("line {line_no}: ${digits} is not a reference")))?;
+        let address = n
+            .checked_sub(1)
+            .and_then(|i| deployed.get(i))
+            .ok_or_else(|| {
+                Fatal(format!(
+                    "line {line_no}: ${n} refers to deploy number {n}, but only {} deploys ran so far",
+                    deployed.len()
+                ))
+            })?;
+        out.push_str(&address.to_hex());
+    }
+    Ok(out)
+}
+
+/// Runs the script at `path`. Each transaction commits on its own, so an
+/// interrupted script leaves the store after its last completed line.
+pub fn run(rt: &Runtime<Store>, path: &Path, json: bool) -> Result<Done, Fatal> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Fatal(format!("cannot read script {}: {e}", path.display())))?;
+    let lines: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+        .collect();
+    let bar = (lines.len() >= 20 && std::io::stdout().is_terminal() && !json).then(|| {
+        let bar = ProgressBar::new(lines.len() as u64);
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} eta {eta}") {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let quiet = bar.is_some();
+    let started = Instant::now();
+    let mut deployed = Vec::new();
+    let (mut transactions, mut failures) = (0u64, 0u64);
+    for (line_no, line) in lines {
+        let tokens: Vec<String> = line
+            .split_whitespace()
+            .map(|t| substitute(t, &deployed, line_no))
+            .collect::<Result<_, _>>()?;
+        let parsed = Line::try_parse_from(&tokens)
+            .map_err(|e| Fatal(format!("{}:{line_no}: {}", path.display(), first_line(&e.to_string()))))?;
+        let is_tx = matches!(parsed.command, Command::Deploy(_) | Command::Call(_));
+        if !quiet && !json {
+            println!("> {line}");
+        }
+        let result = if quiet {
+            // Keep the terminal for the progress bar: run the line, but only
+            // report failures.
+            with_stdout_suppressed(|| run_command(rt, &parsed.command, json, &mut deployed))
+        } else {
+            run_command(rt, &parsed.command, json, &mut deployed)
+        };
+        match result.map_err(|Fatal(m)| Fatal(format!("{}:{line_no}: {m}", path.display())))? {
+            Done::Ok => {}
+            Done::TxFailed => {
+                failures += 1;
+                if let Some(bar) = &bar {
+                    bar.println(format!("line {line_no} failed: {line}"));
+                }
+            }
+        }
+        if is_tx {
+            transactions += 1;
+        }
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    let tps = if secs > 0.0 { transactions as f64 / secs } else { 0.0 };
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "transactions": transactions,
+                "failures": failures,
+                "seconds": secs,
+                "tx_per_second": tps,
+            })
+        );
+    } else {
+        println!(
+            "summary: {transactions} transactions, {failures} failed, {secs:.2} s, {tps:.1} tx/s"
+        );
+    }
+    Ok(if failures > 0 { Done::TxFailed } else { Done::Ok })
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or(s).trim_start_matches("error: ")
+}
+
+/// Output of lines run under a progress bar is not printed: the summary
+/// and the failures are.
+fn with_stdout_suppressed<T>(f: impl FnOnce() -> T) -> T {
+    crate::output::set_quiet(true);
+    let r = f();
+    crate::output::set_quiet(false);
+    r
+}
