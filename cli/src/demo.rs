@@ -11,7 +11,8 @@ use crate::{Done, Fatal, Store};
 const COUNTER: &str = include_str!("../../examples/counter.wat");
 
 fn open_temp() -> Result<(Store, tempfile::TempDir, &'static str), Fatal> {
-    let dir = tempfile::tempdir().map_err(|e| Fatal(format!("cannot create a temporary directory: {e}")))?;
+    let dir = tempfile::tempdir()
+        .map_err(|e| Fatal(format!("cannot create a temporary directory: {e}")))?;
     #[cfg(feature = "rocksdb")]
     {
         let kv = strata_kv::RocksKv::open(dir.path()).map_err(|e| Fatal(e.to_string()))?;
@@ -27,7 +28,10 @@ fn call(rt: &Runtime<Store>, c: Address, f: &str, args: Vec<Arg>) -> Result<Rece
     let tx = CallTx {
         contract: c,
         sender: Address([2; 20]),
-        call: FunctionCall { function: f.into(), args },
+        call: FunctionCall {
+            function: f.into(),
+            args,
+        },
         input: Vec::new(),
         gas_limit: 1_000_000,
     };
@@ -45,7 +49,13 @@ fn say(json: bool, text: &str) {
 pub fn run(json: bool) -> Result<Done, Fatal> {
     let (store, dir, kind) = open_temp()?;
     let rt = Runtime::new(store);
-    say(json, &format!("Strata demo: a counter contract in {kind} at {}\n", dir.path().display()));
+    say(
+        json,
+        &format!(
+            "Strata demo: a counter contract in {kind} at {}\n",
+            dir.path().display()
+        ),
+    );
 
     let code = wat::parse_str(COUNTER).map_err(|e| Fatal(format!("bundled example: {e}")))?;
     let deploy = DeployTx {
@@ -60,11 +70,19 @@ pub fn run(json: bool) -> Result<Done, Fatal> {
         gas_limit: 10_000_000,
     };
     let r = rt
-        .execute(&Transaction::Deploy(deploy), BlockContext { height: 1, time: 0 })
+        .execute(
+            &Transaction::Deploy(deploy),
+            BlockContext { height: 1, time: 0 },
+        )
         .map_err(|e| Fatal(e.to_string()))?;
-    let c = r.deployed.ok_or_else(|| Fatal(format!("deploy failed: {:?}", r.error)))?;
+    let c = r
+        .deployed
+        .ok_or_else(|| Fatal(format!("deploy failed: {:?}", r.error)))?;
     say(json, &format!("1. Deployed examples/counter.wat at {c}."));
-    say(json, "   Its code was validated once, completely, before anything was stored.\n");
+    say(
+        json,
+        "   Its code was validated once, completely, before anything was stored.\n",
+    );
 
     let mut values = Vec::new();
     for _ in 0..3 {
@@ -76,11 +94,17 @@ pub fn run(json: bool) -> Result<Done, Fatal> {
                 "2. inc -> {}  gas {}  new state root {}",
                 r.returns.first().map(Arg::to_string).unwrap_or_default(),
                 r.gas_used,
-                r.state_roots.first().map(|(_, root)| root.to_hex()[..16].to_string()).unwrap_or_default()
+                r.state_roots
+                    .first()
+                    .map(|(_, root)| root.to_hex()[..16].to_string())
+                    .unwrap_or_default()
             ),
         );
     }
-    say(json, "   Each call committed its page writes and new root in one atomic batch.\n");
+    say(
+        json,
+        "   Each call committed its page writes and new root in one atomic batch.\n",
+    );
 
     let failed = call(&rt, c, "fail", vec![])?;
     let after = call(&rt, c, "get", vec![])?;
@@ -88,14 +112,22 @@ pub fn run(json: bool) -> Result<Done, Fatal> {
         json,
         &format!(
             "3. fail -> {}",
-            failed.error.as_ref().map(|e| e.to_string()).unwrap_or_else(|| "succeeded?".into())
+            failed
+                .error
+                .as_ref()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| "succeeded?".into())
         ),
     );
     say(
         json,
         &format!(
             "   It wrote -1 before trapping, yet get -> {}: a failed transaction changes nothing.\n",
-            after.returns.first().map(Arg::to_string).unwrap_or_default()
+            after
+                .returns
+                .first()
+                .map(Arg::to_string)
+                .unwrap_or_default()
         ),
     );
 
@@ -107,8 +139,14 @@ pub fn run(json: bool) -> Result<Done, Fatal> {
             spin.returns.first().map(Arg::to_string).unwrap_or_default()
         ),
     );
-    say(json, "   the same on every node, cache warm or cold, RocksDB or memory.\n");
-    say(json, "Try it yourself: strata deploy examples/counter.wat, then strata call ADDRESS inc.");
+    say(
+        json,
+        "   the same on every node, cache warm or cold, RocksDB or memory.\n",
+    );
+    say(
+        json,
+        "Try it yourself: strata deploy examples/counter.wat, then strata call ADDRESS inc.",
+    );
     if json {
         println!(
             "{}",

@@ -150,12 +150,16 @@ pub enum Done {
 
 fn parse_address(s: &str, what: &str) -> Result<Address, Fatal> {
     Address::from_hex(s).ok_or_else(|| {
-        Fatal(format!("{what} {s:?} is not an address: expected 40 hex characters"))
+        Fatal(format!(
+            "{what} {s:?} is not an address: expected 40 hex characters"
+        ))
     })
 }
 
 fn parse_args(args: &[String]) -> Result<Vec<Arg>, Fatal> {
-    args.iter().map(|a| a.parse::<Arg>().map_err(Fatal)).collect()
+    args.iter()
+        .map(|a| a.parse::<Arg>().map_err(Fatal))
+        .collect()
 }
 
 fn block_now() -> BlockContext {
@@ -168,14 +172,19 @@ fn block_now() -> BlockContext {
 
 /// Reads a contract file: wasm as is, WAT converted.
 pub fn read_code(path: &std::path::Path) -> Result<Vec<u8>, Fatal> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Fatal(format!("cannot read {}: {e}", path.display())))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| Fatal(format!("cannot read {}: {e}", path.display())))?;
     if bytes.starts_with(b"\0asm") {
         return Ok(bytes);
     }
     wat::parse_bytes(&bytes)
         .map(|c| c.into_owned())
-        .map_err(|e| Fatal(format!("{} is neither wasm nor valid WAT: {e}", path.display())))
+        .map_err(|e| {
+            Fatal(format!(
+                "{} is neither wasm nor valid WAT: {e}",
+                path.display()
+            ))
+        })
 }
 
 /// Opens the store the global flags name.
@@ -217,7 +226,10 @@ pub fn run_command(
                     let (function, args) = parts
                         .split_first()
                         .ok_or_else(|| Fatal("--ctor needs a function name".into()))?;
-                    Some(FunctionCall { function: function.clone(), args: parse_args(args)? })
+                    Some(FunctionCall {
+                        function: function.clone(),
+                        args: parse_args(args)?,
+                    })
                 }
             };
             let tx = DeployTx {
@@ -233,8 +245,15 @@ pub fn run_command(
             };
             let receipt = execute(rt, &Transaction::Deploy(tx))?;
             if let Some(err) = &receipt.error {
-                if matches!(err.kind, ErrorKind::InvalidCode | ErrorKind::InvalidTransaction) {
-                    return Err(Fatal(format!("invalid contract {}: {}", d.file.display(), err.message)));
+                if matches!(
+                    err.kind,
+                    ErrorKind::InvalidCode | ErrorKind::InvalidTransaction
+                ) {
+                    return Err(Fatal(format!(
+                        "invalid contract {}: {}",
+                        d.file.display(),
+                        err.message
+                    )));
                 }
                 output::print_receipt(&receipt, json);
                 return Ok(Done::TxFailed);
@@ -261,17 +280,25 @@ pub fn run_command(
             let tx = CallTx {
                 contract,
                 sender: parse_address(&c.sender, "--sender")?,
-                call: FunctionCall { function: c.function.clone(), args: parse_args(&c.args)? },
+                call: FunctionCall {
+                    function: c.function.clone(),
+                    args: parse_args(&c.args)?,
+                },
                 input,
                 gas_limit: c.gas,
             };
             let receipt = if matches!(command, Command::Query(_)) {
-                rt.query(&tx, block_now()).map_err(|e| Fatal(e.to_string()))?
+                rt.query(&tx, block_now())
+                    .map_err(|e| Fatal(e.to_string()))?
             } else {
                 execute(rt, &Transaction::Call(tx))?
             };
             output::print_receipt(&receipt, json);
-            Ok(if receipt.success() { Done::Ok } else { Done::TxFailed })
+            Ok(if receipt.success() {
+                Done::Ok
+            } else {
+                Done::TxFailed
+            })
         }
         Command::State { address } => {
             let address = parse_address(address, "address")?;
@@ -282,26 +309,37 @@ pub fn run_command(
             output::print_state(&account, json);
             Ok(Done::Ok)
         }
-        Command::Read { address, page, offset, len } => {
+        Command::Read {
+            address,
+            page,
+            offset,
+            len,
+        } => {
             let address = parse_address(address, "address")?;
-            if rt.account(&address).map_err(|e| Fatal(e.to_string()))?.is_none() {
+            if rt
+                .account(&address)
+                .map_err(|e| Fatal(e.to_string()))?
+                .is_none()
+            {
                 return Err(Fatal(format!("no account at address {address}")));
             }
-            let len = len.unwrap_or_else(|| (strata_pages::PAGE_SIZE as u32).saturating_sub(*offset));
+            let len =
+                len.unwrap_or_else(|| (strata_pages::PAGE_SIZE as u32).saturating_sub(*offset));
             let bytes = rt
                 .read_slice(&address, *page, *offset, len)
                 .map_err(|e| Fatal(e.to_string()))?;
             output::print_slice(&address, *page, *offset, &bytes, json);
             Ok(Done::Ok)
         }
-        Command::Run { .. } | Command::Demo => {
-            Err(Fatal("`run` and `demo` cannot be used inside a script".into()))
-        }
+        Command::Run { .. } | Command::Demo => Err(Fatal(
+            "`run` and `demo` cannot be used inside a script".into(),
+        )),
     }
 }
 
 fn execute(rt: &Runtime<Store>, tx: &Transaction) -> Result<Receipt, Fatal> {
-    rt.execute(tx, block_now()).map_err(|e| Fatal(e.to_string()))
+    rt.execute(tx, block_now())
+        .map_err(|e| Fatal(e.to_string()))
 }
 
 fn main() -> ExitCode {

@@ -61,11 +61,18 @@ pub fn print_receipt(r: &Receipt, json: bool) {
     if json {
         let out = JsonReceipt {
             success: r.success(),
-            error: r.error.as_ref().map(|e| JsonError { kind: e.kind.name(), message: &e.message }),
+            error: r.error.as_ref().map(|e| JsonError {
+                kind: e.kind.name(),
+                message: &e.message,
+            }),
             returns: r.returns.iter().map(arg_value).collect(),
             return_data: hex::encode(&r.return_data),
             gas_used: r.gas_used,
-            state_roots: r.state_roots.iter().map(|(a, root)| (a.to_hex(), root.to_hex())).collect(),
+            state_roots: r
+                .state_roots
+                .iter()
+                .map(|(a, root)| (a.to_hex(), root.to_hex()))
+                .collect(),
             events: r
                 .events
                 .iter()
@@ -100,7 +107,12 @@ pub fn print_receipt(r: &Receipt, json: bool) {
     }
     for e in &r.events {
         let topics: Vec<String> = e.topics.iter().map(hex::encode).collect();
-        println!("event        {} topics [{}] data {}", e.contract, topics.join(", "), hex::encode(&e.data));
+        println!(
+            "event        {} topics [{}] data {}",
+            e.contract,
+            topics.join(", "),
+            hex::encode(&e.data)
+        );
     }
     for l in &r.logs {
         println!("log          {l}");

@@ -12,7 +12,12 @@ use crate::{Command, Done, Fatal, Store, run_command};
 
 /// A script line, parsed like the command line.
 #[derive(Parser, Debug)]
-#[command(name = "strata", no_binary_name = true, disable_help_flag = true, disable_version_flag = true)]
+#[command(
+    name = "strata",
+    no_binary_name = true,
+    disable_help_flag = true,
+    disable_version_flag = true
+)]
 struct Line {
     #[command(subcommand)]
     command: Command,
@@ -66,7 +71,8 @@ pub fn run(rt: &Runtime<Store>, path: &Path, json: bool) -> Result<Done, Fatal> 
         .collect();
     let bar = (lines.len() >= 20 && std::io::stdout().is_terminal() && !json).then(|| {
         let bar = ProgressBar::new(lines.len() as u64);
-        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} eta {eta}") {
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} {per_sec} eta {eta}")
+        {
             bar.set_style(style);
         }
         bar
@@ -80,8 +86,13 @@ pub fn run(rt: &Runtime<Store>, path: &Path, json: bool) -> Result<Done, Fatal> 
             .split_whitespace()
             .map(|t| substitute(t, &deployed, line_no))
             .collect::<Result<_, _>>()?;
-        let parsed = Line::try_parse_from(&tokens)
-            .map_err(|e| Fatal(format!("{}:{line_no}: {}", path.display(), first_line(&e.to_string()))))?;
+        let parsed = Line::try_parse_from(&tokens).map_err(|e| {
+            Fatal(format!(
+                "{}:{line_no}: {}",
+                path.display(),
+                first_line(&e.to_string())
+            ))
+        })?;
         let is_tx = matches!(parsed.command, Command::Deploy(_) | Command::Call(_));
         if !quiet && !json {
             println!("> {line}");
@@ -113,7 +124,11 @@ pub fn run(rt: &Runtime<Store>, path: &Path, json: bool) -> Result<Done, Fatal> 
         bar.finish_and_clear();
     }
     let secs = started.elapsed().as_secs_f64();
-    let tps = if secs > 0.0 { transactions as f64 / secs } else { 0.0 };
+    let tps = if secs > 0.0 {
+        transactions as f64 / secs
+    } else {
+        0.0
+    };
     if json {
         println!(
             "{}",
@@ -129,7 +144,11 @@ pub fn run(rt: &Runtime<Store>, path: &Path, json: bool) -> Result<Done, Fatal> 
             "summary: {transactions} transactions, {failures} failed, {secs:.2} s, {tps:.1} tx/s"
         );
     }
-    Ok(if failures > 0 { Done::TxFailed } else { Done::Ok })
+    Ok(if failures > 0 {
+        Done::TxFailed
+    } else {
+        Done::Ok
+    })
 }
 
 fn first_line(s: &str) -> &str {

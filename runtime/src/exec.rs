@@ -444,7 +444,7 @@ pub(crate) struct FrameOutcome {
 }
 
 impl FrameOutcome {
-    fn failed(failure: Failure, gas_used: u64) -> Self {
+    pub(crate) fn failed(failure: Failure, gas_used: u64) -> Self {
         FrameOutcome {
             result: Err(failure),
             gas_used,

@@ -511,91 +511,122 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
                 run_frame(&self.shared, state, frame).map(|(s, o)| (s, o, None, 0))
             }
         };
+        // `result` is an error only if the state was lost (a bug): then the
+        // extension is lost with it.
         let (mut state, outcome, deployed, extra_gas) = result?;
         *lock(&self.shared.extension) = state.extension.take();
         self.finish(state, outcome, deployed, extra_gas)
     }
 
     /// Creates the account and code of a deploy, and runs the constructor.
+    /// The transaction state always comes back (with the embedder's
+    /// extension in it); store failures become fatal outcomes.
     #[allow(clippy::type_complexity)]
     fn deploy(
         &self,
         mut state: Box<TxState<K>>,
         tx: &DeployTx,
     ) -> Result<(Box<TxState<K>>, exec::FrameOutcome, Option<Address>, u64), RuntimeError> {
-        let config = &self.shared.config;
-        let fail = |state, kind, message: String, gas| {
-            Ok((
-                state,
-                exec::FrameOutcome {
-                    result: Err(Failure::Tx(TxError::new(kind, message))),
-                    gas_used: 0,
-                    return_data: Vec::new(),
-                },
-                None,
-                gas,
-            ))
-        };
-        let deploy_gas = config
+        let deploy_gas = self
+            .shared
+            .config
             .gas
             .deploy_per_byte
             .saturating_mul(tx.code.len() as u64);
+        let failed = |failure, gas| (exec::FrameOutcome::failed(failure, 0), None, gas);
+        let (address, ctor_frame) = match self.create_contract(&mut state, tx, deploy_gas) {
+            Err(e) => {
+                let (o, d, g) = failed(Failure::Fatal(e), deploy_gas);
+                return Ok((state, o, d, g));
+            }
+            Ok(Err((err, gas))) => {
+                let (o, d, g) = failed(Failure::Tx(err), gas);
+                return Ok((state, o, d, g));
+            }
+            Ok(Ok(created)) => created,
+        };
+        let Some(frame) = ctor_frame else {
+            let outcome = exec::FrameOutcome {
+                result: Ok(Vec::new()),
+                gas_used: 0,
+                return_data: Vec::new(),
+            };
+            return Ok((state, outcome, Some(address), deploy_gas));
+        };
+        let (state, outcome) = run_frame(&self.shared, state, frame)?;
+        Ok((state, outcome, Some(address), deploy_gas))
+    }
+
+    /// Validates a deploy and creates its account, storage and code in the
+    /// transaction. The inner error is the transaction's (with the gas it
+    /// costs); the outer one is the store's.
+    #[allow(clippy::type_complexity)]
+    fn create_contract(
+        &self,
+        state: &mut TxState<K>,
+        tx: &DeployTx,
+        deploy_gas: u64,
+    ) -> Result<Result<(Address, Option<Frame>), (TxError, u64)>, RuntimeError> {
+        let config = &self.shared.config;
+        let reject = |kind, message: String| Ok(Err((TxError::new(kind, message), deploy_gas)));
         if deploy_gas > tx.gas_limit {
-            let msg = format!(
+            let message = format!(
                 "deploying {} bytes costs {deploy_gas} gas; the limit is {}",
                 tx.code.len(),
                 tx.gas_limit
             );
-            return fail(state, ErrorKind::OutOfGas, msg, tx.gas_limit);
+            return Ok(Err((
+                TxError::new(ErrorKind::OutOfGas, message),
+                tx.gas_limit,
+            )));
         }
         if state.read_only {
-            return fail(
-                state,
-                ErrorKind::ReadOnly,
-                "a query cannot deploy".into(),
-                deploy_gas,
-            );
+            return reject(ErrorKind::ReadOnly, "a query cannot deploy".into());
         }
         if tx.page_count > config.limits.max_page_count {
-            let msg = format!(
-                "page count {} exceeds the limit of {}",
-                tx.page_count, config.limits.max_page_count
+            return reject(
+                ErrorKind::InvalidTransaction,
+                format!(
+                    "page count {} exceeds the limit of {}",
+                    tx.page_count, config.limits.max_page_count
+                ),
             );
-            return fail(state, ErrorKind::InvalidTransaction, msg, deploy_gas);
         }
         let banks: Vec<BankSpec> = tx
             .banks
             .clone()
             .unwrap_or_else(|| BankLayout::svm_default().specs().to_vec());
         if let Err(e) = BankLayout::new(banks.clone(), &config.register_limits) {
-            return fail(
-                state,
+            return reject(
                 ErrorKind::InvalidTransaction,
                 format!("register banks: {e}"),
-                deploy_gas,
             );
         }
         let required: Vec<&str> = tx.ctor.iter().map(|c| c.function.as_str()).collect();
         let validated =
             match validate::validate(&tx.code, &self.shared.host_fns, &config.limits, &required) {
                 Ok(v) => v,
-                Err(e) => return fail(state, ErrorKind::InvalidCode, e.to_string(), deploy_gas),
+                Err(e) => return reject(ErrorKind::InvalidCode, e.to_string()),
             };
-        let author = state.account(&tx.author)?.cloned().unwrap_or_default();
+        let mut author = state.account(&tx.author)?.cloned().unwrap_or_default();
         if let Some(n) = tx.nonce {
             if n != author.nonce {
-                let msg = format!(
-                    "nonce {n} given, but author {} is at nonce {}",
-                    tx.author, author.nonce
+                return reject(
+                    ErrorKind::InvalidTransaction,
+                    format!(
+                        "nonce {n} given, but author {} is at nonce {}",
+                        tx.author, author.nonce
+                    ),
                 );
-                return fail(state, ErrorKind::InvalidTransaction, msg, deploy_gas);
             }
         }
         let code_hash = CodeHash::of(&validated.code);
         let address = contract_address(&tx.author, author.nonce, &code_hash);
         if state.account(&address)?.is_some() {
-            let msg = format!("an account already exists at {address}");
-            return fail(state, ErrorKind::AddressTaken, msg, deploy_gas);
+            return reject(
+                ErrorKind::AddressTaken,
+                format!("an account already exists at {address}"),
+            );
         }
         let pages = PageCache::create(
             state.kv.clone(),
@@ -613,19 +644,10 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         };
         state.storages.insert(address, Slices::new(pages));
         state.put_account(address, account);
-        let mut author = author;
         author.nonce += 1;
         state.put_account(tx.author, author);
         state.new_code.insert(code_hash, Arc::from(validated.code));
-        let Some(ctor) = &tx.ctor else {
-            let outcome = exec::FrameOutcome {
-                result: Ok(Vec::new()),
-                gas_used: 0,
-                return_data: Vec::new(),
-            };
-            return Ok((state, outcome, Some(address), deploy_gas));
-        };
-        let frame = Frame {
+        let frame = tx.ctor.as_ref().map(|ctor| Frame {
             address,
             sender: tx.author,
             function: ctor.function.clone(),
@@ -633,9 +655,8 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
             input: Vec::new(),
             gas_limit: tx.gas_limit - deploy_gas,
             nested: false,
-        };
-        let (state, outcome) = run_frame(&self.shared, state, frame)?;
-        Ok((state, outcome, Some(address), deploy_gas))
+        });
+        Ok(Ok((address, frame)))
     }
 
     /// Commits a successful transaction into the block overlay (or discards

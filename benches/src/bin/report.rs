@@ -1,1 +1,454 @@
-fn main() {}
+//! The benchmark report: every comparison pair measured side by side in one
+//! process, the two sides alternating, and one table of medians, ratios and
+//! targets.
+//!
+//!     cargo run --profile bench -p strata-benches --bin report [-- --quick]
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use strata_benches::{Pair, Side, Target, host_fns, kv, pages, runtime, slices};
+
+#[derive(Parser)]
+#[command(about = "Strata's benchmark report: ratios measured side by side.")]
+struct Args {
+    /// A quick run (under 30 seconds), less precise.
+    #[arg(long)]
+    quick: bool,
+    /// Only the pairs whose name contains this.
+    #[arg(long)]
+    only: Option<String>,
+    /// Internal: measure peak memory of a block in this (child) process.
+    #[arg(long, hide = true)]
+    child: Option<String>,
+}
+
+struct Budget {
+    sample: Duration,
+    rounds: usize,
+    block_runs: usize,
+}
+
+fn sample(side: &mut Side, reps: u64) -> f64 {
+    let start = Instant::now();
+    let mut ops = 0;
+    for _ in 0..reps {
+        ops += side();
+    }
+    start.elapsed().as_nanos() as f64 / ops.max(1) as f64
+}
+
+/// How many calls of `side` make one sample of about `target`.
+fn calibrate(side: &mut Side, target: Duration) -> u64 {
+    let mut reps = 1u64;
+    loop {
+        let start = Instant::now();
+        for _ in 0..reps {
+            side();
+        }
+        let took = start.elapsed();
+        if took >= target / 2 || reps >= 1 << 24 {
+            let per = took.as_nanos().max(1) as f64 / reps as f64;
+            return ((target.as_nanos() as f64 / per) as u64).max(1);
+        }
+        reps *= 4;
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
+
+struct Row {
+    name: String,
+    ours: String,
+    base: String,
+    ratio: String,
+    target: String,
+    met: &'static str,
+}
+
+fn human(ns: f64) -> String {
+    if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.2} µs", ns / 1e3)
+    } else {
+        format!("{ns:.1} ns")
+    }
+}
+
+fn measure(mut pair: Pair, budget: &Budget) -> Row {
+    let (ra, rb) = (
+        calibrate(&mut pair.ours, budget.sample),
+        calibrate(&mut pair.base, budget.sample),
+    );
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for round in 0..budget.rounds {
+        if round % 2 == 0 {
+            a.push(sample(&mut pair.ours, ra));
+            b.push(sample(&mut pair.base, rb));
+        } else {
+            b.push(sample(&mut pair.base, rb));
+            a.push(sample(&mut pair.ours, ra));
+        }
+    }
+    let (ma, mb) = (median(a), median(b));
+    let ratio = ma / mb;
+    let (target, met) = match pair.target {
+        Target::AtMost(t) => (format!("<= {t}"), if ratio <= t { "yes" } else { "NO" }),
+        Target::Report => ("report".into(), "-"),
+    };
+    Row {
+        name: pair.name.into(),
+        ours: human(ma),
+        base: human(mb),
+        ratio: format!("{ratio:.2}"),
+        target,
+        met,
+    }
+}
+
+fn maxrss_kib() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
+    // SAFETY: `usage` is a valid, zeroed rusage for getrusage to fill.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
+    if rc != 0 {
+        return -1;
+    }
+    // SAFETY: getrusage returned 0, so it filled the struct.
+    unsafe { usage.assume_init() }.ru_maxrss
+}
+
+fn child(which: &str) {
+    let before;
+    let after;
+    match which {
+        "peak-mem" => {
+            let bench = runtime::counter_mem();
+            before = maxrss_kib();
+            runtime::block(&bench, 10_000);
+            after = maxrss_kib();
+        }
+        _ => {
+            let (bench, _dir) = runtime::counter_rocks();
+            before = maxrss_kib();
+            runtime::block(&bench, 10_000);
+            after = maxrss_kib();
+        }
+    }
+    println!("{before} {after}");
+}
+
+fn peak(which: &str) -> Option<(i64, i64)> {
+    let exe = std::env::current_exe().ok()?;
+    let out = std::process::Command::new(exe)
+        .args(["--child", which])
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut it = text.split_whitespace().map(|s| s.parse::<i64>().ok());
+    Some((it.next()??, it.next()??))
+}
+
+fn cpu() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}
+
+fn main() {
+    let args = Args::parse();
+    if let Some(which) = &args.child {
+        child(which);
+        return;
+    }
+    let budget = if args.quick {
+        Budget {
+            sample: Duration::from_millis(3),
+            rounds: 7,
+            block_runs: 1,
+        }
+    } else {
+        Budget {
+            sample: Duration::from_millis(20),
+            rounds: 31,
+            block_runs: 3,
+        }
+    };
+    let started = Instant::now();
+    let wanted = |name: &str| args.only.as_deref().is_none_or(|o| name.contains(o));
+    let mut rows = Vec::new();
+    let mut run = |make: &dyn Fn() -> Pair, rows: &mut Vec<Row>| {
+        let pair = make();
+        if wanted(pair.name) {
+            eprint!("measuring {} ... ", pair.name);
+            let _ = std::io::stderr().flush();
+            let row = measure(pair, &budget);
+            eprintln!("{}", row.ratio);
+            rows.push(row);
+        }
+    };
+
+    run(
+        &|| {
+            let f = std::rc::Rc::new(std::cell::RefCell::new(kv::KvFixture::new()));
+            let g = f.clone();
+            Pair {
+                name: "RocksKv get vs raw rocksdb get",
+                ours: Box::new(move || {
+                    f.borrow_mut().ours_get();
+                    1
+                }),
+                base: Box::new(move || {
+                    g.borrow_mut().raw_get();
+                    1
+                }),
+                target: Target::AtMost(1.1),
+            }
+        },
+        &mut rows,
+    );
+    run(
+        &|| {
+            let f = std::rc::Rc::new(std::cell::RefCell::new(kv::KvFixture::new()));
+            let g = f.clone();
+            Pair {
+                name: "RocksKv batch write (100 puts) vs raw WriteBatch",
+                ours: Box::new(move || {
+                    f.borrow_mut().ours_batch();
+                    1
+                }),
+                base: Box::new(move || {
+                    g.borrow_mut().raw_batch();
+                    1
+                }),
+                target: Target::AtMost(1.1),
+            }
+        },
+        &mut rows,
+    );
+    run(
+        &|| {
+            let mut large = pages::CommitOne::new(65_536);
+            let mut small = pages::CommitOne::new(16);
+            Pair {
+                name: "commit 1 dirty page: 65,536-page vs 16-page contract",
+                ours: Box::new(move || {
+                    large.run();
+                    1
+                }),
+                base: Box::new(move || {
+                    small.run();
+                    1
+                }),
+                target: Target::AtMost(2.0),
+            }
+        },
+        &mut rows,
+    );
+    run(
+        &|| {
+            let f = std::rc::Rc::new(std::cell::RefCell::new(pages::CommitThousand::new()));
+            let g = f.clone();
+            Pair {
+                name: "RocksDB commit of 1,000 pages vs raw WriteBatch of the same bytes",
+                ours: Box::new(move || {
+                    f.borrow_mut().ours();
+                    1
+                }),
+                base: Box::new(move || {
+                    g.borrow_mut().raw();
+                    1
+                }),
+                target: Target::AtMost(1.3),
+            }
+        },
+        &mut rows,
+    );
+    run(
+        &|| {
+            let f = std::rc::Rc::new(std::cell::RefCell::new(pages::PageRead::new()));
+            let g = f.clone();
+            Pair {
+                name: "page read: cache miss (MemKv) vs cache hit",
+                ours: Box::new(move || {
+                    f.borrow_mut().miss();
+                    1
+                }),
+                base: Box::new(move || {
+                    g.borrow_mut().hit();
+                    1
+                }),
+                target: Target::Report,
+            }
+        },
+        &mut rows,
+    );
+    run(
+        &|| {
+            let f = std::rc::Rc::new(std::cell::RefCell::new(slices::HotSlice::new()));
+            let g = f.clone();
+            Pair {
+                name: "hot 32-byte slice read vs HashMap lookup + copy",
+                ours: Box::new(move || {
+                    f.borrow_mut().ours();
+                    1
+                }),
+                base: Box::new(move || {
+                    g.borrow_mut().base();
+                    1
+                }),
+                target: Target::AtMost(2.0),
+            }
+        },
+        &mut rows,
+    );
+    run(
+        &|| {
+            let mut r = slices::RegisterPair::default();
+            let mut h = slices::HotSlice::new();
+            Pair {
+                name: "register set+get vs hot slice read (scale)",
+                ours: Box::new(move || {
+                    r.run();
+                    1
+                }),
+                base: Box::new(move || {
+                    h.ours();
+                    1
+                }),
+                target: Target::Report,
+            }
+        },
+        &mut rows,
+    );
+    run(
+        &|| {
+            let f = std::rc::Rc::new(std::cell::RefCell::new(host_fns::HostCall::new()));
+            let g = f.clone();
+            Pair {
+                name: "trivial host call (reg_read_be_i64) via table vs bare func_wrap",
+                ours: Box::new(move || f.borrow_mut().ours()),
+                base: Box::new(move || g.borrow_mut().base()),
+                target: Target::AtMost(1.2),
+            }
+        },
+        &mut rows,
+    );
+    run(
+        &|| {
+            let mut ours = runtime::counter_mem();
+            let mut raw = runtime::RawCounter::map();
+            Pair {
+                name: "counter tx via runtime (MemKv, warm) vs minimal raw wasmi + HashMap",
+                ours: Box::new(move || ours.run()),
+                base: Box::new(move || raw.run()),
+                target: Target::AtMost(1.5),
+            }
+        },
+        &mut rows,
+    );
+    run(
+        &|| {
+            let (mut ours, dir) = runtime::counter_rocks();
+            let mut raw = runtime::RawCounter::rocks();
+            Pair {
+                name: "counter tx via runtime (RocksDB, warm) vs raw wasmi + raw RocksDB",
+                ours: Box::new(move || {
+                    let _keep = &dir;
+                    ours.run()
+                }),
+                base: Box::new(move || raw.run()),
+                target: Target::AtMost(1.5),
+            }
+        },
+        &mut rows,
+    );
+    run(
+        &|| {
+            let f = std::rc::Rc::new(std::cell::RefCell::new(runtime::ColdCall::new(2_000)));
+            let g = f.clone();
+            Pair {
+                name: "cold call of 1 function in a 2,000-function contract: lazy vs eager",
+                ours: Box::new(move || f.borrow_mut().lazy()),
+                base: Box::new(move || g.borrow_mut().eager()),
+                target: Target::Report,
+            }
+        },
+        &mut rows,
+    );
+
+    let mut extra = Vec::new();
+    if wanted("block") {
+        for (name, which) in [("MemKv", "mem"), ("RocksDB", "rocks")] {
+            eprint!("measuring block of 10,000 counter txs ({name}) ... ");
+            let mut rates = Vec::new();
+            for _ in 0..budget.block_runs {
+                let secs = if which == "mem" {
+                    let b = runtime::counter_mem();
+                    let t = Instant::now();
+                    runtime::block(&b, 10_000);
+                    t.elapsed().as_secs_f64()
+                } else {
+                    let (b, _dir) = runtime::counter_rocks();
+                    let t = Instant::now();
+                    runtime::block(&b, 10_000);
+                    t.elapsed().as_secs_f64()
+                };
+                rates.push(10_000.0 / secs);
+            }
+            let rate = median(rates);
+            eprintln!("{rate:.0} tx/s");
+            extra.push(format!(
+                "| block of 10,000 counter txs ({name}) | {rate:.0} tx/s |"
+            ));
+        }
+        for (name, which) in [("MemKv", "peak-mem"), ("RocksDB", "peak-rocks")] {
+            match peak(which) {
+                Some((before, after)) => extra.push(format!(
+                    "| peak RSS, 10,000-tx block ({name}) | {:.1} MiB (before the block: {:.1} MiB) |",
+                    after as f64 / 1024.0,
+                    before as f64 / 1024.0
+                )),
+                None => extra.push(format!("| peak RSS, 10,000-tx block ({name}) | could not measure |")),
+            }
+        }
+    }
+
+    println!(
+        "## Strata benchmark report{}\n",
+        if args.quick { " (quick)" } else { "" }
+    );
+    println!(
+        "Machine: {} logical CPUs, {}. Ratios are ours / baseline, from medians of {} alternating samples of about {} ms each.\n",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0),
+        cpu(),
+        budget.rounds,
+        budget.sample.as_millis()
+    );
+    println!("| pair | ours (median) | baseline (median) | ratio | target | met |");
+    println!("|---|---|---|---|---|---|");
+    for r in &rows {
+        println!(
+            "| {} | {} | {} | {} | {} | {} |",
+            r.name, r.ours, r.base, r.ratio, r.target, r.met
+        );
+    }
+    if !extra.is_empty() {
+        println!("\n| measurement | value |\n|---|---|");
+        for line in extra {
+            println!("{line}");
+        }
+    }
+    println!("\nTook {:.1} s.", started.elapsed().as_secs_f64());
+}

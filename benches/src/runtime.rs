@@ -1,0 +1,302 @@
+//! End-to-end transactions through the runtime, next to minimal raw-wasmi
+//! programs doing the same work; cold calls, blocks.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use strata_kv::{KvStore, MemKv, RocksConfig, RocksKv};
+use strata_runtime::{
+    Address, Arg, BlockContext, CallTx, Compilation, DeployTx, FunctionCall, Runtime,
+    RuntimeConfig, Transaction,
+};
+use wasmi::{Caller, Config, Engine, Linker, Module, Store};
+
+/// The counter contract, as the CLI ships it.
+pub const COUNTER: &str = r#"(module
+  (import "strata" "storage_read" (func $read (param i32 i32 i32 i32)))
+  (import "strata" "storage_write" (func $write (param i32 i32 i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "inc") (result i64)
+    (call $read (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 8))
+    (i64.store (i32.const 0) (i64.add (i64.load (i32.const 0)) (i64.const 1)))
+    (call $write (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 8))
+    (i64.load (i32.const 0))))"#;
+
+/// The same counter for a raw wasmi host: `env.get` and `env.set` read and
+/// write 8 bytes.
+const RAW_COUNTER: &str = r#"(module
+  (import "env" "get" (func $get (result i64)))
+  (import "env" "set" (func $set (param i64)))
+  (memory (export "memory") 1)
+  (func (export "inc") (result i64)
+    (call $set (i64.add (call $get) (i64.const 1)))
+    (call $get)))"#;
+
+const BLOCK: BlockContext = BlockContext { height: 1, time: 0 };
+
+fn deploy<K: KvStore + Clone + 'static>(rt: &Runtime<K>, wasm: Vec<u8>, pages: u32) -> Address {
+    let tx = DeployTx {
+        author: Address([1; 20]),
+        nonce: None,
+        name: None,
+        page_count: pages,
+        banks: None,
+        code: wasm,
+        ctor: None,
+        balance: 0,
+        gas_limit: 100_000_000,
+    };
+    let r = rt.execute(&Transaction::Deploy(tx), BLOCK).expect("deploy");
+    r.deployed.expect("deployed")
+}
+
+/// A call of `inc` on `contract`.
+pub fn inc(contract: Address) -> Transaction {
+    Transaction::Call(CallTx {
+        contract,
+        sender: Address([2; 20]),
+        call: FunctionCall {
+            function: "inc".into(),
+            args: vec![],
+        },
+        input: vec![],
+        gas_limit: 1_000_000,
+    })
+}
+
+/// A counter deployed on a runtime, warm.
+pub struct CounterTx<K: KvStore + Clone + 'static> {
+    /// The runtime.
+    pub rt: Runtime<K>,
+    /// The counter.
+    pub contract: Address,
+    tx: Transaction,
+}
+
+impl<K: KvStore + Clone + 'static> CounterTx<K> {
+    /// Deploys the counter on `kv` and warms the caches.
+    pub fn new(kv: K) -> Self {
+        let rt = Runtime::new(kv);
+        let contract = deploy(&rt, wat::parse_str(COUNTER).expect("wat"), 1);
+        let tx = inc(contract);
+        let me = CounterTx { rt, contract, tx };
+        me.rt.execute(&me.tx, BLOCK).expect("warm");
+        me
+    }
+
+    /// One counter transaction, end to end.
+    pub fn run(&mut self) -> u64 {
+        let r = self.rt.execute(&self.tx, BLOCK).expect("execute");
+        debug_assert!(r.success());
+        1
+    }
+}
+
+/// A counter on an in-memory runtime.
+pub fn counter_mem() -> CounterTx<Arc<MemKv>> {
+    CounterTx::new(Arc::new(MemKv::new()))
+}
+
+/// A counter on a RocksDB runtime (without fsync, like the raw side), and
+/// its temporary directory.
+pub fn counter_rocks() -> (CounterTx<Arc<RocksKv>>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kv = RocksKv::open_with(dir.path(), &RocksConfig::with_sync(false)).expect("open");
+    (CounterTx::new(Arc::new(kv)), dir)
+}
+
+/// Where the raw program keeps its 8 bytes.
+pub enum RawStore {
+    /// A `HashMap`.
+    Map(HashMap<[u8; 20], [u8; 8]>),
+    /// Raw RocksDB.
+    Rocks(rocksdb::DB, tempfile::TempDir),
+}
+
+struct RawState {
+    store: RawStore,
+}
+
+impl RawState {
+    fn get(&self) -> i64 {
+        let key = [7u8; 20];
+        let bytes = match &self.store {
+            RawStore::Map(m) => m.get(&key).copied(),
+            RawStore::Rocks(db, _) => db.get(key).ok().flatten().and_then(|v| v.try_into().ok()),
+        };
+        i64::from_le_bytes(bytes.unwrap_or([0; 8]))
+    }
+
+    fn set(&mut self, v: i64) {
+        let key = [7u8; 20];
+        match &mut self.store {
+            RawStore::Map(m) => {
+                m.insert(key, v.to_le_bytes());
+            }
+            RawStore::Rocks(db, _) => {
+                let mut w = rocksdb::WriteOptions::default();
+                w.set_sync(false);
+                let _ = db.put_opt(key, v.to_le_bytes(), &w);
+            }
+        }
+    }
+}
+
+/// A minimal raw-wasmi program: per operation it instantiates the counter,
+/// calls `inc`, and reads and writes 8 bytes in its store.
+pub struct RawCounter {
+    engine: Engine,
+    module: Module,
+    linker: Linker<RawState>,
+    state: Option<RawState>,
+}
+
+impl RawCounter {
+    /// Keeping the 8 bytes in `store`.
+    pub fn new(store: RawStore) -> Self {
+        let mut c = Config::default();
+        c.consume_fuel(true);
+        let engine = Engine::new(&c);
+        let module =
+            Module::new(&engine, wat::parse_str(RAW_COUNTER).expect("wat")).expect("module");
+        let mut linker = Linker::<RawState>::new(&engine);
+        linker
+            .func_wrap("env", "get", |c: Caller<'_, RawState>| -> i64 {
+                c.data().get()
+            })
+            .expect("link");
+        linker
+            .func_wrap("env", "set", |mut c: Caller<'_, RawState>, v: i64| {
+                c.data_mut().set(v)
+            })
+            .expect("link");
+        RawCounter {
+            engine,
+            module,
+            linker,
+            state: Some(RawState { store }),
+        }
+    }
+
+    /// With a `HashMap`.
+    pub fn map() -> Self {
+        Self::new(RawStore::Map(HashMap::new()))
+    }
+
+    /// With raw RocksDB.
+    pub fn rocks() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut opts = rocksdb::Options::default();
+        opts.create_if_missing(true);
+        let db = rocksdb::DB::open(&opts, dir.path()).expect("open");
+        Self::new(RawStore::Rocks(db, dir))
+    }
+
+    /// Instantiate, call, read and write 8 bytes.
+    pub fn run(&mut self) -> u64 {
+        let Some(state) = self.state.take() else {
+            return 0;
+        };
+        let mut store = Store::new(&self.engine, state);
+        let _ = store.set_fuel(1_000_000);
+        let instance = self
+            .linker
+            .instantiate_and_start(&mut store, &self.module)
+            .expect("instantiate");
+        let inc = instance
+            .get_typed_func::<(), i64>(&store, "inc")
+            .expect("inc");
+        let _ = inc.call(&mut store, ()).expect("call");
+        self.state = Some(store.into_data());
+        1
+    }
+}
+
+/// The WAT of a large contract: `functions` functions of about 600 bytes
+/// each, `f0` exported.
+pub fn large_contract(functions: usize) -> String {
+    let mut wat = String::from("(module\n");
+    for f in 0..functions {
+        wat.push_str(&format!(
+            "(func $f{f} (export \"f{f}\") (result i64) (i64.const 1)"
+        ));
+        for k in 0..50u64 {
+            let c = 0x0123_4567_89AB_CDEFu64.wrapping_mul(k + f as u64 + 1) | (1 << 62);
+            wat.push_str(&format!(" (i64.add (i64.const {c}))"));
+        }
+        wat.push_str(")\n");
+    }
+    wat.push(')');
+    wat
+}
+
+/// The same large contract deployed on a lazily and an eagerly translating
+/// runtime; every call starts with empty caches.
+pub struct ColdCall {
+    lazy: (Runtime<Arc<MemKv>>, Transaction),
+    eager: (Runtime<Arc<MemKv>>, Transaction),
+    /// The contract's size in bytes.
+    pub code_size: usize,
+}
+
+impl ColdCall {
+    /// `functions` functions.
+    pub fn new(functions: usize) -> Self {
+        let wasm = wat::parse_str(large_contract(functions)).expect("wat");
+        let code_size = wasm.len();
+        let make = |compilation| {
+            let config = RuntimeConfig {
+                compilation,
+                ..RuntimeConfig::default()
+            };
+            let rt = Runtime::builder(Arc::new(MemKv::new()))
+                .config(config)
+                .build()
+                .expect("runtime");
+            let c = deploy(&rt, wasm.clone(), 0);
+            let tx = Transaction::Call(CallTx {
+                contract: c,
+                sender: Address([2; 20]),
+                call: FunctionCall {
+                    function: "f0".into(),
+                    args: vec![],
+                },
+                input: vec![],
+                gas_limit: 10_000_000,
+            });
+            (rt, tx)
+        };
+        ColdCall {
+            lazy: make(Compilation::Lazy),
+            eager: make(Compilation::Eager),
+            code_size,
+        }
+    }
+
+    fn cold(side: &(Runtime<Arc<MemKv>>, Transaction)) -> u64 {
+        side.0.clear_caches();
+        let r = side.0.execute(&side.1, BLOCK).expect("call");
+        debug_assert!(r.success(), "{:?}", r.error);
+        debug_assert_eq!(r.returns.len(), 1);
+        let _ = r.returns.first().map(|a| matches!(a, Arg::I64(_)));
+        1
+    }
+
+    /// A cold call with lazy translation.
+    pub fn lazy(&mut self) -> u64 {
+        Self::cold(&self.lazy)
+    }
+
+    /// A cold call with eager translation.
+    pub fn eager(&mut self) -> u64 {
+        Self::cold(&self.eager)
+    }
+}
+
+/// A block of `n` counter transactions on a fresh counter; returns `n`.
+pub fn block<K: KvStore + Clone + 'static>(bench: &CounterTx<K>, n: usize) -> u64 {
+    let txs: Vec<Transaction> = (0..n).map(|_| inc(bench.contract)).collect();
+    let receipts = bench.rt.execute_block(&txs, BLOCK).expect("block");
+    debug_assert!(receipts.iter().all(|r| r.success()));
+    receipts.len() as u64
+}
