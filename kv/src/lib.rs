@@ -54,6 +54,7 @@ mod mem;
 mod namespace;
 #[cfg(feature = "rocksdb")]
 mod rocks;
+pub mod testing;
 
 use std::ops::ControlFlow;
 use std::sync::Arc;

@@ -2,9 +2,9 @@
 //! cost of a commit.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
-use strata_kv::{Bytes, KvError, KvStore, MemKv, Namespace, WriteBatch};
+use strata_kv::testing::Instrumented;
+use strata_kv::{KvStore, MemKv, Namespace, WriteBatch};
 use strata_pages::{
     NS_NODES, NS_PAGES, NS_ROOTS, PAGE_SIZE, PageCache, PageCacheConfig, PageError, StateRoot, tree,
 };
@@ -346,37 +346,10 @@ fn counters_count_hits_misses_and_evictions() {
     assert_eq!(s.evictions - base.evictions, 1);
 }
 
-/// A store that counts reads, to show what a commit costs.
-struct Counting {
-    inner: MemKv,
-    gets: AtomicUsize,
-}
-
-impl KvStore for Counting {
-    fn get(&self, ns: Namespace, key: &[u8]) -> Result<Option<Bytes>, KvError> {
-        self.gets.fetch_add(1, Ordering::Relaxed);
-        self.inner.get(ns, key)
-    }
-    fn write(&self, batch: WriteBatch) -> Result<(), KvError> {
-        self.inner.write(batch)
-    }
-    fn scan(
-        &self,
-        ns: Namespace,
-        prefix: &[u8],
-        visit: &mut strata_kv::Visitor<'_>,
-    ) -> Result<(), KvError> {
-        self.inner.scan(ns, prefix, visit)
-    }
-}
-
 #[test]
 fn committing_k_pages_costs_k_log_n() {
     const N: u32 = 65_536;
-    let kv = Arc::new(Counting {
-        inner: MemKv::new(),
-        gets: AtomicUsize::new(0),
-    });
+    let kv = Arc::new(Instrumented::new(MemKv::new()));
     let mut cache = PageCache::create(kv.clone(), N, cfg());
     for i in (0..N).step_by(997) {
         cache.page_mut(i).unwrap()[0] = 1;
@@ -385,10 +358,10 @@ fn committing_k_pages_costs_k_log_n() {
 
     // A cold cache over a populated 65,536-page contract: one dirty page.
     let mut cold = PageCache::open(kv.clone(), root, cfg()).unwrap();
-    kv.gets.store(0, Ordering::Relaxed);
+    kv.reset_counts();
     cold.page_mut(12_345).unwrap()[7] = 9;
     let commit = cold.commit().unwrap();
-    let reads = kv.gets.load(Ordering::Relaxed);
+    let reads = kv.gets();
     assert!(
         reads <= 17,
         "{reads} reads for one page: O(log n) is at most 16 nodes + 1 page"

@@ -182,65 +182,28 @@ fn embedder_imports_are_checked_at_deploy() {
     assert!(r.error.unwrap().message.contains("import-signatures"));
 }
 
-/// A store whose reads fail while `broken` is set.
-struct Flaky {
-    inner: MemKv,
-    broken: std::sync::atomic::AtomicBool,
-}
-
-impl strata_kv::KvStore for Flaky {
-    fn get(
-        &self,
-        ns: strata_kv::Namespace,
-        key: &[u8],
-    ) -> Result<Option<strata_kv::Bytes>, strata_kv::KvError> {
-        if self.broken.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err(strata_kv::KvError::Backend {
-                op: "get",
-                path: None,
-                detail: "disk on fire".into(),
-            });
-        }
-        self.inner.get(ns, key)
-    }
-    fn write(&self, batch: strata_kv::WriteBatch) -> Result<(), strata_kv::KvError> {
-        self.inner.write(batch)
-    }
-    fn scan(
-        &self,
-        ns: strata_kv::Namespace,
-        prefix: &[u8],
-        visit: &mut strata_kv::Visitor<'_>,
-    ) -> Result<(), strata_kv::KvError> {
-        self.inner.scan(ns, prefix, visit)
-    }
-}
-
 #[test]
 fn a_store_failure_is_an_error_and_keeps_the_embedder_state() {
-    let kv = Arc::new(Flaky {
-        inner: MemKv::new(),
-        broken: Default::default(),
-    });
+    let kv = Arc::new(strata_kv::testing::Instrumented::new(MemKv::new()));
     let rt = Runtime::builder(kv.clone())
         .host_module(Node::FUNCTIONS, Node::link)
         .extension(Box::new(NodeState::default()))
         .build()
         .unwrap();
     let c = deploy(&rt, DOUBLER, 0);
-    kv.broken.store(true, std::sync::atomic::Ordering::SeqCst);
+    kv.fail_reads(true);
     let err = rt
         .execute(&Transaction::Deploy(deploy_tx(DOUBLER, 0)), BLOCK)
         .unwrap_err();
-    assert!(err.to_string().contains("disk on fire"), "{err}");
+    assert!(err.to_string().contains("injected failure"), "{err}");
     let err = rt
         .execute(
             &Transaction::Call(call_tx(c, "double", vec![], vec![0; 20])),
             BLOCK,
         )
         .unwrap_err();
-    assert!(err.to_string().contains("disk on fire"), "{err}");
-    kv.broken.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert!(err.to_string().contains("injected failure"), "{err}");
+    kv.fail_reads(false);
     assert!(
         rt.with_extension(|_: &mut NodeState| ()).is_some(),
         "the node's state survived"

@@ -5,7 +5,7 @@ mod common;
 use std::sync::Arc;
 
 use common::*;
-use strata_kv::{KvStore, MemKv};
+use strata_kv::MemKv;
 use strata_runtime::{
     Arg, BlockContext, ErrorKind, FunctionCall, Limits, Receipt, Runtime, RuntimeConfig,
     Transaction,
@@ -472,44 +472,12 @@ fn queries_cannot_write_and_never_commit() {
     assert_eq!(call(&rt, c, "get", vec![]).returns, vec![Arg::I64(1)]);
 }
 
-/// Counts the writes that reach the store.
-struct CountingKv {
-    inner: MemKv,
-    writes: std::sync::atomic::AtomicUsize,
-}
-
-impl KvStore for CountingKv {
-    fn get(
-        &self,
-        ns: strata_kv::Namespace,
-        key: &[u8],
-    ) -> Result<Option<strata_kv::Bytes>, strata_kv::KvError> {
-        self.inner.get(ns, key)
-    }
-    fn write(&self, batch: strata_kv::WriteBatch) -> Result<(), strata_kv::KvError> {
-        self.writes
-            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        self.inner.write(batch)
-    }
-    fn scan(
-        &self,
-        ns: strata_kv::Namespace,
-        prefix: &[u8],
-        visit: &mut strata_kv::Visitor<'_>,
-    ) -> Result<(), strata_kv::KvError> {
-        self.inner.scan(ns, prefix, visit)
-    }
-}
-
 #[test]
 fn a_block_is_one_batch_and_each_transaction_is_atomic() {
-    let kv = Arc::new(CountingKv {
-        inner: MemKv::new(),
-        writes: Default::default(),
-    });
+    let kv = Arc::new(strata_kv::testing::Instrumented::new(MemKv::new()));
     let rt = Runtime::new(kv.clone());
     let c = deploy(&rt, COUNTER, 1);
-    let writes = kv.writes.load(std::sync::atomic::Ordering::SeqCst);
+    let writes = kv.writes();
     let inc = Transaction::Call(call_tx(c, "inc", vec![], vec![]));
     let fail = Transaction::Call(call_tx(c, "fail_after_write", vec![], vec![]));
     let deploy2 = Transaction::Deploy(deploy_tx(COUNTER, 1));
@@ -527,11 +495,7 @@ fn a_block_is_one_batch_and_each_transaction_is_atomic() {
         "the failed transaction in between changed nothing"
     );
     assert_eq!(values[4], vec![Arg::I64(3)]);
-    assert_eq!(
-        kv.writes.load(std::sync::atomic::Ordering::SeqCst),
-        writes + 1,
-        "one batch for the block"
-    );
+    assert_eq!(kv.writes(), writes + 1, "one batch for the block");
     assert_eq!(counter_value(&rt, &c), 3);
     // The contract deployed inside the block is usable after it.
     let d = receipts[3].deployed.unwrap();
