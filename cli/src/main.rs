@@ -79,7 +79,8 @@ pub enum Command {
         len: Option<u32>,
     },
     /// Run a script: one command per line (deploy, call, query, state, read);
-    /// `$1`, `$2`... stand for the addresses of earlier deploys.
+    /// `$1`, `$2`... (or `${1}` before more digits) stand for the addresses of
+    /// earlier deploys; `#` starts a comment line.
     Run {
         /// The script file.
         script: PathBuf,

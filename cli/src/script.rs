@@ -23,38 +23,47 @@ struct Line {
     command: Command,
 }
 
-/// Replaces `$N` (1-based) with the N-th deployed address.
-fn substitute(token: &str, deployed: &[Address], line_no: usize) -> Result<String, Fatal> {
+/// Replaces `$N` and `${N}` (1-based) with the N-th deployed address.
+/// `$N` takes every digit that follows; write `${1}00ff` to put digits
+/// right after a reference.
+fn substitute(token: &str, deployed: &[Address]) -> Result<String, Fatal> {
     let mut out = String::with_capacity(token.len());
-    let mut chars = token.char_indices().peekable();
-    while let Some((_, c)) = chars.next() {
-        if c != '$' {
-            out.push(c);
-            continue;
-        }
-        let mut digits = String::new();
-        while let Some((_, d)) = chars.peek().copied().filter(|(_, d)| d.is_ascii_digit()) {
-            digits.push(d);
-            chars.next();
-        }
+    let mut rest = token;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (digits, tail) = if let Some(braced) = after.strip_prefix('{') {
+            let close = braced
+                .find('}')
+                .ok_or_else(|| Fatal(format!("{token:?}: `${{` without a closing `}}`")))?;
+            (&braced[..close], &braced[close + 1..])
+        } else {
+            let len = after
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(after.len());
+            (&after[..len], &after[len..])
+        };
         if digits.is_empty() {
             out.push('$');
+            rest = after;
             continue;
         }
         let n: usize = digits
             .parse()
-            .map_err(|_| Fatal(format!("line {line_no}: ${digits} is not a reference")))?;
+            .map_err(|_| Fatal(format!("${digits} is not a reference to a deploy")))?;
         let address = n
             .checked_sub(1)
             .and_then(|i| deployed.get(i))
             .ok_or_else(|| {
                 Fatal(format!(
-                    "line {line_no}: ${n} refers to deploy number {n}, but only {} deploys ran so far",
+                    "${n} refers to deploy number {n}, but only {} deploys ran so far",
                     deployed.len()
                 ))
             })?;
         out.push_str(&address.to_hex());
+        rest = tail;
     }
+    out.push_str(rest);
     Ok(out)
 }
 
@@ -82,10 +91,12 @@ pub fn run(rt: &Runtime<Store>, path: &Path, json: bool) -> Result<Done, Fatal> 
     let mut deployed = Vec::new();
     let (mut transactions, mut failures) = (0u64, 0u64);
     for (line_no, line) in lines {
+        let at = |Fatal(m): Fatal| Fatal(format!("{}:{line_no}: {m}", path.display()));
         let tokens: Vec<String> = line
             .split_whitespace()
-            .map(|t| substitute(t, &deployed, line_no))
-            .collect::<Result<_, _>>()?;
+            .map(|t| substitute(t, &deployed))
+            .collect::<Result<_, _>>()
+            .map_err(at)?;
         let parsed = Line::try_parse_from(&tokens).map_err(|e| {
             Fatal(format!(
                 "{}:{line_no}: {}",
@@ -104,7 +115,7 @@ pub fn run(rt: &Runtime<Store>, path: &Path, json: bool) -> Result<Done, Fatal> 
         } else {
             run_command(rt, &parsed.command, json, &mut deployed)
         };
-        match result.map_err(|Fatal(m)| Fatal(format!("{}:{line_no}: {m}", path.display())))? {
+        match result.map_err(at)? {
             Done::Ok => {}
             Done::TxFailed => {
                 failures += 1;

@@ -362,7 +362,7 @@ fn scripts_with_references_and_a_summary() {
              deploy {counter} --pages 1\n\
              deploy {caller}\n\
              call $1 inc\n\
-             call $2 forward --input $1{inc}\n\
+             call $2 forward --input ${{1}}{inc}\n\
              query $1 get\n\
              state $1\n",
             counter = example("counter.wat").display(),

@@ -515,7 +515,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         // extension is lost with it.
         let (mut state, outcome, deployed, extra_gas) = result?;
         *lock(&self.shared.extension) = state.extension.take();
-        self.finish(state, outcome, deployed, extra_gas)
+        self.finish(*state, outcome, deployed, extra_gas)
     }
 
     /// Creates the account and code of a deploy, and runs the constructor.
@@ -609,17 +609,23 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
                 Err(e) => return reject(ErrorKind::InvalidCode, e.to_string()),
             };
         let mut author = state.account(&tx.author)?.cloned().unwrap_or_default();
-        if let Some(n) = tx.nonce {
-            if n != author.nonce {
-                return reject(
-                    ErrorKind::InvalidTransaction,
-                    format!(
-                        "nonce {n} given, but author {} is at nonce {}",
-                        tx.author, author.nonce
-                    ),
-                );
-            }
+        if let Some(n) = tx.nonce
+            && n != author.nonce
+        {
+            return reject(
+                ErrorKind::InvalidTransaction,
+                format!(
+                    "nonce {n} given, but author {} is at nonce {}",
+                    tx.author, author.nonce
+                ),
+            );
         }
+        let Some(next_nonce) = author.nonce.checked_add(1) else {
+            return reject(
+                ErrorKind::InvalidTransaction,
+                format!("author {} has no deploy nonce left", tx.author),
+            );
+        };
         let code_hash = CodeHash::of(&validated.code);
         let address = contract_address(&tx.author, author.nonce, &code_hash);
         if state.account(&address)?.is_some() {
@@ -644,7 +650,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         };
         state.storages.insert(address, Slices::new(pages));
         state.put_account(address, account);
-        author.nonce += 1;
+        author.nonce = next_nonce;
         state.put_account(tx.author, author);
         state.new_code.insert(code_hash, Arc::from(validated.code));
         let frame = tx.ctor.as_ref().map(|ctor| Frame {
@@ -663,7 +669,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
     /// a failed one) and makes its receipt.
     fn finish(
         &self,
-        mut state: Box<TxState<K>>,
+        mut state: TxState<K>,
         outcome: exec::FrameOutcome,
         deployed: Option<Address>,
         extra_gas: u64,

@@ -79,10 +79,10 @@ impl<K: KvStore> KvStore for BlockKv<K> {
     fn get(&self, ns: Namespace, key: &[u8]) -> Result<Option<Bytes>, KvError> {
         {
             let pending = self.pending.read().unwrap_or_else(PoisonError::into_inner);
-            if !pending.is_empty() {
-                if let Some(v) = pending.get(&(ns.tag(), Box::<[u8]>::from(key))) {
-                    return Ok(v.clone());
-                }
+            if !pending.is_empty()
+                && let Some(v) = pending.get(&(ns.tag(), Box::<[u8]>::from(key)))
+            {
+                return Ok(v.clone());
             }
         }
         self.base.get(ns, key)
@@ -121,10 +121,10 @@ impl<K: KvStore> KvStore for BlockKv<K> {
             }
         }
         for (k, v) in merged {
-            if let Some(v) = v {
-                if visit(&k, &v).is_break() {
-                    break;
-                }
+            if let Some(v) = v
+                && visit(&k, &v).is_break()
+            {
+                break;
             }
         }
         Ok(())

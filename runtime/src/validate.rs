@@ -464,7 +464,7 @@ fn add_memory_export(code: &[u8]) -> Result<Vec<u8>, wasmparser::BinaryReaderErr
         if let Some((id, range)) = payload.as_section() {
             // The export section comes before start (8), element (9), data
             // count (12), code (10) and data (11).
-            if !exported && matches!(id, 8 | 9 | 10 | 11 | 12) {
+            if !exported && matches!(id, 8..=12) {
                 let mut section = ExportSection::new();
                 memory_export(&mut section);
                 module.section(&section);

@@ -186,7 +186,7 @@ fn main() {
     let started = Instant::now();
     let wanted = |name: &str| args.only.as_deref().is_none_or(|o| name.contains(o));
     let mut rows = Vec::new();
-    let mut run = |make: &dyn Fn() -> Pair, rows: &mut Vec<Row>| {
+    let run = |make: &dyn Fn() -> Pair, rows: &mut Vec<Row>| {
         let pair = make();
         if wanted(pair.name) {
             eprint!("measuring {} ... ", pair.name);
