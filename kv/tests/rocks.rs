@@ -105,7 +105,7 @@ fn corrupt_table_file_is_an_error_not_a_panic() {
         let kv = RocksKv::open_with(dir.path(), &fast()).unwrap();
         let mut b = WriteBatch::new();
         for i in 0..2000u32 {
-            b.put(NS, i.to_be_bytes().to_vec(), vec![(i % 200) as u8; 100]);
+            b.put(NS, i.to_be_bytes(), vec![(i % 200) as u8; 100]);
         }
         kv.write(b).unwrap();
         kv.flush().unwrap();
