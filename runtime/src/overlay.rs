@@ -7,7 +7,9 @@ use std::sync::{Arc, PoisonError, RwLock};
 
 use strata_kv::{BatchOp, Bytes, KvError, KvStore, Namespace, Visitor, WriteBatch};
 
-type Pending = BTreeMap<(u8, Box<[u8]>), Option<Bytes>>;
+/// Pending writes by namespace tag, then key (so a lookup borrows the key
+/// and allocates nothing).
+type Pending = BTreeMap<u8, BTreeMap<Box<[u8]>, Option<Bytes>>>;
 
 /// A [`KvStore`] that reads through pending writes to a base store. Cloning
 /// shares the pending writes.
@@ -56,11 +58,13 @@ impl<K: KvStore> BlockKv<K> {
         if pending.is_empty() {
             return Ok(());
         }
-        let mut batch = WriteBatch::with_capacity(pending.len());
-        for ((ns, key), value) in pending {
-            match value {
-                Some(v) => batch.put(Namespace::new(ns), key, v),
-                None => batch.delete(Namespace::new(ns), key),
+        let mut batch = WriteBatch::with_capacity(pending.values().map(BTreeMap::len).sum());
+        for (tag, records) in pending {
+            for (key, value) in records {
+                match value {
+                    Some(v) => batch.put(Namespace::new(tag), key, v),
+                    None => batch.delete(Namespace::new(tag), key),
+                }
             }
         }
         self.base.write(batch)
@@ -79,9 +83,7 @@ impl<K: KvStore> KvStore for BlockKv<K> {
     fn get(&self, ns: Namespace, key: &[u8]) -> Result<Option<Bytes>, KvError> {
         {
             let pending = self.pending.read().unwrap_or_else(PoisonError::into_inner);
-            if !pending.is_empty()
-                && let Some(v) = pending.get(&(ns.tag(), Box::<[u8]>::from(key)))
-            {
+            if let Some(v) = pending.get(&ns.tag()).and_then(|space| space.get(key)) {
                 return Ok(v.clone());
             }
         }
@@ -94,10 +96,13 @@ impl<K: KvStore> KvStore for BlockKv<K> {
         for op in batch.into_ops() {
             match op {
                 BatchOp::Put { ns, key, value } => {
-                    pending.insert((ns.tag(), key), Some(value));
+                    pending
+                        .entry(ns.tag())
+                        .or_default()
+                        .insert(key, Some(value));
                 }
                 BatchOp::Delete { ns, key } => {
-                    pending.insert((ns.tag(), key), None);
+                    pending.entry(ns.tag()).or_default().insert(key, None);
                 }
             }
         }
@@ -112,12 +117,14 @@ impl<K: KvStore> KvStore for BlockKv<K> {
         })?;
         {
             let pending = self.pending.read().unwrap_or_else(PoisonError::into_inner);
-            let start = (ns.tag(), Box::<[u8]>::from(prefix));
-            for ((tag, key), v) in pending.range((Bound::Included(start), Bound::Unbounded)) {
-                if *tag != ns.tag() || !key.starts_with(prefix) {
-                    break;
+            if let Some(space) = pending.get(&ns.tag()) {
+                for (key, v) in space.range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded))
+                {
+                    if !key.starts_with(prefix) {
+                        break;
+                    }
+                    merged.insert(key.clone(), v.clone());
                 }
-                merged.insert(key.clone(), v.clone());
             }
         }
         for (k, v) in merged {
@@ -128,5 +135,69 @@ impl<K: KvStore> KvStore for BlockKv<K> {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use strata_kv::MemKv;
+
+    #[test]
+    fn reads_see_pending_writes_and_scans_merge() {
+        let base = std::sync::Arc::new(MemKv::new());
+        let ns = Namespace::new(5);
+        let mut b = WriteBatch::new();
+        b.put(ns, b"a", b"base-a".to_vec());
+        b.put(ns, b"b", b"base-b".to_vec());
+        b.put(Namespace::new(6), b"a", b"other".to_vec());
+        base.write(b).unwrap();
+        let kv = BlockKv::new(base.clone());
+        let mut b = WriteBatch::new();
+        b.put(ns, b"b", b"new-b".to_vec());
+        b.delete(ns, b"a");
+        b.put(ns, b"c", b"new-c".to_vec());
+        kv.write(b).unwrap();
+        assert_eq!(
+            kv.get(ns, b"a").unwrap(),
+            None,
+            "a pending delete hides the base"
+        );
+        assert_eq!(kv.get(ns, b"b").unwrap().as_deref(), Some(&b"new-b"[..]));
+        assert_eq!(
+            kv.get(Namespace::new(6), b"a").unwrap().as_deref(),
+            Some(&b"other"[..])
+        );
+        let keys: Vec<_> = kv
+            .scan_prefix(ns, b"")
+            .unwrap()
+            .into_iter()
+            .map(|(k, v)| (k.to_vec(), v.to_vec()))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                (b"b".to_vec(), b"new-b".to_vec()),
+                (b"c".to_vec(), b"new-c".to_vec())
+            ]
+        );
+        assert_eq!(
+            base.get(ns, b"b").unwrap().as_deref(),
+            Some(&b"base-b"[..]),
+            "nothing reached the base"
+        );
+        assert!(!kv.is_clean());
+        kv.flush().unwrap();
+        assert!(kv.is_clean());
+        assert_eq!(base.get(ns, b"a").unwrap(), None);
+        assert_eq!(base.get(ns, b"c").unwrap().as_deref(), Some(&b"new-c"[..]));
+        kv.write({
+            let mut b = WriteBatch::new();
+            b.put(ns, b"d", b"dropped".to_vec());
+            b
+        })
+        .unwrap();
+        kv.clear();
+        assert_eq!(kv.get(ns, b"d").unwrap(), None);
     }
 }
