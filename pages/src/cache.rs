@@ -89,6 +89,10 @@ struct Base<K> {
     /// commit finds every sibling it needs. Cleared only by a commit's
     /// updates; grows with the paths touched (at most 2n entries).
     paths: HashMap<(u32, u32), Hash32>,
+    /// The clean page read last, which is also the LRU's most recent: a
+    /// repeated read of it skips the LRU's bookkeeping (moving it to the
+    /// front changes nothing). Cleared by commits, which change clean pages.
+    last: Option<(u32, Bytes)>,
     stats: CacheStats,
 }
 
@@ -107,6 +111,25 @@ impl<K: KvStore> Base<K> {
     }
 
     fn page(&mut self, index: u32) -> Result<&Page, PageError> {
+        if self.last.as_ref().is_some_and(|(i, _)| *i == index) {
+            self.stats.hits += 1;
+        } else {
+            let bytes = self.lookup(index)?;
+            self.last = Some((index, bytes));
+        }
+        match &self.last {
+            Some((_, bytes)) => as_page(bytes, index),
+            None => Err(PageError::Corrupt {
+                what: "page",
+                key: [0; 32],
+                detail: format!("page {index} vanished from the cache"),
+            }),
+        }
+    }
+
+    /// Page `index` through the LRU (counting a hit or a miss), loading it
+    /// on a miss.
+    fn lookup(&mut self, index: u32) -> Result<Bytes, PageError> {
         let mut missed = false;
         let full = self.clean.len() == self.clean.cap().get();
         // Split borrows: the loader needs the store and the paths while the
@@ -120,18 +143,20 @@ impl<K: KvStore> Base<K> {
             paths,
             ..
         } = self;
-        let bytes = clean.try_get_or_insert(index, || {
-            missed = true;
-            let mut base_view = PathLoader {
-                kv: &*kv,
-                depth: *depth,
-                root: *root,
-                tree_root: *tree_root,
-                paths,
-            };
-            let hash = base_view.leaf(index)?;
-            tree::load_page(&*kv, *root, index, PageHash(hash))
-        })?;
+        let bytes = clean
+            .try_get_or_insert(index, || {
+                missed = true;
+                let mut loader = PathLoader {
+                    kv: &*kv,
+                    depth: *depth,
+                    root: *root,
+                    tree_root: *tree_root,
+                    paths,
+                };
+                let hash = loader.leaf(index)?;
+                tree::load_page(&*kv, *root, index, PageHash(hash))
+            })?
+            .clone();
         if missed {
             self.stats.misses += 1;
             if full {
@@ -140,22 +165,12 @@ impl<K: KvStore> Base<K> {
         } else {
             self.stats.hits += 1;
         }
-        <&Page>::try_from(bytes.as_ref()).map_err(|_| PageError::Corrupt {
-            what: "page",
-            key: [0; 32],
-            detail: format!("cached page {index} is not {PAGE_SIZE} bytes"),
-        })
+        Ok(bytes)
     }
 
-    fn known(
-        &self,
-        updates: &HashMap<(u32, u32), Hash32>,
-        level: u32,
-        index: u32,
-    ) -> Result<Hash32, PageError> {
-        updates
+    fn known(&self, level: u32, index: u32) -> Result<Hash32, PageError> {
+        self.paths
             .get(&(level, index))
-            .or_else(|| self.paths.get(&(level, index)))
             .copied()
             .ok_or_else(|| PageError::Corrupt {
                 what: "node",
@@ -163,6 +178,14 @@ impl<K: KvStore> Base<K> {
                 detail: format!("tree path at height {level}, index {index} was not loaded"),
             })
     }
+}
+
+fn as_page(bytes: &Bytes, index: u32) -> Result<&Page, PageError> {
+    <&Page>::try_from(bytes.as_ref()).map_err(|_| PageError::Corrupt {
+        what: "page",
+        key: [0; 32],
+        detail: format!("cached page {index} is not {PAGE_SIZE} bytes"),
+    })
 }
 
 /// The walk from the tree root down to a page hash, over borrowed fields of
@@ -288,6 +311,7 @@ impl<K: KvStore> PageCache<K> {
                 tree_root: rec.tree_root,
                 clean: LruCache::new(config.capacity),
                 paths: HashMap::new(),
+                last: None,
                 stats: CacheStats::default(),
             },
             dirty: HashMap::new(),
@@ -351,7 +375,9 @@ impl<K: KvStore> PageCache<K> {
     /// The current bytes of page `index`, uncommitted writes included.
     pub fn page(&mut self, index: u32) -> Result<&Page, PageError> {
         self.check(index)?;
-        if let Some(p) = self.dirty.get(&index) {
+        if !self.dirty.is_empty()
+            && let Some(p) = self.dirty.get(&index)
+        {
             return Ok(p);
         }
         self.base.page(index)
@@ -373,7 +399,14 @@ impl<K: KvStore> PageCache<K> {
             }
             Entry::Vacant(e) => {
                 let clean = self.base.page(index)?;
-                let copy: Box<Page> = Box::new(*clean);
+                let copy: Box<Page> =
+                    Box::<[u8]>::from(&clean[..])
+                        .try_into()
+                        .map_err(|_| PageError::Corrupt {
+                            what: "page",
+                            key: [0; 32],
+                            detail: format!("page {index} is not {PAGE_SIZE} bytes"),
+                        })?;
                 if let Some(frame) = self.frames.last_mut() {
                     frame.saved.entry(index).or_insert(None);
                 }
@@ -475,85 +508,114 @@ impl<K: KvStore> PageCache<K> {
         }
 
         let mut batch = WriteBatch::new();
-        let mut updates: HashMap<(u32, u32), Hash32> = HashMap::new();
-        let mut changed: Vec<u32> = Vec::new();
-        let mut frozen: Vec<(u32, Bytes)> = Vec::with_capacity(indices.len());
-        let zero_page = tree::zero_hash(0);
-        for &i in &indices {
+        match self.update_tree(&indices, &mut batch) {
+            Ok((tree_root, pages_changed, nodes_hashed, hashed)) => {
+                let record = RootRecord {
+                    page_count: self.base.page_count,
+                    tree_root,
+                };
+                let root = record.put(&mut batch);
+                // Each dirty page's box becomes the `Bytes` of its record and
+                // of its clean copy, without copying the page.
+                let zero_page = tree::zero_hash(0);
+                for (i, hash, is_changed) in hashed {
+                    let Some(page) = self.dirty.remove(&i) else {
+                        continue;
+                    };
+                    let page: Box<[u8]> = page;
+                    let bytes = Bytes::from(page);
+                    if is_changed && hash != zero_page {
+                        batch.put(NS_PAGES, hash, bytes.clone());
+                    }
+                    if self.base.clean.len() == self.base.clean.cap().get()
+                        && !self.base.clean.contains(&i)
+                    {
+                        self.base.stats.evictions += 1;
+                    }
+                    self.base.clean.put(i, bytes);
+                }
+                self.dirty.clear();
+                self.base.last = None;
+                self.base.tree_root = tree_root;
+                self.base.root = root;
+                Ok(Commit {
+                    root,
+                    batch,
+                    pages_changed,
+                    nodes_hashed,
+                })
+            }
+            Err(e) => {
+                // The path map may hold new hashes now; it is only a cache of
+                // the committed tree, so forget it rather than trust it.
+                self.base.paths.clear();
+                self.base.last = None;
+                Err(e)
+            }
+        }
+    }
+
+    /// Hashes the dirty pages and the tree paths above them into the path
+    /// map, adding node records to `batch`. Returns the new tree root, the
+    /// pages changed, the nodes hashed, and (index, hash, changed) per page.
+    #[allow(clippy::type_complexity)]
+    fn update_tree(
+        &mut self,
+        indices: &[u32],
+        batch: &mut WriteBatch,
+    ) -> Result<(Hash32, usize, usize, Vec<(u32, Hash32, bool)>), PageError> {
+        let base = &mut self.base;
+        let mut changed: Vec<u32> = Vec::with_capacity(indices.len());
+        let mut hashed: Vec<(u32, Hash32, bool)> = Vec::with_capacity(indices.len());
+        let mut tree_root = base.tree_root;
+        for &i in indices {
             let Some(page) = self.dirty.get(&i) else {
                 continue;
             };
             let hash = tree::page_hash(&page[..]).0;
-            let bytes = Bytes::copy_from_slice(&page[..]);
-            let before = if self.base.depth == 0 {
-                self.base.tree_root
+            let before = if base.depth == 0 {
+                base.tree_root
             } else {
-                self.base.known(&updates, 0, i)?
+                base.known(0, i)?
             };
-            if before != hash {
-                if hash != zero_page {
-                    batch.put(NS_PAGES, hash, bytes.clone());
+            let is_changed = before != hash;
+            if is_changed {
+                if base.depth == 0 {
+                    tree_root = hash;
+                } else {
+                    base.paths.insert((0, i), hash);
                 }
-                updates.insert((0, i), hash);
                 changed.push(i);
             }
-            frozen.push((i, bytes));
+            hashed.push((i, hash, is_changed));
         }
         let pages_changed = changed.len();
         let mut nodes_hashed = 0;
-        let mut tree_root = self.base.tree_root;
-        if self.base.depth == 0 {
-            if let Some(h) = updates.get(&(0, 0)) {
-                tree_root = *h;
+        for level in 0..base.depth {
+            // `changed` is sorted, so equal parents are adjacent.
+            for p in changed.iter_mut() {
+                *p >>= 1;
             }
-        } else {
-            for level in 0..self.base.depth {
-                let mut parents: Vec<u32> = changed.iter().map(|i| i >> 1).collect();
-                parents.dedup(); // `changed` is sorted, so equal parents are adjacent
-                for &p in &parents {
-                    let left = self.base.known(&updates, level, p << 1)?;
-                    let right = self.base.known(&updates, level, (p << 1) | 1)?;
-                    let node = tree::node_hash(&left, &right);
-                    nodes_hashed += 1;
-                    if node != tree::zero_hash(level + 1) {
-                        let mut children = Vec::with_capacity(64);
-                        children.extend_from_slice(&left);
-                        children.extend_from_slice(&right);
-                        batch.put(NS_NODES, node, children);
-                    }
-                    if level + 1 == self.base.depth {
-                        tree_root = node;
-                    } else {
-                        updates.insert((level + 1, p), node);
-                    }
+            changed.dedup();
+            for &p in &changed {
+                let left = base.known(level, p << 1)?;
+                let right = base.known(level, (p << 1) | 1)?;
+                let node = tree::node_hash(&left, &right);
+                nodes_hashed += 1;
+                if node != tree::zero_hash(level + 1) {
+                    let mut children = [0u8; 64];
+                    children[..32].copy_from_slice(&left);
+                    children[32..].copy_from_slice(&right);
+                    batch.put(NS_NODES, node, Bytes::copy_from_slice(&children));
                 }
-                changed = parents;
+                if level + 1 == base.depth {
+                    tree_root = node;
+                } else {
+                    base.paths.insert((level + 1, p), node);
+                }
             }
         }
-        let record = RootRecord {
-            page_count: self.base.page_count,
-            tree_root,
-        };
-        let root = record.put(&mut batch);
-
-        // Infallible from here: move the cache to the new state.
-        self.base.paths.extend(updates);
-        self.base.tree_root = tree_root;
-        self.base.root = root;
-        self.dirty.clear();
-        for (i, bytes) in frozen {
-            if self.base.clean.len() == self.base.clean.cap().get() && !self.base.clean.contains(&i)
-            {
-                self.base.stats.evictions += 1;
-            }
-            self.base.clean.put(i, bytes);
-        }
-        Ok(Commit {
-            root,
-            batch,
-            pages_changed,
-            nodes_hashed,
-        })
+        Ok((tree_root, pages_changed, nodes_hashed, hashed))
     }
 
     /// [`commit`](Self::commit), then writes the batch to the store. Returns

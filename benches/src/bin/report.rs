@@ -111,15 +111,19 @@ fn measure(mut pair: Pair, budget: &Budget) -> Row {
     }
 }
 
+/// This process's peak resident set, in KiB: `VmHWM` from
+/// `/proc/self/status`. (Not `getrusage`: Linux carries its high-water mark
+/// across `exec`, so a child would report its parent's peak.)
 fn maxrss_kib() -> i64 {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::zeroed();
-    // SAFETY: `usage` is a valid, zeroed rusage for getrusage to fill.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
-    if rc != 0 {
-        return -1;
-    }
-    // SAFETY: getrusage returned 0, so it filled the struct.
-    unsafe { usage.assume_init() }.ru_maxrss
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(-1)
 }
 
 fn child(which: &str) {
