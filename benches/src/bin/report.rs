@@ -190,18 +190,22 @@ fn main() {
     let started = Instant::now();
     let wanted = |name: &str| args.only.as_deref().is_none_or(|o| name.contains(o));
     let mut rows = Vec::new();
-    let run = |make: &dyn Fn() -> Pair, rows: &mut Vec<Row>| {
-        let pair = make();
-        if wanted(pair.name) {
-            eprint!("measuring {} ... ", pair.name);
-            let _ = std::io::stderr().flush();
-            let row = measure(pair, &budget);
-            eprintln!("{}", row.ratio);
-            rows.push(row);
+    // Each pair is named before its fixture is built, so `--only` skips
+    // the set-up of the others.
+    let run = |name: &str, make: &dyn Fn() -> Pair, rows: &mut Vec<Row>| {
+        if !wanted(name) {
+            return;
         }
+        let pair = make();
+        eprint!("measuring {} ... ", pair.name);
+        let _ = std::io::stderr().flush();
+        let row = measure(pair, &budget);
+        eprintln!("{}", row.ratio);
+        rows.push(row);
     };
 
     run(
+        "RocksKv get vs raw rocksdb get",
         &|| {
             let f = std::rc::Rc::new(std::cell::RefCell::new(kv::KvFixture::new()));
             let g = f.clone();
@@ -221,6 +225,7 @@ fn main() {
         &mut rows,
     );
     run(
+        "RocksKv batch write (100 puts) vs raw WriteBatch",
         &|| {
             let f = std::rc::Rc::new(std::cell::RefCell::new(kv::KvFixture::new()));
             let g = f.clone();
@@ -240,6 +245,7 @@ fn main() {
         &mut rows,
     );
     run(
+        "commit 1 dirty page: 65,536-page vs 16-page contract",
         &|| {
             let mut large = pages::CommitOne::new(65_536);
             let mut small = pages::CommitOne::new(16);
@@ -259,6 +265,7 @@ fn main() {
         &mut rows,
     );
     run(
+        "RocksDB commit of 1,000 pages vs raw WriteBatch of the same bytes",
         &|| {
             let f = std::rc::Rc::new(std::cell::RefCell::new(pages::CommitThousand::new()));
             let g = f.clone();
@@ -278,6 +285,7 @@ fn main() {
         &mut rows,
     );
     run(
+        "page read: cache miss (MemKv) vs cache hit",
         &|| {
             let f = std::rc::Rc::new(std::cell::RefCell::new(pages::PageRead::new()));
             let g = f.clone();
@@ -297,6 +305,7 @@ fn main() {
         &mut rows,
     );
     run(
+        "hot 32-byte slice read vs HashMap lookup + copy",
         &|| {
             let f = std::rc::Rc::new(std::cell::RefCell::new(slices::HotSlice::new()));
             let g = f.clone();
@@ -316,6 +325,7 @@ fn main() {
         &mut rows,
     );
     run(
+        "register set+get vs hot slice read (scale)",
         &|| {
             let mut r = slices::RegisterPair::default();
             let mut h = slices::HotSlice::new();
@@ -335,6 +345,7 @@ fn main() {
         &mut rows,
     );
     run(
+        "trivial host call (reg_read_be_i64) via table vs bare func_wrap",
         &|| {
             let f = std::rc::Rc::new(std::cell::RefCell::new(host_fns::HostCall::new()));
             let g = f.clone();
@@ -348,6 +359,7 @@ fn main() {
         &mut rows,
     );
     run(
+        "counter tx via runtime (MemKv, warm) vs minimal raw wasmi + HashMap",
         &|| {
             let mut ours = runtime::counter_mem();
             let mut raw = runtime::RawCounter::map();
@@ -361,6 +373,7 @@ fn main() {
         &mut rows,
     );
     run(
+        "counter tx via runtime (RocksDB, warm) vs raw wasmi + raw RocksDB",
         &|| {
             let (mut ours, dir) = runtime::counter_rocks();
             let mut raw = runtime::RawCounter::rocks();
@@ -377,6 +390,7 @@ fn main() {
         &mut rows,
     );
     run(
+        "cold call of 1 function in a 2,000-function contract: lazy vs eager",
         &|| {
             let f = std::rc::Rc::new(std::cell::RefCell::new(runtime::ColdCall::new(2_000)));
             let g = f.clone();
