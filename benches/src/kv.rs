@@ -38,12 +38,7 @@ impl KvFixture {
             tempfile::tempdir().expect("tempdir"),
         );
         let ours = RocksKv::open_with(d1.path(), &RocksConfig::with_sync(false)).expect("open");
-        let mut opts = rocksdb::Options::default();
-        opts.create_if_missing(true);
-        opts.set_max_open_files(512);
-        let raw = rocksdb::DB::open(&opts, d2.path()).expect("open raw");
-        let mut raw_write = rocksdb::WriteOptions::default();
-        raw_write.set_sync(false);
+        let (raw, raw_write) = crate::raw_rocksdb(d2.path());
         let keys: Vec<[u8; 16]> = (0..KEYS).map(key).collect();
         let mut b = WriteBatch::new();
         let mut rb = rocksdb::WriteBatch::default();

@@ -37,3 +37,16 @@ pub struct Pair {
     /// The target for ours / base.
     pub target: Target,
 }
+
+/// A raw RocksDB database in `dir`, opened with the options `RocksKv` uses,
+/// and write options without fsync (as the Strata side runs in the
+/// benchmarks).
+pub fn raw_rocksdb(dir: &std::path::Path) -> (rocksdb::DB, rocksdb::WriteOptions) {
+    let mut opts = rocksdb::Options::default();
+    opts.create_if_missing(true);
+    opts.set_max_open_files(512);
+    let db = rocksdb::DB::open(&opts, dir).expect("open raw RocksDB");
+    let mut write = rocksdb::WriteOptions::default();
+    write.set_sync(false);
+    (db, write)
+}

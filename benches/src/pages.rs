@@ -121,12 +121,7 @@ impl CommitThousand {
         let kv =
             Arc::new(RocksKv::open_with(d1.path(), &RocksConfig::with_sync(false)).expect("open"));
         let cache = PageCache::create(kv, 1024, PageCacheConfig::with_capacity(2048));
-        let mut opts = rocksdb::Options::default();
-        opts.create_if_missing(true);
-        opts.set_max_open_files(512);
-        let raw = rocksdb::DB::open(&opts, d2.path()).expect("open raw");
-        let mut raw_write = rocksdb::WriteOptions::default();
-        raw_write.set_sync(false);
+        let (raw, raw_write) = crate::raw_rocksdb(d2.path());
         CommitThousand {
             cache,
             raw,

@@ -186,9 +186,7 @@ impl RawCounter {
     /// With raw RocksDB.
     pub fn rocks() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut opts = rocksdb::Options::default();
-        opts.create_if_missing(true);
-        let db = rocksdb::DB::open(&opts, dir.path()).expect("open");
+        let (db, _) = crate::raw_rocksdb(dir.path());
         Self::new(RawStore::Rocks(db, dir))
     }
 

@@ -1,7 +1,7 @@
 //! Implementations of the `strata` import module: the native API, with
 //! pointer/length pairs.
 
-use crate::svm::{read_to_reg, write_from_reg};
+use crate::svm::{mem_to_reg, read_to_reg, write_from_reg};
 use crate::{Address, CallStatus, CustomContextVM, Event, Host, HostErrorKind as E, limits};
 
 fn bounded(arg: &'static str, len: i32, max: u32) -> Result<u32, E> {
@@ -115,12 +115,14 @@ pub(crate) fn reg_set<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     src_ptr: i32,
     len: i32,
 ) -> Result<(), E> {
-    let src = mem
-        .data(src_ptr as u32, len as u32)
-        .map_err(E::memory("src_ptr"))?;
-    host.registers()
-        .set(reg_bits as u32, reg_idx as u32, src)
-        .map_err(E::register("reg_bits", "reg_idx", "len"))
+    mem_to_reg(
+        mem,
+        host,
+        (src_ptr, "src_ptr"),
+        len,
+        (reg_bits, "reg_bits"),
+        (reg_idx, "reg_idx"),
+    )
 }
 
 pub(crate) fn reg_get<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
@@ -138,14 +140,22 @@ pub(crate) fn reg_get<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     mem.write(dst_ptr as u32, src).map_err(E::memory("dst_ptr"))
 }
 
+/// Writes a 20-byte address at `dst_ptr`.
+fn write_address<M: CustomContextVM + ?Sized>(
+    mem: &mut M,
+    dst_ptr: i32,
+    address: Address,
+) -> Result<(), E> {
+    mem.write(dst_ptr as u32, &address.0)
+        .map_err(E::memory("dst_ptr"))
+}
+
 pub(crate) fn address<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     mem: &mut M,
     host: &mut H,
     dst_ptr: i32,
 ) -> Result<(), E> {
-    let a = host.context().address;
-    mem.write(dst_ptr as u32, &a.0)
-        .map_err(E::memory("dst_ptr"))
+    write_address(mem, dst_ptr, host.context().address)
 }
 
 pub(crate) fn sender<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
@@ -153,9 +163,7 @@ pub(crate) fn sender<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     host: &mut H,
     dst_ptr: i32,
 ) -> Result<(), E> {
-    let a = host.context().sender;
-    mem.write(dst_ptr as u32, &a.0)
-        .map_err(E::memory("dst_ptr"))
+    write_address(mem, dst_ptr, host.context().sender)
 }
 
 pub(crate) fn block_height<M: CustomContextVM + ?Sized, H: Host + ?Sized>(

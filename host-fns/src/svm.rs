@@ -38,12 +38,32 @@ pub(crate) fn mem_to_reg_copy<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     dst_reg_idx: i32,
 ) -> Result<(), E> {
     mem_index("src_mem_idx", src_mem_idx)?;
+    mem_to_reg(
+        mem,
+        host,
+        (src_mem_ptr, "src_mem_ptr"),
+        len,
+        (dst_reg_bits, "dst_reg_bits"),
+        (dst_reg_idx, "dst_reg_idx"),
+    )
+}
+
+/// Guest memory to a register (zero-padded), shared by `svm` and `strata`;
+/// errors name the caller's arguments.
+pub(crate) fn mem_to_reg<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    (ptr, ptr_arg): (i32, &'static str),
+    len: i32,
+    (bits, bits_arg): (i32, &'static str),
+    (idx, idx_arg): (i32, &'static str),
+) -> Result<(), E> {
     let bytes = mem
-        .data(src_mem_ptr as u32, len as u32)
-        .map_err(E::memory("src_mem_ptr"))?;
+        .data(ptr as u32, len as u32)
+        .map_err(E::memory(ptr_arg))?;
     host.registers()
-        .set(dst_reg_bits as u32, dst_reg_idx as u32, bytes)
-        .map_err(E::register("dst_reg_bits", "dst_reg_idx", "len"))
+        .set(bits as u32, idx as u32, bytes)
+        .map_err(E::register(bits_arg, idx_arg, "len"))
 }
 
 pub(crate) fn reg_to_mem_copy<M: CustomContextVM + ?Sized, H: Host + ?Sized>(

@@ -271,17 +271,7 @@ fn nested_call_failure_rolls_back_only_the_callee() {
     let caller = deploy(&rt, CALLER, 1);
     call(&rt, counter, "add", vec![Arg::I64(10)]);
 
-    let ok = rt
-        .execute(
-            &Transaction::Call(call_tx(
-                caller,
-                "call_target",
-                vec![],
-                call_input(&counter, "inc", b""),
-            )),
-            BLOCK,
-        )
-        .unwrap();
+    let ok = call_with_input(&rt, caller, "call_target", call_input(&counter, "inc", b""));
     assert!(ok.success(), "{:?}", ok.error);
     assert_eq!(ok.returns, vec![Arg::I32(0)]);
     assert_eq!(
@@ -293,17 +283,12 @@ fn nested_call_failure_rolls_back_only_the_callee() {
     assert_eq!(ok.events.len(), 1, "the callee's event");
     assert_eq!(counter_value(&rt, &counter), 11);
 
-    let r = rt
-        .execute(
-            &Transaction::Call(call_tx(
-                caller,
-                "call_target",
-                vec![],
-                call_input(&counter, "abort_after_write", b""),
-            )),
-            BLOCK,
-        )
-        .unwrap();
+    let r = call_with_input(
+        &rt,
+        caller,
+        "call_target",
+        call_input(&counter, "abort_after_write", b""),
+    );
     assert!(
         r.success(),
         "the caller handles the callee's failure: {:?}",
@@ -322,17 +307,12 @@ fn nested_call_failure_rolls_back_only_the_callee() {
         "the caller's writes stay"
     );
 
-    let r = rt
-        .execute(
-            &Transaction::Call(call_tx(
-                caller,
-                "call_target",
-                vec![],
-                call_input(&counter, "spin", b""),
-            )),
-            BLOCK,
-        )
-        .unwrap();
+    let r = call_with_input(
+        &rt,
+        caller,
+        "call_target",
+        call_input(&counter, "spin", b""),
+    );
     assert_eq!(
         r.returns,
         vec![Arg::I32(1)],
@@ -344,31 +324,16 @@ fn nested_call_failure_rolls_back_only_the_callee() {
     );
 
     for (function, status) in [("nope", 3), ("add", 3)] {
-        let r = rt
-            .execute(
-                &Transaction::Call(call_tx(
-                    caller,
-                    "call_target",
-                    vec![],
-                    call_input(&counter, function, b""),
-                )),
-                BLOCK,
-            )
-            .unwrap();
+        let r = call_with_input(
+            &rt,
+            caller,
+            "call_target",
+            call_input(&counter, function, b""),
+        );
         assert_eq!(r.returns, vec![Arg::I32(status)], "{function}");
     }
     let nobody = strata_runtime::Address([7; 20]);
-    let r = rt
-        .execute(
-            &Transaction::Call(call_tx(
-                caller,
-                "call_target",
-                vec![],
-                call_input(&nobody, "inc", b""),
-            )),
-            BLOCK,
-        )
-        .unwrap();
+    let r = call_with_input(&rt, caller, "call_target", call_input(&nobody, "inc", b""));
     assert_eq!(r.returns, vec![Arg::I32(2)]);
 }
 
@@ -379,17 +344,7 @@ fn when_the_caller_fails_later_everything_rolls_back() {
     let counter = deploy(&rt, COUNTER, 1);
     let trap_after = CALLER.replace("(local.get $status)))", "(local.get $status) unreachable))");
     let caller = deploy(&rt, &trap_after, 1);
-    let r = rt
-        .execute(
-            &Transaction::Call(call_tx(
-                caller,
-                "call_target",
-                vec![],
-                call_input(&counter, "inc", b""),
-            )),
-            BLOCK,
-        )
-        .unwrap();
+    let r = call_with_input(&rt, caller, "call_target", call_input(&counter, "inc", b""));
     failed(&r, ErrorKind::Trap);
     assert_eq!(counter_value(&rt, &counter), 0);
 }
@@ -401,17 +356,7 @@ fn reentrancy_is_refused_and_depth_is_limited() {
     let b = deploy(&rt, CALLER, 1);
     // a -> b -> a: b's call is refused with status 4; a sees b succeed.
     let inner = call_input(&a, "call_target", &call_input(&b, "call_target", b""));
-    let r = rt
-        .execute(
-            &Transaction::Call(call_tx(
-                a,
-                "call_target",
-                vec![],
-                call_input(&b, "call_target", &inner),
-            )),
-            BLOCK,
-        )
-        .unwrap();
+    let r = call_with_input(&rt, a, "call_target", call_input(&b, "call_target", &inner));
     assert!(r.success(), "{:?}", r.error);
     assert_eq!(r.returns, vec![Arg::I32(0)]);
     assert_eq!(

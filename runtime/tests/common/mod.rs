@@ -177,3 +177,17 @@ pub fn counter_value<K: KvStore + Clone + 'static>(rt: &Runtime<K>, contract: &A
     let bytes = rt.read_slice(contract, 0, 0, 8).unwrap();
     i64::from_le_bytes(bytes.try_into().unwrap())
 }
+
+/// Calls `function` of `contract` with `input` bytes.
+pub fn call_with_input<K: KvStore + Clone + 'static>(
+    rt: &Runtime<K>,
+    contract: Address,
+    function: &str,
+    input: Vec<u8>,
+) -> Receipt {
+    rt.execute(
+        &Transaction::Call(call_tx(contract, function, vec![], input)),
+        BLOCK,
+    )
+    .expect("runtime")
+}
