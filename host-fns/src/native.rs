@@ -1,7 +1,7 @@
 //! Implementations of the `strata` import module: the native API, with
 //! pointer/length pairs.
 
-use crate::svm::{mem_to_reg, read_to_reg, write_from_reg};
+use crate::svm::{mem_to_reg, read_to_mem, read_to_reg, write_from_reg};
 use crate::{Address, CallStatus, CustomContextVM, Event, Host, HostErrorKind as E, limits};
 
 fn bounded(arg: &'static str, len: i32, max: u32) -> Result<u32, E> {
@@ -44,14 +44,7 @@ pub(crate) fn storage_read<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     dst_ptr: i32,
     len: i32,
 ) -> Result<(), E> {
-    let dst = mem
-        .data_mut(dst_ptr as u32, len as u32)
-        .map_err(E::memory("dst_ptr"))?;
-    let src = host
-        .storage_read(page as u32, offset as u32, len as u32)
-        .map_err(E::storage("page", "offset"))?;
-    dst.copy_from_slice(src);
-    Ok(())
+    read_to_mem(mem, host, (page, "page"), offset, len, (dst_ptr, "dst_ptr"))
 }
 
 pub(crate) fn storage_write<M: CustomContextVM + ?Sized, H: Host + ?Sized>(

@@ -151,12 +151,33 @@ pub(crate) fn storage_read_to_mem<M: CustomContextVM + ?Sized, H: Host + ?Sized>
     dst_mem_ptr: i32,
 ) -> Result<(), E> {
     mem_index("dst_mem_idx", dst_mem_idx)?;
+    read_to_mem(
+        mem,
+        host,
+        (src_page, "src_page"),
+        offset,
+        len,
+        (dst_mem_ptr, "dst_mem_ptr"),
+    )
+}
+
+/// Storage to guest memory, shared by `svm` and `strata`: the destination is
+/// checked first (so a bad pointer touches no storage), then the slice is
+/// copied in. Errors name the caller's arguments.
+pub(crate) fn read_to_mem<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    (page, page_arg): (i32, &'static str),
+    offset: i32,
+    len: i32,
+    (ptr, ptr_arg): (i32, &'static str),
+) -> Result<(), E> {
     let dst = mem
-        .data_mut(dst_mem_ptr as u32, len as u32)
-        .map_err(E::memory("dst_mem_ptr"))?;
+        .data_mut(ptr as u32, len as u32)
+        .map_err(E::memory(ptr_arg))?;
     let src = host
-        .storage_read(src_page as u32, offset as u32, len as u32)
-        .map_err(E::storage("src_page", "offset"))?;
+        .storage_read(page as u32, offset as u32, len as u32)
+        .map_err(E::storage(page_arg, "offset"))?;
     dst.copy_from_slice(src);
     Ok(())
 }

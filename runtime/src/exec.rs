@@ -190,6 +190,15 @@ impl<K: KvStore + Clone + 'static> TxHost<K> {
         })
     }
 
+    /// The executing contract's storage.
+    fn own_storage(&mut self) -> Result<&mut Storage<K>, StorageFault> {
+        let address = self.context.address;
+        self.state
+            .as_deref_mut()
+            .and_then(|s| s.storages.get_mut(&address))
+            .ok_or_else(|| StorageFault::Failed(format!("storage of {address} is not open")))
+    }
+
     fn charge_fault(&mut self, gas: u64) -> Result<(), StorageFault> {
         self.charge(gas).map_err(|_| StorageFault::OutOfGas)
     }
@@ -253,24 +262,12 @@ impl<K: KvStore + Clone + 'static> Host for TxHost<K> {
 
     fn storage_read(&mut self, page: u32, offset: u32, len: u32) -> Result<&[u8], StorageFault> {
         let slice = self.touch(page, offset, len, false)?;
-        let address = self.context.address;
-        let storage = self
-            .state
-            .as_deref_mut()
-            .and_then(|s| s.storages.get_mut(&address))
-            .ok_or_else(|| StorageFault::Failed("no transaction state".into()))?;
-        Ok(storage.read(slice)?)
+        Ok(self.own_storage()?.read(slice)?)
     }
 
     fn storage_write(&mut self, page: u32, offset: u32, bytes: &[u8]) -> Result<(), StorageFault> {
         self.touch(page, offset, bytes.len() as u32, true)?;
-        let address = self.context.address;
-        let storage = self
-            .state
-            .as_deref_mut()
-            .and_then(|s| s.storages.get_mut(&address))
-            .ok_or_else(|| StorageFault::Failed("no transaction state".into()))?;
-        Ok(storage.write(page, offset, bytes)?)
+        Ok(self.own_storage()?.write(page, offset, bytes)?)
     }
 
     fn context(&self) -> &CallContext {
