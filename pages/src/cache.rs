@@ -6,8 +6,8 @@ use hashbrown::hash_map::Entry;
 use lru::LruCache;
 use strata_kv::{KvStore, WriteBatch};
 
-use crate::tree::{self, RootRecord};
-use crate::{Hash32, NS_NODES, NS_PAGES, PAGE_SIZE, Page, PageError, PageHash, StateRoot};
+use crate::tree::{self, Group, RootRecord};
+use crate::{Hash32, NS_PAGES, PAGE_SIZE, Page, PageError, PageHash, StateRoot};
 
 /// How a [`PageCache`] is sized.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,11 +84,11 @@ struct Base<K> {
     root: StateRoot,
     tree_root: Hash32,
     clean: LruCache<u32, Bytes>,
-    /// Known node hashes of the committed tree, by (height, index); height 0
-    /// holds page hashes. Siblings are always present in pairs, so that a
-    /// commit finds every sibling it needs. Cleared only by a commit's
-    /// updates; grows with the paths touched (at most 2n entries).
-    paths: HashMap<(u32, u32), Hash32>,
+    /// The loaded groups of the committed tree (see [`tree::Group`]), by
+    /// (band, index of the group's root at its height). A group is loaded
+    /// whole, with every group above it, so a commit finds every sibling it
+    /// needs. Updated in place by commits; grows with the paths touched.
+    groups: HashMap<(u32, u32), Box<Group>>,
     /// The clean page read last, which is also the LRU's most recent: a
     /// repeated read of it skips the LRU's bookkeeping (moving it to the
     /// front changes nothing). Cleared by commits, which change clean pages.
@@ -105,7 +105,7 @@ impl<K: KvStore> Base<K> {
             depth: self.depth,
             root: self.root,
             tree_root: self.tree_root,
-            paths: &mut self.paths,
+            groups: &mut self.groups,
         }
         .leaf(index)
     }
@@ -140,7 +140,7 @@ impl<K: KvStore> Base<K> {
             root,
             tree_root,
             clean,
-            paths,
+            groups,
             ..
         } = self;
         let bytes = clean
@@ -151,7 +151,7 @@ impl<K: KvStore> Base<K> {
                     depth: *depth,
                     root: *root,
                     tree_root: *tree_root,
-                    paths,
+                    groups,
                 };
                 let hash = loader.leaf(index)?;
                 tree::load_page(&*kv, *root, index, PageHash(hash))
@@ -166,17 +166,6 @@ impl<K: KvStore> Base<K> {
             self.stats.hits += 1;
         }
         Ok(bytes)
-    }
-
-    fn known(&self, level: u32, index: u32) -> Result<Hash32, PageError> {
-        self.paths
-            .get(&(level, index))
-            .copied()
-            .ok_or_else(|| PageError::Corrupt {
-                what: "node",
-                key: [0; 32],
-                detail: format!("tree path at height {level}, index {index} was not loaded"),
-            })
     }
 }
 
@@ -195,7 +184,7 @@ struct PathLoader<'a, K> {
     depth: u32,
     root: StateRoot,
     tree_root: Hash32,
-    paths: &'a mut HashMap<(u32, u32), Hash32>,
+    groups: &'a mut HashMap<(u32, u32), Box<Group>>,
 }
 
 impl<K: KvStore> PathLoader<'_, K> {
@@ -203,21 +192,18 @@ impl<K: KvStore> PathLoader<'_, K> {
         if self.depth == 0 {
             return Ok(self.tree_root);
         }
-        if let Some(h) = self.paths.get(&(0, index)) {
-            return Ok(*h);
+        let (_, h0) = tree::band_geometry(self.depth, 0);
+        if let Some(g) = self.groups.get(&(0, index >> h0)) {
+            return Ok(g[tree::bottom_slot(h0, index)]);
         }
         let mut node = self.tree_root;
-        for level in (1..=self.depth).rev() {
-            let child = index >> (level - 1);
-            if let Some(h) = self.paths.get(&(level - 1, child)) {
-                node = *h;
-                continue;
-            }
-            let (left, right) = tree::load_children(self.kv, self.root, &node, level)?;
-            let pair = child & !1;
-            self.paths.insert((level - 1, pair), left);
-            self.paths.insert((level - 1, pair | 1), right);
-            node = if child & 1 == 0 { left } else { right };
+        for band in (0..tree::bands(self.depth)).rev() {
+            let (top, h) = tree::band_geometry(self.depth, band);
+            let group = match self.groups.entry((band, index >> top)) {
+                Entry::Occupied(e) => e.into_mut(),
+                Entry::Vacant(e) => e.insert(tree::load_group(self.kv, self.root, &node, top, h)?),
+            };
+            node = group[tree::bottom_slot(h, index >> (top - h))];
         }
         Ok(node)
     }
@@ -310,7 +296,7 @@ impl<K: KvStore> PageCache<K> {
                 root: tree::state_root(rec.page_count, &rec.tree_root),
                 tree_root: rec.tree_root,
                 clean: LruCache::new(config.capacity),
-                paths: HashMap::new(),
+                groups: HashMap::new(),
                 last: None,
                 stats: CacheStats::default(),
             },
@@ -507,7 +493,17 @@ impl<K: KvStore> PageCache<K> {
             self.base.leaf(i)?;
         }
 
-        let mut batch = WriteBatch::new();
+        // Room for every record the commit can write: the pages, at most one
+        // group per changed page in each band, and the root.
+        let k = indices.len();
+        let depth = self.base.depth;
+        let groups: usize = (0..tree::bands(depth))
+            .map(|b| {
+                let (top, _) = tree::band_geometry(depth, b);
+                k.min(1usize << (depth - top).min(31))
+            })
+            .sum();
+        let mut batch = WriteBatch::with_capacity(k + groups + 1);
         match self.update_tree(&indices, &mut batch) {
             Ok((tree_root, pages_changed, nodes_hashed, hashed)) => {
                 let record = RootRecord {
@@ -546,18 +542,19 @@ impl<K: KvStore> PageCache<K> {
                 })
             }
             Err(e) => {
-                // The path map may hold new hashes now; it is only a cache of
-                // the committed tree, so forget it rather than trust it.
-                self.base.paths.clear();
+                // The groups may hold new hashes now; they are only a cache
+                // of the committed tree, so forget them rather than trust them.
+                self.base.groups.clear();
                 self.base.last = None;
                 Err(e)
             }
         }
     }
 
-    /// Hashes the dirty pages and the tree paths above them into the path
-    /// map, adding node records to `batch`. Returns the new tree root, the
-    /// pages changed, the nodes hashed, and (index, hash, changed) per page.
+    /// Hashes the dirty pages and the tree paths above them into the loaded
+    /// groups, adding a record per changed group to `batch`. Returns the new
+    /// tree root, the pages changed, the nodes hashed, and (index, hash,
+    /// changed) per page.
     #[allow(clippy::type_complexity)]
     fn update_tree(
         &mut self,
@@ -565,6 +562,13 @@ impl<K: KvStore> PageCache<K> {
         batch: &mut WriteBatch,
     ) -> Result<(Hash32, usize, usize, Vec<(u32, Hash32, bool)>), PageError> {
         let base = &mut self.base;
+        let depth = base.depth;
+        let missing = |band: u32, index: u32| PageError::Corrupt {
+            what: "node",
+            key: [0; 32],
+            detail: format!("tree group {index} of band {band} was not loaded"),
+        };
+        let (_, h0) = tree::band_geometry(depth, 0);
         let mut changed: Vec<u32> = Vec::with_capacity(indices.len());
         let mut hashed: Vec<(u32, Hash32, bool)> = Vec::with_capacity(indices.len());
         let mut tree_root = base.tree_root;
@@ -573,47 +577,68 @@ impl<K: KvStore> PageCache<K> {
                 continue;
             };
             let hash = tree::page_hash(&page[..]).0;
-            let before = if base.depth == 0 {
-                base.tree_root
+            let leaf = if depth == 0 {
+                &mut tree_root
             } else {
-                base.known(0, i)?
+                let group = base
+                    .groups
+                    .get_mut(&(0, i >> h0))
+                    .ok_or_else(|| missing(0, i >> h0))?;
+                &mut group[tree::bottom_slot(h0, i)]
             };
-            let is_changed = before != hash;
+            let is_changed = *leaf != hash;
             if is_changed {
-                if base.depth == 0 {
-                    tree_root = hash;
-                } else {
-                    base.paths.insert((0, i), hash);
-                }
+                *leaf = hash;
                 changed.push(i);
             }
             hashed.push((i, hash, is_changed));
         }
         let pages_changed = changed.len();
         let mut nodes_hashed = 0;
-        for level in 0..base.depth {
-            // `changed` is sorted, so equal parents are adjacent.
-            for p in changed.iter_mut() {
-                *p >>= 1;
-            }
-            changed.dedup();
-            for &p in &changed {
-                let left = base.known(level, p << 1)?;
-                let right = base.known(level, (p << 1) | 1)?;
-                let node = tree::node_hash(&left, &right);
-                nodes_hashed += 1;
-                if node != tree::zero_hash(level + 1) {
-                    let mut children = [0u8; 64];
-                    children[..32].copy_from_slice(&left);
-                    children[32..].copy_from_slice(&right);
-                    batch.put(NS_NODES, node, Bytes::copy_from_slice(&children));
+        // Band by band, upwards: `changed` holds the sorted indices, at the
+        // band's bottom height, of the nodes that changed below it.
+        let mut slots: Vec<usize> = Vec::new();
+        let bands = tree::bands(depth);
+        for band in 0..bands {
+            let (top, h) = tree::band_geometry(depth, band);
+            let mut parents: Vec<u32> = Vec::new();
+            let mut run = 0;
+            while run < changed.len() {
+                let gi = changed[run] >> h;
+                slots.clear();
+                while run < changed.len() && changed[run] >> h == gi {
+                    slots.push(tree::bottom_slot(h, changed[run]));
+                    run += 1;
                 }
-                if level + 1 == base.depth {
+                let group = base
+                    .groups
+                    .get_mut(&(band, gi))
+                    .ok_or_else(|| missing(band, gi))?;
+                for _ in 0..h {
+                    for s in slots.iter_mut() {
+                        *s >>= 1;
+                    }
+                    slots.dedup();
+                    for &s in &slots {
+                        group[s] = tree::node_hash(&group[2 * s], &group[2 * s + 1]);
+                        nodes_hashed += 1;
+                    }
+                }
+                tree::put_group(batch, group, top, h);
+                let node = group[1];
+                if band + 1 == bands {
                     tree_root = node;
                 } else {
-                    base.paths.insert((level + 1, p), node);
+                    let (_, ph) = tree::band_geometry(depth, band + 1);
+                    let parent = base
+                        .groups
+                        .get_mut(&(band + 1, gi >> ph))
+                        .ok_or_else(|| missing(band + 1, gi >> ph))?;
+                    parent[tree::bottom_slot(ph, gi)] = node;
                 }
+                parents.push(gi);
             }
+            changed = parents;
         }
         Ok((tree_root, pages_changed, nodes_hashed, hashed))
     }

@@ -14,9 +14,10 @@
 //!   page; the hashes of all-zero subtrees are constants ([`tree::zero_hash`]),
 //!   so a fresh contract of any size has a known root and occupies no storage.
 //! - **O(k log n) commits.** Inner tree nodes are stored content-addressed
-//!   too, and the [`PageCache`] loads only the tree paths it touches, so
-//!   committing k dirty pages of an n-page contract hashes and writes
-//!   O(k log n) records and never reads or re-hashes the other pages.
+//!   too, four levels per record ([`tree::GROUP_HEIGHT`]), and the
+//!   [`PageCache`] loads only the tree paths it touches, so committing k
+//!   dirty pages of an n-page contract hashes O(k log n) nodes, writes
+//!   O(k log n / 4) records, and never reads or re-hashes the other pages.
 //! - **Snapshots and proofs.** Any committed root can be opened again
 //!   ([`PageCache::open`]), and [`prove`] / [`verify`] give and check a Merkle
 //!   proof of one page against a root, without a store.
@@ -27,8 +28,8 @@
 //! rather than a page table rewritten on each commit: a commit writes new
 //! nodes along the k changed paths and never touches the rest, old roots stay
 //! valid for free, and proofs fall out of the structure. The price is
-//! `O(log n)` node lookups on a page-cache miss, which the cache's path map
-//! amortises.
+//! `O(log n)` node lookups on a page-cache miss, which the cache's loaded
+//! groups amortise.
 //!
 //! ```
 //! use std::sync::Arc;

@@ -14,6 +14,17 @@
 //! keeps a page from ever passing for an inner node and the other way round,
 //! and keeps every input aligned to blake3's blocks: a node is exactly one
 //! 64-byte compression, a page exactly four 1 KiB chunks.
+//!
+//! ## Storage
+//!
+//! Pages are stored under their hash in `NS_PAGES`. Inner nodes are stored
+//! [`GROUP_HEIGHT`] levels at a time: the record of a group is the bottom
+//! row of its subtree (16 hashes, fewer for a short top group) under the
+//! group's root hash in `NS_NODES`. Groups are aligned from the leaves up,
+//! and a group's height follows from its root's height, so every record has
+//! one meaning. The state root record (`NS_ROOTS`) holds the page count and
+//! the tree root. The hashing rules above are independent of this layout:
+//! proofs and roots are those of the plain binary tree.
 
 use std::sync::OnceLock;
 
@@ -145,18 +156,59 @@ impl RootRecord {
     }
 }
 
-/// Loads the two children of the inner node `node` at height `level`
-/// (`level >= 1`), checking that they hash to it. All-zero subtrees need no
+/// Tree levels kept in one node record (a *group*, as Jellyfish's internal
+/// nodes keep four levels of a binary tree): a commit of one page writes
+/// `ceil(depth / 4)` node records instead of `depth`, and a cold read loads
+/// as many.
+pub const GROUP_HEIGHT: u32 = 4;
+
+/// One group of the tree in memory, heap-indexed: slot 1 is the group's
+/// root, the children of slot `s` are slots `2s` and `2s + 1`, and the
+/// bottom of a group of height `h` is slots `2^h .. 2^(h+1)` (slot 0 is
+/// unused). Groups are aligned from the leaves up: band `b` holds heights
+/// `4b .. min(4b + 4, depth)`, so only the top band can be shorter.
+pub(crate) type Group = [Hash32; 2 << GROUP_HEIGHT];
+
+/// How many bands of groups a tree of `depth` has.
+pub(crate) fn bands(depth: u32) -> u32 {
+    depth.div_ceil(GROUP_HEIGHT)
+}
+
+/// The height of the roots of band `band`'s groups, and the groups' height.
+pub(crate) fn band_geometry(depth: u32, band: u32) -> (u32, u32) {
+    let bottom = band * GROUP_HEIGHT;
+    let top = (bottom + GROUP_HEIGHT).min(depth);
+    (top, top - bottom)
+}
+
+/// The slot, in its group of height `h`, of the bottom node whose index at
+/// the group's bottom height is `below`.
+pub(crate) fn bottom_slot(h: u32, below: u32) -> usize {
+    (1usize << h) | (below as usize & ((1usize << h) - 1))
+}
+
+/// Loads the group whose root is `node` at height `top`, of height `h`
+/// (`1..=GROUP_HEIGHT`), recomputing its inner nodes from the stored bottom
+/// row and checking that they hash to `node`. All-zero groups need no
 /// record.
-pub(crate) fn load_children(
+///
+/// The record of a group is its bottom row: `2^h` hashes, `32 << h` bytes,
+/// stored in [`NS_NODES`] under the group's root hash.
+pub(crate) fn load_group(
     kv: &dyn KvStore,
     root: StateRoot,
     node: &Hash32,
-    level: u32,
-) -> Result<(Hash32, Hash32), PageError> {
-    if *node == zero_hash(level) {
-        let z = zero_hash(level - 1);
-        return Ok((z, z));
+    top: u32,
+    h: u32,
+) -> Result<Box<Group>, PageError> {
+    let mut group: Box<Group> = Box::new([[0; 32]; 2 << GROUP_HEIGHT]);
+    let width = 1usize << h;
+    if *node == zero_hash(top) {
+        for level in 0..=h {
+            let z = zero_hash(top - level);
+            group[1 << level..2 << level].fill(z);
+        }
+        return Ok(group);
     }
     let bytes = kv
         .get(NS_NODES, node)?
@@ -166,17 +218,40 @@ pub(crate) fn load_children(
         key: *node,
         detail,
     };
-    if bytes.len() != 64 {
-        return Err(corrupt(format!("{} bytes instead of 64", bytes.len())));
+    if bytes.len() != 32 * width {
+        return Err(corrupt(format!(
+            "{} bytes instead of {} ({width} hashes)",
+            bytes.len(),
+            32 * width
+        )));
     }
-    let mut left = [0u8; 32];
-    let mut right = [0u8; 32];
-    left.copy_from_slice(&bytes[..32]);
-    right.copy_from_slice(&bytes[32..]);
-    if node_hash(&left, &right) != *node {
-        return Err(corrupt("the children do not hash to the node".into()));
+    for (slot, chunk) in group[width..2 * width]
+        .iter_mut()
+        .zip(bytes.chunks_exact(32))
+    {
+        slot.copy_from_slice(chunk);
     }
-    Ok((left, right))
+    for s in (1..width).rev() {
+        group[s] = node_hash(&group[2 * s], &group[2 * s + 1]);
+    }
+    if group[1] != *node {
+        return Err(corrupt("the stored hashes do not hash to the node".into()));
+    }
+    Ok(group)
+}
+
+/// Adds the record of `group` (height `h`, root at height `top`) to
+/// `batch`, unless it is all zeros.
+pub(crate) fn put_group(batch: &mut WriteBatch, group: &Group, top: u32, h: u32) {
+    let root = group[1];
+    if root != zero_hash(top) {
+        let bottom = &group[1 << h..2 << h];
+        batch.put(
+            NS_NODES,
+            root,
+            bytes::Bytes::copy_from_slice(bottom.as_flattened()),
+        );
+    }
 }
 
 /// Loads the bytes of page `index` whose hash is `hash`, checking them. The
@@ -236,15 +311,16 @@ pub fn prove(
     let d = depth(rec.page_count);
     let mut siblings = Vec::with_capacity(d as usize);
     let mut node = rec.tree_root;
-    for level in (1..=d).rev() {
-        let (left, right) = load_children(kv, root, &node, level)?;
-        if (index >> (level - 1)) & 1 == 0 {
-            siblings.push(right);
-            node = left;
-        } else {
-            siblings.push(left);
-            node = right;
+    for band in (0..bands(d)).rev() {
+        let (top, h) = band_geometry(d, band);
+        let group = load_group(kv, root, &node, top, h)?;
+        // Down the group from its root: the sibling at each level.
+        let mut slot = 1usize;
+        for level in (top - h..top).rev() {
+            slot = 2 * slot + ((index >> level) & 1) as usize;
+            siblings.push(group[slot ^ 1]);
         }
+        node = group[slot];
     }
     siblings.reverse();
     let page = load_page(kv, root, index, PageHash(node))?;
@@ -279,7 +355,7 @@ pub fn verify(root: &StateRoot, index: u32, bytes: &[u8], proof: &MerkleProof) -
 }
 
 /// Reads one page of a committed state straight from the store, without a
-/// cache: `O(log n)` node reads.
+/// cache: `O(log n)` node reads (one per [`GROUP_HEIGHT`] levels).
 pub fn read_page(kv: &dyn KvStore, root: StateRoot, index: u32) -> Result<Page, PageError> {
     let (bytes, _) = prove(kv, root, index)?;
     let mut page = [0u8; PAGE_SIZE];

@@ -1,0 +1,70 @@
+//! Runs one workload many times, for a profiler (valgrind's callgrind counts
+//! instructions, which do not depend on machine noise):
+//!
+//! ```text
+//! cargo build --profile bench -p strata-benches --example profile
+//! valgrind --tool=callgrind target/release/examples/profile commit-large 2000
+//! ```
+//!
+//! Workloads: `commit-small`, `commit-large`, `commit-thousand`,
+//! `commit-thousand-raw`, `hot-slice`, `hot-slice-raw`, `counter-mem`,
+//! `counter-raw`.
+
+use std::hint::black_box;
+
+use strata_benches::{pages, runtime, slices};
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let which = args.next().unwrap_or_default();
+    let n: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(1000);
+    let mut op: Box<dyn FnMut()> = match which.as_str() {
+        "commit-small" => {
+            let mut c = pages::CommitOne::new(16);
+            Box::new(move || c.run())
+        }
+        "commit-large" => {
+            let mut c = pages::CommitOne::new(65_536);
+            Box::new(move || c.run())
+        }
+        "commit-thousand" => {
+            let mut c = pages::CommitThousand::new();
+            Box::new(move || c.ours())
+        }
+        "commit-thousand-raw" => {
+            let mut c = pages::CommitThousand::new();
+            Box::new(move || c.raw())
+        }
+        "hot-slice" => {
+            let mut h = slices::HotSlice::new();
+            Box::new(move || {
+                black_box(h.ours());
+            })
+        }
+        "hot-slice-raw" => {
+            let mut h = slices::HotSlice::new();
+            Box::new(move || {
+                black_box(h.base());
+            })
+        }
+        "counter-mem" => {
+            let mut c = runtime::counter_mem();
+            Box::new(move || {
+                black_box(c.run());
+            })
+        }
+        "counter-raw" => {
+            let mut c = runtime::RawCounter::map();
+            Box::new(move || {
+                black_box(c.run());
+            })
+        }
+        other => {
+            eprintln!("unknown workload {other:?}; see the source for the list");
+            std::process::exit(2);
+        }
+    };
+    for _ in 0..n {
+        op();
+    }
+}
