@@ -131,8 +131,10 @@ impl CommitThousand {
         }
     }
 
+    /// A full page (no trailing zeros, so that the page store writes all of
+    /// it, as the raw side does).
     fn page(round: u64, i: u32) -> [u8; PAGE_SIZE] {
-        let mut p = [0u8; PAGE_SIZE];
+        let mut p = [0x5Au8; PAGE_SIZE];
         p[..8].copy_from_slice(&round.to_le_bytes());
         p[8..12].copy_from_slice(&i.to_le_bytes());
         p
@@ -143,8 +145,7 @@ impl CommitThousand {
         self.round += 1;
         for i in 0..DIRTY {
             if let Ok(p) = self.cache.page_mut(i) {
-                p[..8].copy_from_slice(&self.round.to_le_bytes());
-                p[8..12].copy_from_slice(&i.to_le_bytes());
+                *p = Self::page(self.round, i);
             }
         }
         self.cache.commit_and_apply().expect("commit");

@@ -1,13 +1,14 @@
 use std::num::NonZeroUsize;
 
-use bytes::Bytes;
+use std::sync::Arc;
+
 use hashbrown::HashMap;
 use hashbrown::hash_map::Entry;
 use lru::LruCache;
 use strata_kv::{KvStore, WriteBatch};
 
 use crate::tree::{self, Group, RootRecord};
-use crate::{Hash32, NS_PAGES, PAGE_SIZE, Page, PageError, PageHash, StateRoot};
+use crate::{Hash32, NS_PAGES, Page, PageError, PageHash, StateRoot};
 
 /// How a [`PageCache`] is sized.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,7 +84,7 @@ struct Base<K> {
     depth: u32,
     root: StateRoot,
     tree_root: Hash32,
-    clean: LruCache<u32, Bytes>,
+    clean: LruCache<u32, Arc<Page>>,
     /// The loaded groups of the committed tree (see [`tree::Group`]), by
     /// (band, index of the group's root at its height). A group is loaded
     /// whole, with every group above it, so a commit finds every sibling it
@@ -92,7 +93,7 @@ struct Base<K> {
     /// The clean page read last, which is also the LRU's most recent: a
     /// repeated read of it skips the LRU's bookkeeping (moving it to the
     /// front changes nothing). Cleared by commits, which change clean pages.
-    last: Option<(u32, Bytes)>,
+    last: Option<(u32, Arc<Page>)>,
     stats: CacheStats,
 }
 
@@ -110,15 +111,14 @@ impl<K: KvStore> Base<K> {
         .leaf(index)
     }
 
-    fn page(&mut self, index: u32) -> Result<&Page, PageError> {
-        if self.last.as_ref().is_some_and(|(i, _)| *i == index) {
-            self.stats.hits += 1;
-        } else {
-            let bytes = self.lookup(index)?;
-            self.last = Some((index, bytes));
+    #[inline]
+    fn page(&mut self, index: u32) -> Result<&Arc<Page>, PageError> {
+        match self.last {
+            Some((i, _)) if i == index => self.stats.hits += 1,
+            _ => self.remember(index)?,
         }
         match &self.last {
-            Some((_, bytes)) => as_page(bytes, index),
+            Some((_, page)) => Ok(page),
             None => Err(PageError::Corrupt {
                 what: "page",
                 key: [0; 32],
@@ -127,9 +127,19 @@ impl<K: KvStore> Base<K> {
         }
     }
 
+    /// Makes page `index` the remembered last page (the slow path of
+    /// [`page`](Self::page)).
+    #[cold]
+    #[inline(never)]
+    fn remember(&mut self, index: u32) -> Result<(), PageError> {
+        let page = self.lookup(index)?;
+        self.last = Some((index, page));
+        Ok(())
+    }
+
     /// Page `index` through the LRU (counting a hit or a miss), loading it
     /// on a miss.
-    fn lookup(&mut self, index: u32) -> Result<Bytes, PageError> {
+    fn lookup(&mut self, index: u32) -> Result<Arc<Page>, PageError> {
         let mut missed = false;
         let full = self.clean.len() == self.clean.cap().get();
         // Split borrows: the loader needs the store and the paths while the
@@ -154,7 +164,7 @@ impl<K: KvStore> Base<K> {
                     groups,
                 };
                 let hash = loader.leaf(index)?;
-                tree::load_page(&*kv, *root, index, PageHash(hash))
+                tree::load_page_arc(&*kv, *root, index, PageHash(hash))
             })?
             .clone();
         if missed {
@@ -167,14 +177,6 @@ impl<K: KvStore> Base<K> {
         }
         Ok(bytes)
     }
-}
-
-fn as_page(bytes: &Bytes, index: u32) -> Result<&Page, PageError> {
-    <&Page>::try_from(bytes.as_ref()).map_err(|_| PageError::Corrupt {
-        what: "page",
-        key: [0; 32],
-        detail: format!("cached page {index} is not {PAGE_SIZE} bytes"),
-    })
 }
 
 /// The walk from the tree root down to a page hash, over borrowed fields of
@@ -213,7 +215,7 @@ struct Frame {
     id: u64,
     /// For each page first modified since this checkpoint: its dirty bytes
     /// before that (or `None` when it was clean).
-    saved: HashMap<u32, Option<Box<Page>>>,
+    saved: HashMap<u32, Option<Arc<Page>>>,
 }
 
 /// The page cache of one contract: a read-through LRU of clean pages over a
@@ -233,7 +235,9 @@ struct Frame {
 /// on every call: an index at or past it is [`PageError::PageOutOfRange`].
 pub struct PageCache<K> {
     base: Base<K>,
-    dirty: HashMap<u32, Box<Page>>,
+    /// Pages written since the last commit. Shared (copy on write) with the
+    /// checkpoint frames that saved them.
+    dirty: HashMap<u32, Arc<Page>>,
     frames: Vec<Frame>,
     next_checkpoint: u64,
 }
@@ -359,6 +363,7 @@ impl<K: KvStore> PageCache<K> {
     }
 
     /// The current bytes of page `index`, uncommitted writes included.
+    #[inline]
     pub fn page(&mut self, index: u32) -> Result<&Page, PageError> {
         self.check(index)?;
         if !self.dirty.is_empty()
@@ -366,7 +371,7 @@ impl<K: KvStore> PageCache<K> {
         {
             return Ok(p);
         }
-        self.base.page(index)
+        Ok(self.base.page(index)?)
     }
 
     /// Page `index` for writing: it becomes dirty (a copy of its clean bytes
@@ -376,6 +381,7 @@ impl<K: KvStore> PageCache<K> {
         let page = match self.dirty.entry(index) {
             Entry::Occupied(e) => {
                 if let Some(frame) = self.frames.last_mut() {
+                    // Shares the bytes; the write below copies them.
                     frame
                         .saved
                         .entry(index)
@@ -384,22 +390,15 @@ impl<K: KvStore> PageCache<K> {
                 e.into_mut()
             }
             Entry::Vacant(e) => {
-                let clean = self.base.page(index)?;
-                let copy: Box<Page> =
-                    Box::<[u8]>::from(&clean[..])
-                        .try_into()
-                        .map_err(|_| PageError::Corrupt {
-                            what: "page",
-                            key: [0; 32],
-                            detail: format!("page {index} is not {PAGE_SIZE} bytes"),
-                        })?;
+                let copy = tree::copy_page(self.base.page(index)?);
                 if let Some(frame) = self.frames.last_mut() {
                     frame.saved.entry(index).or_insert(None);
                 }
                 e.insert(copy)
             }
         };
-        Ok(page)
+        // Copies the page only while a checkpoint shares it.
+        Ok(Arc::make_mut(page))
     }
 
     /// Opens a checkpoint: writes after it can be undone by
@@ -511,24 +510,22 @@ impl<K: KvStore> PageCache<K> {
                     tree_root,
                 };
                 let root = record.put(&mut batch);
-                // Each dirty page's box becomes the `Bytes` of its record and
-                // of its clean copy, without copying the page.
+                // Each dirty page becomes a clean one, and (trimmed, or
+                // shared when full) its record, without copying a full page.
                 let zero_page = tree::zero_hash(0);
                 for (i, hash, is_changed) in hashed {
                     let Some(page) = self.dirty.remove(&i) else {
                         continue;
                     };
-                    let page: Box<[u8]> = page;
-                    let bytes = Bytes::from(page);
                     if is_changed && hash != zero_page {
-                        batch.put(NS_PAGES, hash, bytes.clone());
+                        batch.put(NS_PAGES, hash, tree::page_record(&page));
                     }
                     if self.base.clean.len() == self.base.clean.cap().get()
                         && !self.base.clean.contains(&i)
                     {
                         self.base.stats.evictions += 1;
                     }
-                    self.base.clean.put(i, bytes);
+                    self.base.clean.put(i, page);
                 }
                 self.dirty.clear();
                 self.base.last = None;

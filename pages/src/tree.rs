@@ -17,7 +17,8 @@
 //!
 //! ## Storage
 //!
-//! Pages are stored under their hash in `NS_PAGES`. Inner nodes are stored
+//! Pages are stored under their hash in `NS_PAGES`, without their trailing
+//! zeros (the fixed page size restores them). Inner nodes are stored
 //! [`GROUP_HEIGHT`] levels at a time: the record of a group is the bottom
 //! row of its subtree (16 hashes, fewer for a short top group) under the
 //! group's root hash in `NS_NODES`. Groups are aligned from the leaves up,
@@ -26,7 +27,7 @@
 //! the tree root. The hashing rules above are independent of this layout:
 //! proofs and roots are those of the plain binary tree.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use parity_scale_codec::{Decode, Encode};
 use strata_kv::{KvStore, WriteBatch};
@@ -254,8 +255,81 @@ pub(crate) fn put_group(batch: &mut WriteBatch, group: &Group, top: u32, h: u32)
     }
 }
 
+/// The record of a page: its bytes without their trailing zeros (which the
+/// fixed page size restores), so that a sparse page (a counter, a few
+/// balances) costs the store what it holds, not 4 KiB per version. A full
+/// page shares the page's buffer; a trimmed one is a copy of its prefix.
+pub(crate) fn page_record(page: &Arc<Page>) -> bytes::Bytes {
+    let used = used_len(&page[..]);
+    if used == PAGE_SIZE {
+        bytes::Bytes::from_owner(SharedPage(page.clone()))
+    } else {
+        bytes::Bytes::copy_from_slice(&page[..used])
+    }
+}
+
+/// A shared page as the owner of a [`bytes::Bytes`].
+struct SharedPage(Arc<Page>);
+
+impl AsRef<[u8]> for SharedPage {
+    fn as_ref(&self) -> &[u8] {
+        &self.0[..]
+    }
+}
+
+/// A new page holding a copy of `page` (one copy, no zeroing).
+pub(crate) fn copy_page(page: &Page) -> Arc<Page> {
+    let slice: Arc<[u8]> = Arc::from(&page[..]);
+    match Arc::<Page>::try_from(slice) {
+        Ok(p) => p,
+        // Unreachable: the slice has the page's length.
+        Err(_) => Arc::new(*page),
+    }
+}
+
+/// The shared all-zero page.
+pub(crate) fn zero_page() -> Arc<Page> {
+    static ZERO: OnceLock<Arc<Page>> = OnceLock::new();
+    ZERO.get_or_init(|| Arc::new(ZERO_PAGE)).clone()
+}
+
+/// [`load_page`] into a shared page (the cache's form).
+pub(crate) fn load_page_arc(
+    kv: &dyn KvStore,
+    root: StateRoot,
+    index: u32,
+    hash: PageHash,
+) -> Result<Arc<Page>, PageError> {
+    if hash.0 == zero_hash(0) {
+        return Ok(zero_page());
+    }
+    let bytes = load_page(kv, root, index, hash)?;
+    match <&Page>::try_from(&bytes[..]) {
+        Ok(page) => Ok(copy_page(page)),
+        Err(_) => Err(PageError::Corrupt {
+            what: "page",
+            key: hash.0,
+            detail: format!("{} bytes instead of {PAGE_SIZE}", bytes.len()),
+        }),
+    }
+}
+
+/// The length of `bytes` without its trailing zeros.
+fn used_len(bytes: &[u8]) -> usize {
+    // 32 bytes at a time (one vector compare), then byte by byte.
+    let mut end = bytes.len();
+    while end >= 32 && bytes[end - 32..end] == [0u8; 32] {
+        end -= 32;
+    }
+    while end > 0 && bytes[end - 1] == 0 {
+        end -= 1;
+    }
+    end
+}
+
 /// Loads the bytes of page `index` whose hash is `hash`, checking them. The
-/// zero page needs no record.
+/// zero page needs no record; a record shorter than a page is padded with
+/// zeros (see [`page_record`]).
 pub(crate) fn load_page(
     kv: &dyn KvStore,
     root: StateRoot,
@@ -268,13 +342,21 @@ pub(crate) fn load_page(
     let bytes = kv
         .get(NS_PAGES, &hash.0)?
         .ok_or(PageError::MissingPage { root, index, hash })?;
-    if bytes.len() != PAGE_SIZE {
-        return Err(PageError::Corrupt {
-            what: "page",
-            key: hash.0,
-            detail: format!("{} bytes instead of {PAGE_SIZE}", bytes.len()),
-        });
-    }
+    let bytes = match bytes.len() {
+        PAGE_SIZE => bytes,
+        len if len < PAGE_SIZE => {
+            let mut page = vec![0u8; PAGE_SIZE];
+            page[..len].copy_from_slice(&bytes);
+            bytes::Bytes::from(page)
+        }
+        len => {
+            return Err(PageError::Corrupt {
+                what: "page",
+                key: hash.0,
+                detail: format!("{len} bytes, more than a page ({PAGE_SIZE})"),
+            });
+        }
+    };
     if page_hash(&bytes) != hash {
         return Err(PageError::Corrupt {
             what: "page",
@@ -398,6 +480,25 @@ mod tests {
         assert_ne!(empty_root(4), empty_root(3), "same tree, different counts");
         assert_ne!(empty_root(1), empty_root(2));
         assert_eq!(empty_root(7), empty_root(7));
+    }
+
+    #[test]
+    fn used_len_drops_exactly_the_trailing_zeros() {
+        let mut page = [0u8; PAGE_SIZE];
+        assert_eq!(used_len(&page), 0);
+        for at in [0usize, 1, 30, 31, 32, 33, 63, 64, 100, 4063, 4064, 4095] {
+            page.fill(0);
+            page[at] = 7;
+            assert_eq!(used_len(&page), at + 1, "last non-zero byte at {at}");
+            page[0] = 1; // an earlier non-zero byte changes nothing
+            assert_eq!(used_len(&page), at + 1);
+        }
+        assert_eq!(used_len(&[1, 0, 2, 0, 0]), 3);
+        let full = Arc::new([5u8; PAGE_SIZE]);
+        assert_eq!(page_record(&full).as_ptr(), full.as_ptr(), "no copy");
+        let mut sparse = [0u8; PAGE_SIZE];
+        sparse[9] = 1;
+        assert_eq!(page_record(&Arc::new(sparse)).len(), 10);
     }
 
     #[test]

@@ -236,6 +236,16 @@ fn corrupt_records_are_errors() {
         Err(PageError::Corrupt { what: "page", .. })
     ));
 
+    for bad in [vec![1u8; 10], vec![0u8; PAGE_SIZE + 1]] {
+        let mut b = WriteBatch::new();
+        b.put(NS_PAGES, &page_key, bad);
+        kv.write(b).unwrap();
+        let mut c = PageCache::open(kv.clone(), root, cfg()).unwrap();
+        assert!(matches!(
+            c.page(2),
+            Err(PageError::Corrupt { what: "page", .. })
+        ));
+    }
     let mut b = WriteBatch::new();
     b.put(NS_PAGES, &page_key, vec![1u8; 10]);
     kv.write(b).unwrap();
@@ -399,6 +409,32 @@ fn committing_k_pages_costs_k_log_n() {
     assert_eq!(commit.pages_changed, 10);
     assert!(commit.nodes_hashed <= 10 * 16);
     assert!(commit.batch.len() <= 10 + 10 * 4 + 1);
+}
+
+#[test]
+fn sparse_pages_are_stored_without_their_trailing_zeros() {
+    let (kv, mut cache) = fresh(4);
+    write(&mut cache, 1, 0, b"counter!");
+    let mut full = [0xA5u8; PAGE_SIZE];
+    full[0] = 0;
+    cache.page_mut(2).unwrap().copy_from_slice(&full);
+    let root = cache.commit_and_apply().unwrap();
+    let mut sizes: Vec<usize> = kv
+        .scan_prefix(NS_PAGES, b"")
+        .unwrap()
+        .iter()
+        .map(|(_, v)| v.len())
+        .collect();
+    sizes.sort();
+    assert_eq!(sizes, vec![8, PAGE_SIZE], "8 used bytes; a full page");
+    let mut reopened = PageCache::open(kv.clone(), root, cfg()).unwrap();
+    let page = reopened.page(1).unwrap();
+    assert_eq!(&page[..8], b"counter!");
+    assert!(page[8..].iter().all(|&b| b == 0));
+    assert_eq!(reopened.page(2).unwrap(), &full);
+    let (bytes, proof) = strata_pages::prove(&*kv, root, 1).unwrap();
+    assert_eq!(bytes.len(), PAGE_SIZE);
+    assert!(strata_pages::verify(&root, 1, &bytes, &proof));
 }
 
 #[test]
