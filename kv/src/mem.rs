@@ -3,13 +3,19 @@ use std::ops::Bound;
 use std::sync::{PoisonError, RwLock};
 
 use bytes::Bytes;
+use smallvec::SmallVec;
 
 use crate::{BatchOp, KvError, KvStore, Namespace, Visitor, WriteBatch};
 
-type Space = BTreeMap<Box<[u8]>, Bytes>;
+/// A key stored in place when it is at most 32 bytes (hashes, addresses),
+/// so that the ordered map compares keys without chasing a pointer each.
+type Key = SmallVec<[u8; 32]>;
+
+type Space = BTreeMap<Key, Bytes>;
 
 /// An in-memory [`KvStore`]: one ordered map per namespace behind a
-/// read-write lock.
+/// read-write lock. Keys of up to 32 bytes are stored inside the map's
+/// nodes.
 ///
 /// Ordered maps (not hash maps) because scans must come back in key order.
 /// Reads take the shared lock and return a reference-counted view of the
@@ -74,10 +80,10 @@ impl KvStore for MemKv {
         for op in batch.into_ops() {
             match op {
                 BatchOp::Put { ns, key, value } => {
-                    spaces[usize::from(ns.tag())].insert(key, value);
+                    spaces[usize::from(ns.tag())].insert(Key::from_slice(&key), value);
                 }
                 BatchOp::Delete { ns, key } => {
-                    spaces[usize::from(ns.tag())].remove(&key);
+                    spaces[usize::from(ns.tag())].remove(&key[..]);
                 }
             }
         }
@@ -93,7 +99,7 @@ impl KvStore for MemKv {
             spaces[usize::from(ns.tag())]
                 .range::<[u8], _>((Bound::Included(prefix), Bound::Unbounded))
                 .take_while(|(k, _)| k.starts_with(prefix))
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .map(|(k, v)| (Box::<[u8]>::from(&k[..]), v.clone()))
                 .collect()
         };
         for (k, v) in &matching {

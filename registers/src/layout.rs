@@ -3,6 +3,7 @@
 //! banks with the offsets of each bank in the register buffer).
 
 use std::fmt;
+use std::sync::Arc;
 
 use parity_scale_codec::{Decode, Encode};
 
@@ -124,9 +125,11 @@ pub(crate) struct Slot {
 /// with [`RegisterError::UnknownWidth`].
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct BankLayout {
-    specs: Vec<BankSpec>,
+    /// Shared, so that a layout is cheap to clone into every execution's
+    /// registers.
+    specs: Arc<[BankSpec]>,
     /// Parallel to `specs`.
-    slots: Vec<Slot>,
+    slots: Arc<[Slot]>,
     total_bytes: usize,
 }
 
@@ -192,7 +195,7 @@ impl BankLayout {
     /// total fits in `usize`) it is exact.
     fn from_checked(specs: Vec<BankSpec>) -> Self {
         let mut offset: usize = 0;
-        let slots = specs
+        let slots: Arc<[Slot]> = specs
             .iter()
             .map(|spec| {
                 let width_bytes = usize::try_from(spec.width_bytes()).unwrap_or(usize::MAX);
@@ -208,7 +211,7 @@ impl BankLayout {
             })
             .collect();
         Self {
-            specs,
+            specs: specs.into(),
             slots,
             total_bytes: offset,
         }

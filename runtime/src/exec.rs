@@ -12,8 +12,8 @@ use strata_host_fns::{
     WasmiState,
 };
 use strata_kv::KvStore;
-use strata_pages::{Checkpoint, PageCache, PageCacheConfig};
-use strata_registers::{BankLayout, Registers};
+use strata_pages::{Checkpoint, PageCache, PageCacheConfig, StateRoot};
+use strata_registers::Registers;
 use strata_slices::{SliceLayout, Slices};
 use wasmi::{Store, StoreLimits, StoreLimitsBuilder, Val};
 
@@ -456,17 +456,17 @@ fn open_storage<K: KvStore + Clone + 'static>(
     shared: &Shared<K>,
     state: &mut TxState<K>,
     address: Address,
-    account: &Account,
+    state_root: StateRoot,
 ) -> Result<(), RuntimeError> {
     if state.storages.contains_key(&address) {
         return Ok(());
     }
-    let cached = shared.take_contract_cache(&address, account.state_root);
+    let cached = shared.take_contract_cache(&address, state_root);
     let cache = match cached {
         Some(c) => c,
         None => PageCache::open(
             state.kv.clone(),
-            account.state_root,
+            state_root,
             PageCacheConfig::with_capacity(shared.config.pages_per_contract),
         )?,
     };
@@ -495,15 +495,19 @@ fn run_frame_inner<K: KvStore + Clone + 'static>(
     frame: Frame,
 ) -> (Option<Box<TxState<K>>>, FrameOutcome) {
     // Account, code and storage.
-    let account = match state.account(&frame.address) {
-        Ok(Some(a)) if a.is_contract() => a.clone(),
+    let (code_hash, state_root, layout) = match state.account(&frame.address) {
+        Ok(Some(a)) if a.is_contract() => (
+            a.code_hash,
+            a.state_root,
+            shared.layout(&frame.address, &a.banks),
+        ),
         Ok(_) => {
             let f = invalid(format!("no contract at address {}", frame.address));
             return (Some(state), FrameOutcome::failed(f, 0));
         }
         Err(e) => return (Some(state), FrameOutcome::failed(e.into(), 0)),
     };
-    let Some(code_hash) = account.code_hash else {
+    let Some(code_hash) = code_hash else {
         return (Some(state), FrameOutcome::failed(invalid("no contract"), 0));
     };
     let module = match shared.module(&code_hash, &state.new_code) {
@@ -526,10 +530,10 @@ fn run_frame_inner<K: KvStore + Clone + 'static>(
         return (Some(state), FrameOutcome::failed(f, frame.gas_limit));
     }
     let fuel = frame.gas_limit - instantiate_cost;
-    if let Err(e) = open_storage(shared, &mut state, frame.address, &account) {
+    if let Err(e) = open_storage(shared, &mut state, frame.address, state_root) {
         return (Some(state), FrameOutcome::failed(e.into(), 0));
     }
-    let layout = match BankLayout::new(account.banks.clone(), &shared.config.register_limits) {
+    let layout = match layout {
         Ok(l) => l,
         Err(e) => {
             let f = Failure::Fatal(RuntimeError::Corrupt {
@@ -640,25 +644,39 @@ fn execute_in_store<K: KvStore + Clone + 'static>(
         ))
     })?;
     let ty = func.ty(&*store);
-    let params: Vec<&str> = ty.params().iter().map(wasm_type_name).collect();
+    let params = ty.params();
+    let names = |types: &[wasmi::ValType]| -> String {
+        types
+            .iter()
+            .map(wasm_type_name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     if nested && !params.is_empty() {
         return Err(invalid(format!(
             "no function {function:?} without parameters: contract calls pass input bytes, \
              and this function takes ({})",
-            params.join(", ")
+            names(params)
         )));
     }
-    let given: Vec<&str> = args
-        .iter()
-        .map(|a| match a {
-            Arg::I32(_) => "i32",
-            Arg::I64(_) => "i64",
-        })
-        .collect();
-    if params != given {
+    let fits = params.len() == args.len()
+        && params.iter().zip(args).all(|(p, a)| {
+            matches!(
+                (p, a),
+                (wasmi::ValType::I32, Arg::I32(_)) | (wasmi::ValType::I64, Arg::I64(_))
+            )
+        });
+    if !fits {
+        let given: Vec<&str> = args
+            .iter()
+            .map(|a| match a {
+                Arg::I32(_) => "i32",
+                Arg::I64(_) => "i64",
+            })
+            .collect();
         return Err(invalid(format!(
             "function {function:?} takes ({}) but was given ({})",
-            params.join(", "),
+            names(params),
             given.join(", ")
         )));
     }

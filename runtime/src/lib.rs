@@ -243,6 +243,7 @@ impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
                 host_fns,
                 modules: Mutex::new(LruCache::new(cap(config.module_cache))),
                 contracts: Mutex::new(LruCache::new(cap(config.contract_cache))),
+                layouts: Mutex::new(LruCache::new(cap(config.contract_cache))),
                 extension: Mutex::new(self.extension),
                 exec: Mutex::new(()),
                 config,
@@ -268,6 +269,9 @@ pub(crate) struct Shared<K: KvStore + Clone + 'static> {
     pub host_fns: Vec<&'static HostFnDesc>,
     modules: Mutex<LruCache<CodeHash, CachedModule>>,
     contracts: Mutex<ContractCache<K>>,
+    /// Validated register layouts by contract (checked against the
+    /// account's banks on every use).
+    layouts: Mutex<LruCache<Address, BankLayout>>,
     extension: Mutex<Option<Box<dyn Any + Send>>>,
     exec: Mutex<()>,
     pub config: RuntimeConfig,
@@ -318,6 +322,24 @@ impl<K: KvStore + Clone + 'static> Shared<K> {
         };
         lock(&self.modules).put(*hash, cached.clone());
         Ok(cached)
+    }
+
+    /// The register layout of the contract at `address` with `banks`,
+    /// validated once and then cached.
+    pub fn layout(
+        &self,
+        address: &Address,
+        banks: &[BankSpec],
+    ) -> Result<BankLayout, strata_registers::RegisterError> {
+        let mut layouts = lock(&self.layouts);
+        if let Some(l) = layouts.get(address)
+            && l.specs() == banks
+        {
+            return Ok(l.clone());
+        }
+        let layout = BankLayout::new(banks.to_vec(), &self.config.register_limits)?;
+        layouts.put(*address, layout.clone());
+        Ok(layout)
     }
 
     /// The cached page cache of `address`, if it stands at `root`.
@@ -399,6 +421,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
     /// starts). State and results are unaffected.
     pub fn clear_caches(&self) {
         lock(&self.shared.modules).clear();
+        lock(&self.shared.layouts).clear();
         lock(&self.shared.contracts).clear();
     }
 
@@ -717,10 +740,9 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
                         }
                     };
                     batch.extend(commit.batch);
-                    if let Some(account) = state.account(&address)?.cloned() {
-                        let mut account = account;
+                    if let Some(account) = state.account(&address)? {
                         account.state_root = commit.root;
-                        state.put_account(address, account);
+                        state.dirty_accounts.insert(address);
                     }
                 }
                 if let Some(s) = state.storages.get(&address) {
