@@ -7,7 +7,7 @@ use hashbrown::hash_map::Entry;
 use lru::LruCache;
 use strata_kv::{KvStore, WriteBatch};
 
-use crate::tree::{self, ChunkCvs, Group, RootRecord};
+use crate::tree::{self, Group, RootRecord};
 use crate::{Hash32, NS_PAGES, Page, PageError, PageHash, StateRoot};
 
 /// How a [`PageCache`] is sized.
@@ -84,7 +84,7 @@ struct Base<K> {
     depth: u32,
     root: StateRoot,
     tree_root: Hash32,
-    clean: LruCache<u32, CleanPage>,
+    clean: LruCache<u32, Arc<Page>>,
     /// The loaded groups of the committed tree (see [`tree::Group`]), by
     /// (band, index of the group's root at its height). A group is loaded
     /// whole, with every group above it, so a commit finds every sibling it
@@ -153,7 +153,7 @@ impl<K: KvStore> Base<K> {
             groups,
             ..
         } = self;
-        let page = clean
+        let bytes = clean
             .try_get_or_insert(index, || {
                 missed = true;
                 let mut loader = PathLoader {
@@ -164,10 +164,8 @@ impl<K: KvStore> Base<K> {
                     groups,
                 };
                 let hash = loader.leaf(index)?;
-                let page = tree::load_page_arc(&*kv, *root, index, PageHash(hash))?;
-                Ok::<_, PageError>(CleanPage { page, cvs: None })
+                tree::load_page_arc(&*kv, *root, index, PageHash(hash))
             })?
-            .page
             .clone();
         if missed {
             self.stats.misses += 1;
@@ -177,21 +175,9 @@ impl<K: KvStore> Base<K> {
         } else {
             self.stats.hits += 1;
         }
-        Ok(page)
+        Ok(bytes)
     }
 }
-
-/// A clean page in the LRU, with the chunk chaining values of its hash when
-/// a commit computed them (so that the next commit of the page re-hashes
-/// only the chunks it changed).
-struct CleanPage {
-    page: Arc<Page>,
-    cvs: Option<ChunkCvs>,
-}
-
-/// A dirty page as hashed by a commit: index, hash, whether it changed, and
-/// its chunk chaining values.
-type Hashed = (u32, Hash32, bool, ChunkCvs);
 
 /// The walk from the tree root down to a page hash, over borrowed fields of
 /// [`Base`] (so that it can run while the LRU is borrowed).
@@ -527,7 +513,7 @@ impl<K: KvStore> PageCache<K> {
                 // Each dirty page becomes a clean one, and (trimmed, or
                 // shared when full) its record, without copying a full page.
                 let zero_page = tree::zero_hash(0);
-                for (i, hash, is_changed, cvs) in hashed {
+                for (i, hash, is_changed) in hashed {
                     let Some(page) = self.dirty.remove(&i) else {
                         continue;
                     };
@@ -539,13 +525,7 @@ impl<K: KvStore> PageCache<K> {
                     {
                         self.base.stats.evictions += 1;
                     }
-                    self.base.clean.put(
-                        i,
-                        CleanPage {
-                            page,
-                            cvs: Some(cvs),
-                        },
-                    );
+                    self.base.clean.put(i, page);
                 }
                 self.dirty.clear();
                 self.base.last = None;
@@ -577,7 +557,7 @@ impl<K: KvStore> PageCache<K> {
         &mut self,
         indices: &[u32],
         batch: &mut WriteBatch,
-    ) -> Result<(Hash32, usize, usize, Vec<Hashed>), PageError> {
+    ) -> Result<(Hash32, usize, usize, Vec<(u32, Hash32, bool)>), PageError> {
         let base = &mut self.base;
         let depth = base.depth;
         let missing = |band: u32, index: u32| PageError::Corrupt {
@@ -587,19 +567,13 @@ impl<K: KvStore> PageCache<K> {
         };
         let (_, h0) = tree::band_geometry(depth, 0);
         let mut changed: Vec<u32> = Vec::with_capacity(indices.len());
-        let mut hashed: Vec<Hashed> = Vec::with_capacity(indices.len());
+        let mut hashed: Vec<(u32, Hash32, bool)> = Vec::with_capacity(indices.len());
         let mut tree_root = base.tree_root;
         for &i in indices {
             let Some(page) = self.dirty.get(&i) else {
                 continue;
             };
-            // Only the chunks that differ from the clean version are hashed.
-            let prior = base
-                .clean
-                .peek(&i)
-                .and_then(|c| c.cvs.as_ref().map(|cvs| (&*c.page, cvs)));
-            let (hash, cvs) = tree::page_hash_with(page, prior);
-            let hash = hash.0;
+            let hash = tree::page_hash(&page[..]).0;
             let leaf = if depth == 0 {
                 &mut tree_root
             } else {
@@ -614,7 +588,7 @@ impl<K: KvStore> PageCache<K> {
                 *leaf = hash;
                 changed.push(i);
             }
-            hashed.push((i, hash, is_changed, cvs));
+            hashed.push((i, hash, is_changed));
         }
         let pages_changed = changed.len();
         let mut nodes_hashed = 0;

@@ -29,9 +29,6 @@
 
 use std::sync::{Arc, OnceLock};
 
-use blake3::hazmat::{
-    ChainingValue, HasherExt, Mode, merge_subtrees_non_root, merge_subtrees_root,
-};
 use parity_scale_codec::{Decode, Encode};
 use strata_kv::{KvStore, WriteBatch};
 
@@ -46,56 +43,6 @@ pub const MAX_DEPTH: u32 = 32;
 /// The hash of one page's bytes (a Merkle leaf).
 pub fn page_hash(page: &[u8]) -> PageHash {
     PageHash(*blake3::keyed_hash(leaf_key(), page).as_bytes())
-}
-
-/// blake3's chunk length: a page is four chunks, hashed as blake3's tree of
-/// two parents over four chunk chaining values.
-const CHUNK: usize = 1024;
-const CHUNKS: usize = PAGE_SIZE / CHUNK;
-const _: () = assert!(CHUNKS == 4, "page_hash_with assumes four chunks");
-
-/// The chaining values of a page's four chunks under the leaf key: enough
-/// to re-hash the page after a write by hashing only the chunks it changed.
-pub(crate) type ChunkCvs = [ChainingValue; CHUNKS];
-
-fn chunk_cv(page: &Page, c: usize) -> ChainingValue {
-    let mut hasher = blake3::Hasher::new_keyed(leaf_key());
-    // `c * CHUNK` is a chunk boundary and the chunk is not empty, so
-    // neither call can fail its assertion.
-    hasher.set_input_offset((c * CHUNK) as u64);
-    hasher.update(&page[c * CHUNK..(c + 1) * CHUNK]);
-    hasher.finalize_non_root()
-}
-
-/// [`page_hash`] of `page`, and its chunk chaining values. Given an earlier
-/// version of the page and its chaining values, re-hashes only the chunks
-/// that differ (a small write costs one 1 KiB chunk and three parent
-/// compressions instead of 4 KiB). Equal to [`page_hash`] by construction,
-/// and checked against it by tests.
-pub(crate) fn page_hash_with(
-    page: &Page,
-    prior: Option<(&Page, &ChunkCvs)>,
-) -> (PageHash, ChunkCvs) {
-    let cvs = match prior {
-        Some((old, cvs)) => {
-            let mut cvs = *cvs;
-            for (c, cv) in cvs.iter_mut().enumerate() {
-                let range = c * CHUNK..(c + 1) * CHUNK;
-                if page[range.clone()] != old[range] {
-                    *cv = chunk_cv(page, c);
-                }
-            }
-            cvs
-        }
-        None => std::array::from_fn(|c| chunk_cv(page, c)),
-    };
-    let mode = Mode::KeyedHash(leaf_key());
-    let left = merge_subtrees_non_root(&cvs[0], &cvs[1], mode);
-    let right = merge_subtrees_non_root(&cvs[2], &cvs[3], mode);
-    (
-        PageHash(*merge_subtrees_root(&left, &right, mode).as_bytes()),
-        cvs,
-    )
 }
 
 /// The key of leaf hashes. Leaves are hashed in blake3's keyed mode rather
@@ -552,35 +499,6 @@ mod tests {
         let mut sparse = [0u8; PAGE_SIZE];
         sparse[9] = 1;
         assert_eq!(page_record(&Arc::new(sparse)).len(), 10);
-    }
-
-    #[test]
-    fn chunked_page_hash_equals_page_hash() {
-        // Pseudo-random pages, and every chunk changed alone and together.
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
-        let mut page = [0u8; PAGE_SIZE];
-        let (h, mut cvs) = page_hash_with(&page, None);
-        assert_eq!(h, page_hash(&page), "zero page");
-        for round in 0..64 {
-            let old = page;
-            let writes = 1 + round % 5;
-            for _ in 0..writes {
-                let at = (next() % PAGE_SIZE as u64) as usize;
-                page[at] = next() as u8;
-            }
-            let (h, new_cvs) = page_hash_with(&page, Some((&old, &cvs)));
-            assert_eq!(h, page_hash(&page), "round {round}, incremental");
-            assert_eq!(page_hash_with(&page, None), (h, new_cvs), "from scratch");
-            cvs = new_cvs;
-        }
-        let full = [0xFFu8; PAGE_SIZE];
-        assert_eq!(page_hash_with(&full, None).0, page_hash(&full));
     }
 
     #[test]
