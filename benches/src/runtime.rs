@@ -115,6 +115,9 @@ pub enum RawStore {
 
 struct RawState {
     store: RawStore,
+    /// Also hash a 4 KiB page holding the value on each write (the one
+    /// piece of work a state root cannot skip), to measure the floor.
+    hash_page: bool,
 }
 
 impl RawState {
@@ -129,6 +132,11 @@ impl RawState {
 
     fn set(&mut self, v: i64) {
         let key = [7u8; 20];
+        if self.hash_page {
+            let mut page = [0u8; strata_pages::PAGE_SIZE];
+            page[..8].copy_from_slice(&v.to_le_bytes());
+            std::hint::black_box(strata_pages::tree::page_hash(&page));
+        }
         match &mut self.store {
             RawStore::Map(m) => {
                 m.insert(key, v.to_le_bytes());
@@ -154,6 +162,16 @@ pub struct RawCounter {
 impl RawCounter {
     /// Keeping the 8 bytes in `store`.
     pub fn new(store: RawStore) -> Self {
+        Self::with(store, false)
+    }
+
+    /// With a `HashMap`, hashing a 4 KiB page on every write: the design's
+    /// floor (no state root is possible without that hash).
+    pub fn map_hashing() -> Self {
+        Self::with(RawStore::Map(HashMap::new()), true)
+    }
+
+    fn with(store: RawStore, hash_page: bool) -> Self {
         let mut c = Config::default();
         c.consume_fuel(true);
         let engine = Engine::new(&c);
@@ -174,7 +192,7 @@ impl RawCounter {
             engine,
             module,
             linker,
-            state: Some(RawState { store }),
+            state: Some(RawState { store, hash_page }),
         }
     }
 

@@ -373,6 +373,20 @@ fn main() {
         &mut rows,
     );
     run(
+        "floor: raw wasmi + HashMap + one 4 KiB page hash vs raw wasmi + HashMap",
+        &|| {
+            let mut floor = runtime::RawCounter::map_hashing();
+            let mut raw = runtime::RawCounter::map();
+            Pair {
+                name: "floor: raw wasmi + HashMap + one 4 KiB page hash vs raw wasmi + HashMap",
+                ours: Box::new(move || floor.run()),
+                base: Box::new(move || raw.run()),
+                target: Target::Report,
+            }
+        },
+        &mut rows,
+    );
+    run(
         "counter tx via runtime (RocksDB, warm) vs raw wasmi + raw RocksDB",
         &|| {
             let (mut ours, dir) = runtime::counter_rocks();
