@@ -1,5 +1,4 @@
 use std::num::NonZeroUsize;
-
 use std::sync::Arc;
 
 use hashbrown::HashMap;
@@ -153,7 +152,7 @@ impl<K: KvStore> Base<K> {
             groups,
             ..
         } = self;
-        let bytes = clean
+        let page = clean
             .try_get_or_insert(index, || {
                 missed = true;
                 let mut loader = PathLoader {
@@ -175,7 +174,7 @@ impl<K: KvStore> Base<K> {
         } else {
             self.stats.hits += 1;
         }
-        Ok(bytes)
+        Ok(page)
     }
 }
 
@@ -201,7 +200,10 @@ impl<K: KvStore> PathLoader<'_, K> {
         let mut node = self.tree_root;
         for band in (0..tree::bands(self.depth)).rev() {
             let (top, h) = tree::band_geometry(self.depth, band);
-            let group = match self.groups.entry((band, index >> top)) {
+            let group = match self
+                .groups
+                .entry((band, index.checked_shr(top).unwrap_or(0)))
+            {
                 Entry::Occupied(e) => e.into_mut(),
                 Entry::Vacant(e) => e.insert(tree::load_group(self.kv, self.root, &node, top, h)?),
             };

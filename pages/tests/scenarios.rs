@@ -438,6 +438,29 @@ fn sparse_pages_are_stored_without_their_trailing_zeros() {
 }
 
 #[test]
+fn the_largest_page_count_works() {
+    // Depth 32: eight bands of groups, the top one a full group of 4.
+    let kv = Arc::new(MemKv::new());
+    let mut cache = PageCache::create(kv.clone(), u32::MAX, cfg());
+    for page in [0, 1 << 31, u32::MAX - 1] {
+        write(&mut cache, page, 0, &page.to_be_bytes());
+    }
+    let root = cache.commit_and_apply().unwrap();
+    let mut reopened = PageCache::open(kv.clone(), root, cfg()).unwrap();
+    for page in [0, 1 << 31, u32::MAX - 1] {
+        assert_eq!(&reopened.page(page).unwrap()[..4], &page.to_be_bytes());
+        let (bytes, proof) = strata_pages::prove(&*kv, root, page).unwrap();
+        assert_eq!(proof.siblings.len(), 32);
+        assert!(strata_pages::verify(&root, page, &bytes, &proof));
+    }
+    assert!(reopened.page(12_345).unwrap().iter().all(|&b| b == 0));
+    assert!(matches!(
+        reopened.page(u32::MAX),
+        Err(PageError::PageOutOfRange { .. })
+    ));
+}
+
+#[test]
 fn unchanged_pages_write_nothing_but_the_root() {
     let (_kv, mut cache) = fresh(8);
     write(&mut cache, 4, 0, b"same");
