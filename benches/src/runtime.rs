@@ -115,8 +115,9 @@ pub enum RawStore {
 
 struct RawState {
     store: RawStore,
-    /// Also hash a 4 KiB page holding the value on each write (the one
-    /// piece of work a state root cannot skip), to measure the floor.
+    /// Also hash the 4 KiB page holding the value on each write, as the
+    /// state root does (the one piece of work it cannot skip), to measure
+    /// the floor.
     hash_page: bool,
 }
 
@@ -165,8 +166,9 @@ impl RawCounter {
         Self::with(store, false)
     }
 
-    /// With a `HashMap`, hashing a 4 KiB page on every write: the design's
-    /// floor (no state root is possible without that hash).
+    /// With a `HashMap`, hashing the counter's page on every write with
+    /// [`strata_pages::tree::page_hash`]: the design's floor (no state root
+    /// is possible without that hash).
     pub fn map_hashing() -> Self {
         Self::with(RawStore::Map(HashMap::new()), true)
     }

@@ -515,12 +515,12 @@ impl<K: KvStore> PageCache<K> {
                 // Each dirty page becomes a clean one, and (trimmed, or
                 // shared when full) its record, without copying a full page.
                 let zero_page = tree::zero_hash(0);
-                for (i, hash, is_changed) in hashed {
+                for (i, hash, used, is_changed) in hashed {
                     let Some(page) = self.dirty.remove(&i) else {
                         continue;
                     };
                     if is_changed && hash != zero_page {
-                        batch.put(NS_PAGES, hash, tree::page_record(&page));
+                        batch.put(NS_PAGES, hash, tree::page_record(&page, used));
                     }
                     if self.base.clean.len() == self.base.clean.cap().get()
                         && !self.base.clean.contains(&i)
@@ -553,13 +553,13 @@ impl<K: KvStore> PageCache<K> {
     /// Hashes the dirty pages and the tree paths above them into the loaded
     /// groups, adding a record per changed group to `batch`. Returns the new
     /// tree root, the pages changed, the nodes hashed, and (index, hash,
-    /// changed) per page.
+    /// bytes used, changed) per page.
     #[allow(clippy::type_complexity)]
     fn update_tree(
         &mut self,
         indices: &[u32],
         batch: &mut WriteBatch,
-    ) -> Result<(Hash32, usize, usize, Vec<(u32, Hash32, bool)>), PageError> {
+    ) -> Result<(Hash32, usize, usize, Vec<(u32, Hash32, usize, bool)>), PageError> {
         let base = &mut self.base;
         let depth = base.depth;
         let missing = |band: u32, index: u32| PageError::Corrupt {
@@ -569,13 +569,14 @@ impl<K: KvStore> PageCache<K> {
         };
         let (_, h0) = tree::band_geometry(depth, 0);
         let mut changed: Vec<u32> = Vec::with_capacity(indices.len());
-        let mut hashed: Vec<(u32, Hash32, bool)> = Vec::with_capacity(indices.len());
+        let mut hashed: Vec<(u32, Hash32, usize, bool)> = Vec::with_capacity(indices.len());
         let mut tree_root = base.tree_root;
         for &i in indices {
             let Some(page) = self.dirty.get(&i) else {
                 continue;
             };
-            let hash = tree::page_hash(&page[..]).0;
+            let used = tree::used_len(&page[..]);
+            let hash = tree::used_page_hash(&page[..used]).0;
             let leaf = if depth == 0 {
                 &mut tree_root
             } else {
@@ -590,7 +591,7 @@ impl<K: KvStore> PageCache<K> {
                 *leaf = hash;
                 changed.push(i);
             }
-            hashed.push((i, hash, is_changed));
+            hashed.push((i, hash, used, is_changed));
         }
         let pages_changed = changed.len();
         let mut nodes_hashed = 0;

@@ -3,8 +3,13 @@
 //!
 //! ## Hashing rules (all blake3, each kind under its own key)
 //!
-//! - leaf (page hash): `keyed_H(K_leaf, page bytes)`, blake3's keyed mode with
-//!   `K_leaf = H("strata/page-leaf/v1")`
+//! - leaf (page hash): `keyed_H(K_leaf, page bytes without their trailing
+//!   zeros)`, blake3's keyed mode with `K_leaf = H("strata/page-leaf/v2")`.
+//!   Every page is [`PAGE_SIZE`] bytes, so dropping its trailing zeros is
+//!   one-to-one and the hash still names exactly one page; what it buys is
+//!   that hashing costs what the page holds (a counter's page is one blake3
+//!   compression, not four 1 KiB chunks), and that the stored record is
+//!   exactly the hashed bytes.
 //! - inner node: `keyed_H(K_node, left ++ right)`, `K_node = H("strata/tree-node/v1")`
 //! - state root: `keyed_H(K_root, page_count as u32 little-endian ++ tree root)`,
 //!   `K_root = H("strata/state-root/v1")`
@@ -12,8 +17,8 @@
 //! The tree over `n` pages has depth `d = ceil(log2(n))` (0 for `n <= 1`) and
 //! `2^d` leaves; leaves at and beyond `n` are zero pages. One key per kind
 //! keeps a page from ever passing for an inner node and the other way round,
-//! and keeps every input aligned to blake3's blocks: a node is exactly one
-//! 64-byte compression, a page exactly four 1 KiB chunks.
+//! and keeps inner nodes aligned to blake3's blocks: a node is exactly one
+//! 64-byte compression.
 //!
 //! ## Storage
 //!
@@ -40,17 +45,24 @@ use crate::{
 /// The most levels a tree can have: page counts are `u32`.
 pub const MAX_DEPTH: u32 = 32;
 
-/// The hash of one page's bytes (a Merkle leaf).
+/// The hash of one page (a Merkle leaf): of its bytes without their
+/// trailing zeros. `page` is a page's bytes, or any prefix of them that
+/// holds every non-zero byte (a stored record): both hash the same.
 pub fn page_hash(page: &[u8]) -> PageHash {
-    PageHash(*blake3::keyed_hash(leaf_key(), page).as_bytes())
+    used_page_hash(&page[..used_len(page)])
+}
+
+/// [`page_hash`] of bytes already without trailing zeros.
+pub(crate) fn used_page_hash(used: &[u8]) -> PageHash {
+    debug_assert_eq!(used_len(used), used.len());
+    PageHash(*blake3::keyed_hash(leaf_key(), used).as_bytes())
 }
 
 /// The key of leaf hashes. Leaves are hashed in blake3's keyed mode rather
-/// than behind a prefix byte: the domains stay apart, and a 4 KiB page stays
-/// aligned to blake3's 1 KiB chunks (its fast path).
+/// than behind a prefix byte, so the domains stay apart at no cost.
 fn leaf_key() -> &'static [u8; 32] {
     static KEY: OnceLock<[u8; 32]> = OnceLock::new();
-    key(&KEY, b"strata/page-leaf/v1")
+    key(&KEY, b"strata/page-leaf/v2")
 }
 
 /// The hash of an inner node from its children: keyed blake3 over exactly
@@ -255,12 +267,13 @@ pub(crate) fn put_group(batch: &mut WriteBatch, group: &Group, top: u32, h: u32)
     }
 }
 
-/// The record of a page: its bytes without their trailing zeros (which the
-/// fixed page size restores), so that a sparse page (a counter, a few
-/// balances) costs the store what it holds, not 4 KiB per version. A full
-/// page shares the page's buffer; a trimmed one is a copy of its prefix.
-pub(crate) fn page_record(page: &Arc<Page>) -> bytes::Bytes {
-    let used = used_len(&page[..]);
+/// The record of a page: its first `used` bytes, those that remain without
+/// its trailing zeros (which the fixed page size restores), so that a sparse
+/// page (a counter, a few balances) costs the store what it holds, not 4 KiB
+/// per version. The record is exactly what [`page_hash`] hashes. A full page
+/// shares the page's buffer; a trimmed one is a copy of its prefix.
+pub(crate) fn page_record(page: &Arc<Page>, used: usize) -> bytes::Bytes {
+    debug_assert_eq!(used, used_len(&page[..]));
     if used == PAGE_SIZE {
         bytes::Bytes::from_owner(SharedPage(page.clone()))
     } else {
@@ -293,7 +306,8 @@ pub(crate) fn zero_page() -> Arc<Page> {
     ZERO.get_or_init(|| Arc::new(ZERO_PAGE)).clone()
 }
 
-/// [`load_page`] into a shared page (the cache's form).
+/// [`load_page`] into a shared page (the cache's form): one copy of the
+/// record into a zeroed page.
 pub(crate) fn load_page_arc(
     kv: &dyn KvStore,
     root: StateRoot,
@@ -303,23 +317,24 @@ pub(crate) fn load_page_arc(
     if hash.0 == zero_hash(0) {
         return Ok(zero_page());
     }
-    let bytes = load_page(kv, root, index, hash)?;
-    match <&Page>::try_from(&bytes[..]) {
-        Ok(page) => Ok(copy_page(page)),
-        Err(_) => Err(PageError::Corrupt {
-            what: "page",
-            key: hash.0,
-            detail: format!("{} bytes instead of {PAGE_SIZE}", bytes.len()),
-        }),
-    }
+    let record = load_record(kv, root, index, hash)?;
+    let mut page = Arc::new(ZERO_PAGE);
+    // The page is not shared yet: `make_mut` copies nothing.
+    Arc::make_mut(&mut page)[..record.len()].copy_from_slice(&record);
+    Ok(page)
 }
 
 /// The length of `bytes` without its trailing zeros.
-fn used_len(bytes: &[u8]) -> usize {
-    // 32 bytes at a time (one vector compare), then byte by byte.
+pub(crate) fn used_len(bytes: &[u8]) -> usize {
+    // 64 bytes at a time (an OR over the block, which the compiler turns into
+    // a few vector instructions, with no call), then byte by byte.
     let mut end = bytes.len();
-    while end >= 32 && bytes[end - 32..end] == [0u8; 32] {
-        end -= 32;
+    while end >= 64 {
+        let block = &bytes[end - 64..end];
+        if block.iter().fold(0u8, |acc, &b| acc | b) != 0 {
+            break;
+        }
+        end -= 64;
     }
     while end > 0 && bytes[end - 1] == 0 {
         end -= 1;
@@ -339,32 +354,41 @@ pub(crate) fn load_page(
     if hash.0 == zero_hash(0) {
         return Ok(bytes::Bytes::from_static(&ZERO_PAGE));
     }
-    let bytes = kv
+    let record = load_record(kv, root, index, hash)?;
+    if record.len() == PAGE_SIZE {
+        return Ok(record);
+    }
+    let mut page = vec![0u8; PAGE_SIZE];
+    page[..record.len()].copy_from_slice(&record);
+    Ok(bytes::Bytes::from(page))
+}
+
+/// The stored record of a non-zero page, checked against its hash (which is
+/// over the record itself: see [`page_hash`]).
+fn load_record(
+    kv: &dyn KvStore,
+    root: StateRoot,
+    index: u32,
+    hash: PageHash,
+) -> Result<bytes::Bytes, PageError> {
+    let record = kv
         .get(NS_PAGES, &hash.0)?
         .ok_or(PageError::MissingPage { root, index, hash })?;
-    let bytes = match bytes.len() {
-        PAGE_SIZE => bytes,
-        len if len < PAGE_SIZE => {
-            let mut page = vec![0u8; PAGE_SIZE];
-            page[..len].copy_from_slice(&bytes);
-            bytes::Bytes::from(page)
-        }
-        len => {
-            return Err(PageError::Corrupt {
-                what: "page",
-                key: hash.0,
-                detail: format!("{len} bytes, more than a page ({PAGE_SIZE})"),
-            });
-        }
-    };
-    if page_hash(&bytes) != hash {
+    if record.len() > PAGE_SIZE {
+        return Err(PageError::Corrupt {
+            what: "page",
+            key: hash.0,
+            detail: format!("{} bytes, more than a page ({PAGE_SIZE})", record.len()),
+        });
+    }
+    if page_hash(&record) != hash {
         return Err(PageError::Corrupt {
             what: "page",
             key: hash.0,
             detail: "the bytes do not hash to the key".into(),
         });
     }
-    Ok(bytes)
+    Ok(record)
 }
 
 /// A Merkle proof that a page has given bytes under a state root.
@@ -495,10 +519,39 @@ mod tests {
         }
         assert_eq!(used_len(&[1, 0, 2, 0, 0]), 3);
         let full = Arc::new([5u8; PAGE_SIZE]);
-        assert_eq!(page_record(&full).as_ptr(), full.as_ptr(), "no copy");
+        assert_eq!(
+            page_record(&full, PAGE_SIZE).as_ptr(),
+            full.as_ptr(),
+            "no copy"
+        );
         let mut sparse = [0u8; PAGE_SIZE];
         sparse[9] = 1;
-        assert_eq!(page_record(&Arc::new(sparse)).len(), 10);
+        assert_eq!(page_record(&Arc::new(sparse), 10).len(), 10);
+    }
+
+    #[test]
+    fn a_page_and_its_record_hash_alike_and_pages_stay_apart() {
+        let mut page = [0u8; PAGE_SIZE];
+        page[0] = 3;
+        page[700] = 9;
+        let record = &page[..701];
+        assert_eq!(page_hash(&page), page_hash(record));
+        assert_eq!(page_hash(&page), used_page_hash(record));
+        // Trimming is one-to-one on pages: moving, adding or zeroing a byte,
+        // even the last one, changes the hash.
+        let mut seen = std::collections::HashSet::new();
+        assert!(seen.insert(page_hash(&page)));
+        assert!(seen.insert(page_hash(&[0u8; PAGE_SIZE])));
+        for at in [1usize, 699, 701, 4095] {
+            let mut other = page;
+            other[at] = 1;
+            assert!(seen.insert(page_hash(&other)), "byte {at} set");
+        }
+        let mut moved = page;
+        moved[700] = 0;
+        moved[701] = 9;
+        assert!(seen.insert(page_hash(&moved)));
+        assert_eq!(zero_hash(0), used_page_hash(&[]).0, "the zero page");
     }
 
     #[test]

@@ -373,12 +373,12 @@ fn main() {
         &mut rows,
     );
     run(
-        "floor: raw wasmi + HashMap + one 4 KiB page hash vs raw wasmi + HashMap",
+        "floor: raw wasmi + HashMap + the page hash a state root needs vs raw wasmi + HashMap",
         &|| {
             let mut floor = runtime::RawCounter::map_hashing();
             let mut raw = runtime::RawCounter::map();
             Pair {
-                name: "floor: raw wasmi + HashMap + one 4 KiB page hash vs raw wasmi + HashMap",
+                name: "floor: raw wasmi + HashMap + the page hash a state root needs vs raw wasmi + HashMap",
                 ours: Box::new(move || floor.run()),
                 base: Box::new(move || raw.run()),
                 target: Target::Report,
