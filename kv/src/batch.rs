@@ -1,6 +1,63 @@
+use std::borrow::Borrow;
+use std::ops::Deref;
+
 use bytes::Bytes;
+use smallvec::SmallVec;
 
 use crate::Namespace;
+
+/// A record key, without its namespace tag. Keys of up to 32 bytes (hashes,
+/// addresses: nearly every key a contract runtime writes) are kept inline,
+/// so adding one to a batch, and moving it into an in-memory store, never
+/// allocates; longer keys spill to the heap.
+///
+/// It orders, compares and hashes as its bytes, and borrows as `[u8]`, so a
+/// map keyed by `Key` is searched with a plain byte slice.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key(SmallVec<[u8; 32]>);
+
+impl Key {
+    /// A key holding a copy of `bytes`.
+    pub fn new(bytes: &[u8]) -> Self {
+        Key(SmallVec::from_slice(bytes))
+    }
+}
+
+impl Deref for Key {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for Key {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Borrow<[u8]> for Key {
+    fn borrow(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl From<&[u8]> for Key {
+    fn from(bytes: &[u8]) -> Self {
+        Key::new(bytes)
+    }
+}
+
+impl std::fmt::Debug for Key {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Key(")?;
+        for b in self.iter() {
+            write!(f, "{b:02x}")?;
+        }
+        write!(f, ")")
+    }
+}
 
 /// One operation of a [`WriteBatch`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,7 +67,7 @@ pub enum BatchOp {
         /// The namespace.
         ns: Namespace,
         /// The key, without the namespace tag.
-        key: Box<[u8]>,
+        key: Key,
         /// The value.
         value: Bytes,
     },
@@ -19,7 +76,7 @@ pub enum BatchOp {
         /// The namespace.
         ns: Namespace,
         /// The key, without the namespace tag.
-        key: Box<[u8]>,
+        key: Key,
     },
 }
 
@@ -48,7 +105,7 @@ impl WriteBatch {
 
     /// Adds a put of `value` under `key` in `ns`.
     pub fn put(&mut self, ns: Namespace, key: impl AsRef<[u8]>, value: impl Into<Bytes>) {
-        let key: Box<[u8]> = key.as_ref().into();
+        let key = Key::new(key.as_ref());
         let value = value.into();
         self.payload_bytes += 1 + key.len() + value.len();
         self.ops.push(BatchOp::Put { ns, key, value });
@@ -56,7 +113,7 @@ impl WriteBatch {
 
     /// Adds a delete of `key` in `ns`.
     pub fn delete(&mut self, ns: Namespace, key: impl AsRef<[u8]>) {
-        let key: Box<[u8]> = key.as_ref().into();
+        let key = Key::new(key.as_ref());
         self.payload_bytes += 1 + key.len();
         self.ops.push(BatchOp::Delete { ns, key });
     }
@@ -91,5 +148,30 @@ impl WriteBatch {
     /// Consumes the batch into its operations, in order.
     pub fn into_ops(self) -> Vec<BatchOp> {
         self.ops
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_behave_as_their_bytes_inline_or_not() {
+        let short = Key::new(&[1, 2, 3]);
+        let long = Key::new(&[9u8; 40]);
+        assert_eq!(&*short, &[1, 2, 3]);
+        assert_eq!(long.len(), 40, "a key over 32 bytes spills, whole");
+        let mut keys = [
+            long.clone(),
+            Key::new(&[1, 2]),
+            short.clone(),
+            Key::new(&[]),
+        ];
+        keys.sort();
+        let sorted: Vec<&[u8]> = keys.iter().map(|k| &**k).collect();
+        assert_eq!(sorted, vec![&[][..], &[1, 2], &[1, 2, 3], &[9u8; 40][..]]);
+        let map: std::collections::BTreeMap<Key, u8> = [(short, 1)].into();
+        assert_eq!(map.get(&[1u8, 2, 3][..]), Some(&1), "looked up by a slice");
+        assert_eq!(format!("{:?}", Key::new(&[0xab, 1])), "Key(ab01)");
     }
 }

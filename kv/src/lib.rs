@@ -59,7 +59,7 @@ pub mod testing;
 use std::ops::ControlFlow;
 use std::sync::Arc;
 
-pub use batch::{BatchOp, WriteBatch};
+pub use batch::{BatchOp, Key, WriteBatch};
 pub use bytes::Bytes;
 pub use error::KvError;
 pub use mem::MemKv;

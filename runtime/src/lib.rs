@@ -481,8 +481,19 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
     ) -> Result<Vec<Receipt>, RuntimeError> {
         let _serial = lock(&self.shared.exec);
         let mut receipts = Vec::with_capacity(txs.len());
-        for tx in txs {
-            match self.run_tx(tx, block, false) {
+        let mut last = WriteBatch::new();
+        for (i, tx) in txs.iter().enumerate() {
+            let written = self.run_tx(tx, block, false).and_then(|(receipt, batch)| {
+                // Later transactions read the earlier ones' writes through
+                // the overlay; the last one's go with them in one batch.
+                if i + 1 == txs.len() {
+                    last = batch;
+                } else if !batch.is_empty() {
+                    self.shared.kv.write(batch)?;
+                }
+                Ok(receipt)
+            });
+            match written {
                 Ok(r) => receipts.push(r),
                 Err(e) => {
                     self.abandon_block();
@@ -490,7 +501,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
                 }
             }
         }
-        if let Err(e) = self.shared.kv.flush() {
+        if let Err(e) = self.shared.kv.flush_with(last) {
             self.abandon_block();
             return Err(e.into());
         }
@@ -501,7 +512,9 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
     /// transfer fails the query, and nothing is ever committed.
     pub fn query(&self, call: &CallTx, block: BlockContext) -> Result<Receipt, RuntimeError> {
         let _serial = lock(&self.shared.exec);
+        // A query's batch is always empty: nothing to write.
         self.run_tx(&Transaction::Call(call.clone()), block, true)
+            .map(|(receipt, _)| receipt)
     }
 
     /// After a failed block: the page caches may stand at roots whose
@@ -511,12 +524,14 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         lock(&self.shared.contracts).clear();
     }
 
+    /// Runs one transaction: its receipt, and (for a successful one that is
+    /// not a query) the batch of its writes, for the caller to apply.
     fn run_tx(
         &self,
         tx: &Transaction,
         block: BlockContext,
         read_only: bool,
-    ) -> Result<Receipt, RuntimeError> {
+    ) -> Result<(Receipt, WriteBatch), RuntimeError> {
         let mut state = Box::new(TxState::new(self.shared.kv.clone(), block, read_only));
         state.extension = lock(&self.shared.extension).take();
         let result = match tx {
@@ -688,15 +703,16 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         Ok(Ok((address, frame)))
     }
 
-    /// Commits a successful transaction into the block overlay (or discards
-    /// a failed one) and makes its receipt.
+    /// Commits a successful transaction into a batch (or discards a failed
+    /// one) and makes its receipt. The batch is empty for a failed
+    /// transaction and a query.
     fn finish(
         &self,
         mut state: TxState<K>,
         outcome: exec::FrameOutcome,
         deployed: Option<Address>,
         extra_gas: u64,
-    ) -> Result<Receipt, RuntimeError> {
+    ) -> Result<(Receipt, WriteBatch), RuntimeError> {
         let gas_used = outcome.gas_used.saturating_add(extra_gas);
         let returns = match outcome.result {
             Ok(values) => values,
@@ -709,21 +725,22 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
                 let logs = std::mem::take(&mut state.logs);
                 self.shared
                     .return_contract_caches(std::mem::take(&mut state.storages));
-                return Ok(Receipt {
+                let receipt = Receipt {
                     error: Some(error),
                     gas_used,
                     logs,
                     ..Receipt::default()
-                });
+                };
+                return Ok((receipt, WriteBatch::new()));
             }
         };
-        let mut state_roots = Vec::new();
+        let mut state_roots = Vec::with_capacity(state.storages.len());
+        let mut batch = WriteBatch::new();
         if state.read_only {
             for (address, s) in &state.storages {
                 state_roots.push((*address, s.root()));
             }
         } else {
-            let mut batch = WriteBatch::new();
             let addresses: Vec<Address> = state.storages.keys().copied().collect();
             for address in addresses {
                 let Some(storage) = state.storages.get_mut(&address) else {
@@ -757,11 +774,10 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
                     batch.put(NS_ACCOUNTS, address.0, encode_account(account));
                 }
             }
-            state.kv.write(batch)?;
         }
         let storages = std::mem::take(&mut state.storages);
         self.shared.return_contract_caches(storages);
-        Ok(Receipt {
+        let receipt = Receipt {
             error: None,
             deployed,
             returns,
@@ -770,6 +786,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
             state_roots,
             events: std::mem::take(&mut state.events),
             logs: std::mem::take(&mut state.logs),
-        })
+        };
+        Ok((receipt, batch))
     }
 }

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::ops::{Bound, ControlFlow};
 use std::sync::{Arc, PoisonError, RwLock};
 
-use strata_kv::{BatchOp, Bytes, KvError, KvStore, Namespace, Visitor, WriteBatch};
+use strata_kv::{BatchOp, Bytes, Key, KvError, KvStore, Namespace, Visitor, WriteBatch};
 
 /// Pending writes by namespace tag, then key (so a lookup borrows the key
 /// and allocates nothing).
-type Pending = BTreeMap<u8, BTreeMap<Box<[u8]>, Option<Bytes>>>;
+type Pending = BTreeMap<u8, BTreeMap<Key, Option<Bytes>>>;
 
 /// A [`KvStore`] that reads through pending writes to a base store. Cloning
 /// shares the pending writes.
@@ -53,12 +53,25 @@ impl<K: KvStore> BlockKv<K> {
     /// forgets them; on error, forgets them too (the caller must drop any
     /// state derived from them).
     pub fn flush(&self) -> Result<(), KvError> {
+        self.flush_with(WriteBatch::new())
+    }
+
+    /// Like [`flush`](Self::flush), with `last` applied after the pending
+    /// writes in the same atomic batch: the last transaction of a block
+    /// goes straight to the store instead of through the overlay. With
+    /// nothing pending, `last` is written as it is.
+    pub fn flush_with(&self, last: WriteBatch) -> Result<(), KvError> {
         let pending =
             std::mem::take(&mut *self.pending.write().unwrap_or_else(PoisonError::into_inner));
         if pending.is_empty() {
-            return Ok(());
+            return if last.is_empty() {
+                Ok(())
+            } else {
+                self.base.write(last)
+            };
         }
-        let mut batch = WriteBatch::with_capacity(pending.values().map(BTreeMap::len).sum());
+        let n = pending.values().map(BTreeMap::len).sum::<usize>() + last.len();
+        let mut batch = WriteBatch::with_capacity(n);
         for (tag, records) in pending {
             for (key, value) in records {
                 match value {
@@ -67,6 +80,7 @@ impl<K: KvStore> BlockKv<K> {
                 }
             }
         }
+        batch.extend(last);
         self.base.write(batch)
     }
 
@@ -110,9 +124,9 @@ impl<K: KvStore> KvStore for BlockKv<K> {
     }
 
     fn scan(&self, ns: Namespace, prefix: &[u8], visit: &mut Visitor<'_>) -> Result<(), KvError> {
-        let mut merged: BTreeMap<Box<[u8]>, Option<Bytes>> = BTreeMap::new();
+        let mut merged: BTreeMap<Key, Option<Bytes>> = BTreeMap::new();
         self.base.scan(ns, prefix, &mut |k, v| {
-            merged.insert(k.into(), Some(Bytes::copy_from_slice(v)));
+            merged.insert(Key::new(k), Some(Bytes::copy_from_slice(v)));
             ControlFlow::Continue(())
         })?;
         {
@@ -199,5 +213,48 @@ mod tests {
         .unwrap();
         kv.clear();
         assert_eq!(kv.get(ns, b"d").unwrap(), None);
+    }
+
+    #[test]
+    fn flush_with_applies_the_last_batch_after_the_pending_writes() {
+        let base = std::sync::Arc::new(MemKv::new());
+        let kv = BlockKv::new(base.clone());
+        let ns = Namespace::new(5);
+        let batch = |pairs: &[(&[u8], &[u8])]| {
+            let mut b = WriteBatch::new();
+            for (k, v) in pairs {
+                b.put(ns, k, v.to_vec());
+            }
+            b
+        };
+        // Nothing pending: the last batch goes to the base as it is.
+        kv.flush_with(batch(&[(b"a", b"1")])).unwrap();
+        assert_eq!(base.get(ns, b"a").unwrap().as_deref(), Some(&b"1"[..]));
+        // Pending writes and the last batch land together; the last wins.
+        kv.write(batch(&[(b"a", b"2"), (b"b", b"2")])).unwrap();
+        kv.flush_with(batch(&[(b"b", b"3"), (b"c", b"3")])).unwrap();
+        assert!(kv.is_clean());
+        let all: Vec<_> = base
+            .scan_prefix(ns, b"")
+            .unwrap()
+            .into_iter()
+            .map(|(k, v)| (k.to_vec(), v.to_vec()))
+            .collect();
+        assert_eq!(
+            all,
+            vec![
+                (b"a".to_vec(), b"2".to_vec()),
+                (b"b".to_vec(), b"3".to_vec()),
+                (b"c".to_vec(), b"3".to_vec())
+            ]
+        );
+        // A failing base forgets the pending writes, and takes nothing.
+        let failing = BlockKv::new(strata_kv::testing::Instrumented::new(MemKv::new()));
+        failing.write(batch(&[(b"x", b"1")])).unwrap();
+        failing.base().fail_writes(true);
+        assert!(failing.flush_with(batch(&[(b"y", b"1")])).is_err());
+        assert!(failing.is_clean());
+        assert_eq!(failing.get(ns, b"x").unwrap(), None);
+        assert_eq!(failing.get(ns, b"y").unwrap(), None);
     }
 }
