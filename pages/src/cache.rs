@@ -136,6 +136,23 @@ impl<K: KvStore> Base<K> {
         Ok(())
     }
 
+    /// Page `index` about to become dirty: moved out of the clean pages, so
+    /// that the first write finds it unshared and copies nothing (a commit
+    /// puts it back; a discard drops it, and the next read reloads it).
+    /// Counts a hit or a miss like [`lookup`](Self::lookup).
+    fn take(&mut self, index: u32) -> Result<Arc<Page>, PageError> {
+        if matches!(self.last, Some((i, _)) if i == index) {
+            self.last = None;
+        }
+        if let Some(page) = self.clean.pop(&index) {
+            self.stats.hits += 1;
+            return Ok(page);
+        }
+        self.stats.misses += 1;
+        let hash = self.leaf(index)?;
+        tree::load_page_arc(&self.kv, self.root, index, PageHash(hash))
+    }
+
     /// Page `index` through the LRU (counting a hit or a miss), loading it
     /// on a miss.
     fn lookup(&mut self, index: u32) -> Result<Arc<Page>, PageError> {
@@ -376,8 +393,9 @@ impl<K: KvStore> PageCache<K> {
         Ok(self.base.page(index)?)
     }
 
-    /// Page `index` for writing: it becomes dirty (a copy of its clean bytes
-    /// on first write) and stays in memory until commit or discard.
+    /// Page `index` for writing: it becomes dirty (moved out of the clean
+    /// pages on first write, copied only if shared) and stays in memory
+    /// until commit or discard.
     pub fn page_mut(&mut self, index: u32) -> Result<&mut Page, PageError> {
         self.check(index)?;
         let page = match self.dirty.entry(index) {
@@ -392,14 +410,16 @@ impl<K: KvStore> PageCache<K> {
                 e.into_mut()
             }
             Entry::Vacant(e) => {
-                let copy = tree::copy_page(self.base.page(index)?);
+                let page = self.base.take(index)?;
                 if let Some(frame) = self.frames.last_mut() {
                     frame.saved.entry(index).or_insert(None);
                 }
-                e.insert(copy)
+                e.insert(page)
             }
         };
-        // Copies the page only while a checkpoint shares it.
+        // Copies the page only while it is shared: with a checkpoint, with a
+        // stored record (a full page's record shares its buffer), or as the
+        // shared zero page.
         Ok(Arc::make_mut(page))
     }
 

@@ -290,16 +290,6 @@ impl AsRef<[u8]> for SharedPage {
     }
 }
 
-/// A new page holding a copy of `page` (one copy, no zeroing).
-pub(crate) fn copy_page(page: &Page) -> Arc<Page> {
-    let slice: Arc<[u8]> = Arc::from(&page[..]);
-    match Arc::<Page>::try_from(slice) {
-        Ok(p) => p,
-        // Unreachable: the slice has the page's length.
-        Err(_) => Arc::new(*page),
-    }
-}
-
 /// The shared all-zero page.
 pub(crate) fn zero_page() -> Arc<Page> {
     static ZERO: OnceLock<Arc<Page>> = OnceLock::new();

@@ -92,6 +92,30 @@ fn discarded_change_leaves_no_trace() {
 }
 
 #[test]
+fn writing_a_clean_page_moves_it_instead_of_copying_it() {
+    let (_kv, mut cache) = fresh(4);
+    write(&mut cache, 2, 0, b"first");
+    cache.commit_and_apply().unwrap();
+    let clean = cache.page(2).unwrap().as_ptr();
+    let dirty = cache.page_mut(2).unwrap();
+    assert_eq!(dirty.as_ptr(), clean, "the clean page became the dirty one");
+    dirty[0] = b'F';
+    // A checkpoint shares the dirty page, so the next write copies it and
+    // a rollback restores it.
+    let cp = cache.checkpoint();
+    cache.page_mut(2).unwrap()[1] = b'I';
+    assert_ne!(cache.page(2).unwrap().as_ptr(), clean);
+    cache.rollback(cp).unwrap();
+    assert_eq!(&cache.page(2).unwrap()[..5], b"First");
+    cache.discard();
+    assert_eq!(
+        &cache.page(2).unwrap()[..5],
+        b"first",
+        "reloaded after discard"
+    );
+}
+
+#[test]
 fn two_writes_to_one_page_both_survive() {
     let (kv, mut cache) = fresh(4);
     write(&mut cache, 3, 0, b"left");

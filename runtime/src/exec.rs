@@ -5,7 +5,7 @@ use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use hashbrown::HashSet;
+use hashbrown::HashMap;
 use parity_scale_codec::{Decode, Encode};
 use strata_host_fns::{
     Address, CallContext, CallStatus, Event, Host, HostError, HostErrorKind, StorageFault,
@@ -55,13 +55,19 @@ pub(crate) struct TxState<K> {
     pub new_code: BTreeMap<CodeHash, Arc<[u8]>>,
     /// The storage of every contract the transaction touched.
     pub storages: BTreeMap<Address, Storage<K>>,
-    read_pages: HashSet<(Address, u32)>,
-    written_pages: HashSet<(Address, u32)>,
+    /// Pages touched so far, with [`READ`] and [`WRITTEN`] flags: a page's
+    /// first read and first write are charged, later ones are free.
+    touched: HashMap<(Address, u32), u8>,
     pub events: Vec<Event>,
     pub logs: Vec<String>,
     pub call_stack: Vec<Address>,
     pub extension: Option<Box<dyn Any + Send>>,
 }
+
+/// A page's flag in [`TxState::touched`]: read (or written, which reads).
+const READ: u8 = 1;
+/// A page's flag in [`TxState::touched`]: written.
+const WRITTEN: u8 = 2;
 
 /// Undo information for a nested call.
 pub(crate) struct StateCheckpoint {
@@ -81,13 +87,28 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
             dirty_accounts: BTreeSet::new(),
             new_code: BTreeMap::new(),
             storages: BTreeMap::new(),
-            read_pages: HashSet::new(),
-            written_pages: HashSet::new(),
+            touched: HashMap::new(),
             events: Vec::new(),
             logs: Vec::new(),
             call_stack: Vec::new(),
             extension: None,
         }
+    }
+
+    /// Makes a used state (from an earlier transaction) fresh again for a
+    /// new one, keeping the room its collections grew.
+    pub fn reset(&mut self, block: BlockContext, read_only: bool) {
+        self.block = block;
+        self.read_only = read_only;
+        self.accounts.clear();
+        self.dirty_accounts.clear();
+        self.new_code.clear();
+        self.storages.clear();
+        self.touched.clear();
+        self.events.clear();
+        self.logs.clear();
+        self.call_stack.clear();
+        self.extension = None;
     }
 
     /// The account at `address`, loaded once per transaction.
@@ -230,14 +251,16 @@ impl<K: KvStore + Clone + 'static> TxHost<K> {
         if page >= page_count {
             return Err(StorageFault::PageOutOfRange { page, page_count });
         }
+        let flags = state.touched.entry((address, page)).or_insert(0);
         let cost = if write {
-            if state.written_pages.insert((address, page)) {
-                state.read_pages.insert((address, page));
+            if *flags & WRITTEN == 0 {
+                *flags |= READ | WRITTEN;
                 gas.page_write
             } else {
                 0
             }
-        } else if state.read_pages.insert((address, page)) {
+        } else if *flags & READ == 0 {
+            *flags |= READ;
             gas.page_read
         } else {
             0

@@ -245,6 +245,7 @@ impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
                 contracts: Mutex::new(LruCache::new(cap(config.contract_cache))),
                 layouts: Mutex::new(LruCache::new(cap(config.contract_cache))),
                 extension: Mutex::new(self.extension),
+                spare: Mutex::new(None),
                 exec: Mutex::new(()),
                 config,
             }),
@@ -259,7 +260,10 @@ pub(crate) struct CachedModule {
     pub code_len: usize,
 }
 
-type ContractCache<K> = LruCache<Address, PageCache<BlockKv<K>>>;
+/// Page caches of recently run contracts. A cache lent to a transaction
+/// leaves `None` in its slot, so lending and returning it neither frees
+/// nor allocates an LRU node.
+type ContractCache<K> = LruCache<Address, Option<PageCache<BlockKv<K>>>>;
 
 /// What a runtime's frames share.
 pub(crate) struct Shared<K: KvStore + Clone + 'static> {
@@ -273,6 +277,9 @@ pub(crate) struct Shared<K: KvStore + Clone + 'static> {
     /// account's banks on every use).
     layouts: Mutex<LruCache<Address, BankLayout>>,
     extension: Mutex<Option<Box<dyn Any + Send>>>,
+    /// The state of the last transaction, emptied, for the next one to
+    /// reuse (its collections keep their room).
+    spare: Mutex<Option<Box<TxState<K>>>>,
     exec: Mutex<()>,
     pub config: RuntimeConfig,
 }
@@ -348,7 +355,7 @@ impl<K: KvStore + Clone + 'static> Shared<K> {
         address: &Address,
         root: StateRoot,
     ) -> Option<PageCache<BlockKv<K>>> {
-        let cache = lock(&self.contracts).pop(address)?;
+        let cache = lock(&self.contracts).get_mut(address)?.take()?;
         (cache.root() == root && cache.dirty_len() == 0).then_some(cache)
     }
 
@@ -357,7 +364,12 @@ impl<K: KvStore + Clone + 'static> Shared<K> {
         for (address, s) in storages {
             let mut cache = s.into_pages();
             cache.discard();
-            contracts.put(address, cache);
+            match contracts.get_mut(&address) {
+                Some(slot) => *slot = Some(cache),
+                None => {
+                    contracts.put(address, Some(cache));
+                }
+            }
         }
     }
 }
@@ -532,7 +544,14 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         block: BlockContext,
         read_only: bool,
     ) -> Result<(Receipt, WriteBatch), RuntimeError> {
-        let mut state = Box::new(TxState::new(self.shared.kv.clone(), block, read_only));
+        let spare = lock(&self.shared.spare).take();
+        let mut state = match spare {
+            Some(mut s) => {
+                s.reset(block, read_only);
+                s
+            }
+            None => Box::new(TxState::new(self.shared.kv.clone(), block, read_only)),
+        };
         state.extension = lock(&self.shared.extension).take();
         let result = match tx {
             Transaction::Deploy(d) => self.deploy(state, d),
@@ -553,7 +572,9 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         // extension is lost with it.
         let (mut state, outcome, deployed, extra_gas) = result?;
         *lock(&self.shared.extension) = state.extension.take();
-        self.finish(*state, outcome, deployed, extra_gas)
+        let finished = self.finish(&mut state, outcome, deployed, extra_gas);
+        *lock(&self.shared.spare) = Some(state);
+        finished
     }
 
     /// Creates the account and code of a deploy, and runs the constructor.
@@ -708,7 +729,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
     /// transaction and a query.
     fn finish(
         &self,
-        mut state: TxState<K>,
+        state: &mut TxState<K>,
         outcome: exec::FrameOutcome,
         deployed: Option<Address>,
         extra_gas: u64,
