@@ -617,11 +617,11 @@ impl<K: KvStore> PageCache<K> {
         let mut nodes_hashed = 0;
         // Band by band, upwards: `changed` holds the sorted indices, at the
         // band's bottom height, of the nodes that changed below it.
-        let mut slots: Vec<usize> = Vec::new();
+        let mut slots: Vec<usize> = Vec::with_capacity(1 << tree::GROUP_HEIGHT);
         let bands = tree::bands(depth);
         for band in 0..bands {
             let (top, h) = tree::band_geometry(depth, band);
-            let mut parents: Vec<u32> = Vec::new();
+            let mut parents: Vec<u32> = Vec::with_capacity(changed.len());
             let mut run = 0;
             while run < changed.len() {
                 let gi = changed[run] >> h;
