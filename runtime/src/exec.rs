@@ -96,8 +96,19 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
     }
 
     /// Makes a used state (from an earlier transaction) fresh again for a
-    /// new one, keeping the room its collections grew.
+    /// new one, keeping the room its collections grew, up to a bound (one
+    /// transaction that touched many pages does not pin that memory).
     pub fn reset(&mut self, block: BlockContext, read_only: bool) {
+        const KEEP: usize = 1024;
+        if self.touched.capacity() > KEEP {
+            self.touched = HashMap::new();
+        }
+        if self.events.capacity() > KEEP {
+            self.events = Vec::new();
+        }
+        if self.logs.capacity() > KEEP {
+            self.logs = Vec::new();
+        }
         self.block = block;
         self.read_only = read_only;
         self.accounts.clear();
