@@ -157,6 +157,21 @@ mod tests {
     use super::*;
     use strata_kv::MemKv;
 
+    /// Every record of `ns`, in scan order, as `key=value` text.
+    fn records(kv: &impl KvStore, ns: Namespace) -> Vec<String> {
+        kv.scan_prefix(ns, b"")
+            .unwrap()
+            .into_iter()
+            .map(|(k, v)| {
+                format!(
+                    "{}={}",
+                    String::from_utf8_lossy(&k),
+                    String::from_utf8_lossy(&v)
+                )
+            })
+            .collect()
+    }
+
     #[test]
     fn reads_see_pending_writes_and_scans_merge() {
         let base = std::sync::Arc::new(MemKv::new());
@@ -182,19 +197,7 @@ mod tests {
             kv.get(Namespace::new(6), b"a").unwrap().as_deref(),
             Some(&b"other"[..])
         );
-        let keys: Vec<_> = kv
-            .scan_prefix(ns, b"")
-            .unwrap()
-            .into_iter()
-            .map(|(k, v)| (k.to_vec(), v.to_vec()))
-            .collect();
-        assert_eq!(
-            keys,
-            vec![
-                (b"b".to_vec(), b"new-b".to_vec()),
-                (b"c".to_vec(), b"new-c".to_vec())
-            ]
-        );
+        assert_eq!(records(&kv, ns), ["b=new-b", "c=new-c"]);
         assert_eq!(
             base.get(ns, b"b").unwrap().as_deref(),
             Some(&b"base-b"[..]),
@@ -234,20 +237,7 @@ mod tests {
         kv.write(batch(&[(b"a", b"2"), (b"b", b"2")])).unwrap();
         kv.flush_with(batch(&[(b"b", b"3"), (b"c", b"3")])).unwrap();
         assert!(kv.is_clean());
-        let all: Vec<_> = base
-            .scan_prefix(ns, b"")
-            .unwrap()
-            .into_iter()
-            .map(|(k, v)| (k.to_vec(), v.to_vec()))
-            .collect();
-        assert_eq!(
-            all,
-            vec![
-                (b"a".to_vec(), b"2".to_vec()),
-                (b"b".to_vec(), b"3".to_vec()),
-                (b"c".to_vec(), b"3".to_vec())
-            ]
-        );
+        assert_eq!(records(&base, ns), ["a=2", "b=3", "c=3"]);
         // A failing base forgets the pending writes, and takes nothing.
         let failing = BlockKv::new(strata_kv::testing::Instrumented::new(MemKv::new()));
         failing.write(batch(&[(b"x", b"1")])).unwrap();
