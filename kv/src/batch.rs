@@ -103,6 +103,11 @@ impl WriteBatch {
         }
     }
 
+    /// Makes room for at least `n` more operations.
+    pub fn reserve(&mut self, n: usize) {
+        self.ops.reserve(n);
+    }
+
     /// Adds a put of `value` under `key` in `ns`.
     pub fn put(&mut self, ns: Namespace, key: impl AsRef<[u8]>, value: impl Into<Bytes>) {
         let key = Key::new(key.as_ref());
@@ -120,6 +125,12 @@ impl WriteBatch {
 
     /// Appends every operation of `other` after those of `self`.
     pub fn extend(&mut self, other: WriteBatch) {
+        if self.ops.is_empty() && self.ops.capacity() < other.ops.capacity() {
+            // Take the other batch's vector (and room) rather than copy it.
+            let mine = std::mem::replace(self, other);
+            self.payload_bytes += mine.payload_bytes;
+            return;
+        }
         self.payload_bytes += other.payload_bytes;
         self.ops.extend(other.ops);
     }
@@ -173,5 +184,39 @@ mod tests {
         let map: std::collections::BTreeMap<Key, u8> = [(short, 1)].into();
         assert_eq!(map.get(&[1u8, 2, 3][..]), Some(&1), "looked up by a slice");
         assert_eq!(format!("{:?}", Key::new(&[0xab, 1])), "Key(ab01)");
+    }
+
+    #[test]
+    fn extend_keeps_order_and_payload_whether_it_takes_or_copies() {
+        let ns = Namespace::new(1);
+        let mut a = WriteBatch::with_capacity(8);
+        a.put(ns, b"a", b"1".to_vec());
+        a.delete(ns, b"b");
+        // Into an empty batch with less room: the vector is taken.
+        let mut empty = WriteBatch::new();
+        empty.extend(a.clone());
+        assert_eq!(empty.ops(), a.ops());
+        assert_eq!(empty.payload_bytes(), a.payload_bytes());
+        let roomy = WriteBatch::with_capacity(8);
+        let mut empty = WriteBatch::new();
+        empty.extend(roomy);
+        assert!(
+            empty.ops.capacity() >= 8,
+            "took the room of the batch it absorbed"
+        );
+        // Into a non-empty batch: appended after its own operations.
+        let mut first = WriteBatch::new();
+        first.put(ns, b"z", b"0".to_vec());
+        let before = first.payload_bytes();
+        first.extend(a.clone());
+        let keys: Vec<&[u8]> = first
+            .ops()
+            .iter()
+            .map(|op| match op {
+                BatchOp::Put { key, .. } | BatchOp::Delete { key, .. } => &**key,
+            })
+            .collect();
+        assert_eq!(keys, vec![&b"z"[..], b"a", b"b"]);
+        assert_eq!(first.payload_bytes(), before + a.payload_bytes());
     }
 }

@@ -2,10 +2,10 @@
 //! transaction's state moved in and out, and nested contract calls.
 
 use std::any::Any;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use hashbrown::HashMap;
+use hashbrown::{HashMap, HashSet};
 use parity_scale_codec::{Decode, Encode};
 use strata_host_fns::{
     Address, CallContext, CallStatus, Event, Host, HostError, HostErrorKind, StorageFault,
@@ -49,12 +49,17 @@ pub(crate) struct TxState<K> {
     pub block: BlockContext,
     pub read_only: bool,
     /// Working copies of the accounts the transaction read (`None`: absent).
-    pub accounts: BTreeMap<Address, Option<Account>>,
-    pub dirty_accounts: BTreeSet<Address>,
+    ///
+    /// This and the other per-transaction maps are hash maps, which keep
+    /// their room when cleared for the next transaction (an ordered map
+    /// frees and reallocates its nodes every time). Nothing iterates them
+    /// where order shows: the commit sorts what it writes by address.
+    pub accounts: HashMap<Address, Option<Account>>,
+    pub dirty_accounts: HashSet<Address>,
     /// Code created by this transaction, not yet stored.
     pub new_code: BTreeMap<CodeHash, Arc<[u8]>>,
     /// The storage of every contract the transaction touched.
-    pub storages: BTreeMap<Address, Storage<K>>,
+    pub storages: HashMap<Address, Storage<K>>,
     /// Pages touched so far, with [`READ`] and [`WRITTEN`] flags: a page's
     /// first read and first write are charged, later ones are free.
     touched: HashMap<(Address, u32), u8>,
@@ -72,8 +77,8 @@ const WRITTEN: u8 = 2;
 /// Undo information for a nested call.
 pub(crate) struct StateCheckpoint {
     storages: Vec<(Address, Checkpoint)>,
-    accounts: BTreeMap<Address, Option<Account>>,
-    dirty_accounts: BTreeSet<Address>,
+    accounts: HashMap<Address, Option<Account>>,
+    dirty_accounts: HashSet<Address>,
     events: usize,
 }
 
@@ -83,10 +88,10 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
             kv,
             block,
             read_only,
-            accounts: BTreeMap::new(),
-            dirty_accounts: BTreeSet::new(),
+            accounts: HashMap::new(),
+            dirty_accounts: HashSet::new(),
             new_code: BTreeMap::new(),
-            storages: BTreeMap::new(),
+            storages: HashMap::new(),
             touched: HashMap::new(),
             events: Vec::new(),
             logs: Vec::new(),
@@ -102,6 +107,15 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
         const KEEP: usize = 1024;
         if self.touched.capacity() > KEEP {
             self.touched = HashMap::new();
+        }
+        if self.accounts.capacity() > KEEP {
+            self.accounts = HashMap::new();
+        }
+        if self.dirty_accounts.capacity() > KEEP {
+            self.dirty_accounts = HashSet::new();
+        }
+        if self.storages.capacity() > KEEP {
+            self.storages = HashMap::new();
         }
         if self.events.capacity() > KEEP {
             self.events = Vec::new();
@@ -151,7 +165,7 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
     }
 
     pub fn rollback(&mut self, cp: StateCheckpoint) -> Result<(), RuntimeError> {
-        let before: BTreeSet<Address> = cp.storages.iter().map(|(a, _)| *a).collect();
+        let before: HashSet<Address> = cp.storages.iter().map(|(a, _)| *a).collect();
         for (address, token) in cp.storages {
             if let Some(s) = self.storages.get_mut(&address) {
                 s.rollback(token).map_err(RuntimeError::from_slice)?;

@@ -86,6 +86,7 @@ use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use lru::LruCache;
+use smallvec::SmallVec;
 use strata_host_fns::{HostFnDesc, Strata, Svm, WasmiState};
 use strata_kv::{KvError, KvStore, Namespace, WriteBatch};
 use strata_pages::{PageCache, PageCacheConfig, PageError, StateRoot};
@@ -359,9 +360,11 @@ impl<K: KvStore + Clone + 'static> Shared<K> {
         (cache.root() == root && cache.dirty_len() == 0).then_some(cache)
     }
 
-    fn return_contract_caches(&self, storages: BTreeMap<Address, Slices<BlockKv<K>>>) {
+    /// Takes back the page caches a transaction opened (leaving its map
+    /// empty, with its room), dropping their uncommitted writes.
+    fn return_contract_caches(&self, storages: &mut hashbrown::HashMap<Address, exec::Storage<K>>) {
         let mut contracts = lock(&self.contracts);
-        for (address, s) in storages {
+        for (address, s) in storages.drain() {
             let mut cache = s.into_pages();
             cache.discard();
             match contracts.get_mut(&address) {
@@ -738,14 +741,12 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         let returns = match outcome.result {
             Ok(values) => values,
             Err(Failure::Fatal(e)) => {
-                self.shared
-                    .return_contract_caches(std::mem::take(&mut state.storages));
+                self.shared.return_contract_caches(&mut state.storages);
                 return Err(e);
             }
             Err(Failure::Tx(error)) => {
                 let logs = std::mem::take(&mut state.logs);
-                self.shared
-                    .return_contract_caches(std::mem::take(&mut state.storages));
+                self.shared.return_contract_caches(&mut state.storages);
                 let receipt = Receipt {
                     error: Some(error),
                     gas_used,
@@ -755,14 +756,19 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
                 return Ok((receipt, WriteBatch::new()));
             }
         };
-        let mut state_roots = Vec::with_capacity(state.storages.len());
+        // Contracts in address order: the receipt's roots and the batch do
+        // not depend on how the maps hash.
+        let mut addresses: SmallVec<[Address; 4]> = state.storages.keys().copied().collect();
+        addresses.sort_unstable();
+        let mut state_roots = Vec::with_capacity(addresses.len());
         let mut batch = WriteBatch::new();
         if state.read_only {
-            for (address, s) in &state.storages {
-                state_roots.push((*address, s.root()));
+            for address in &addresses {
+                if let Some(s) = state.storages.get(address) {
+                    state_roots.push((*address, s.root()));
+                }
             }
         } else {
-            let addresses: Vec<Address> = state.storages.keys().copied().collect();
             for address in addresses {
                 let Some(storage) = state.storages.get_mut(&address) else {
                     continue;
@@ -772,11 +778,11 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
                     let commit = match storage.commit() {
                         Ok(c) => c,
                         Err(e) => {
-                            self.shared
-                                .return_contract_caches(std::mem::take(&mut state.storages));
+                            self.shared.return_contract_caches(&mut state.storages);
                             return Err(RuntimeError::from_slice(e));
                         }
                     };
+                    // The first contract's batch becomes the transaction's.
                     batch.extend(commit.batch);
                     if let Some(account) = state.account(&address)? {
                         account.state_root = commit.root;
@@ -787,17 +793,19 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
                     state_roots.push((address, s.root()));
                 }
             }
+            let mut dirty: SmallVec<[Address; 4]> = state.dirty_accounts.iter().copied().collect();
+            dirty.sort_unstable();
+            batch.reserve(state.new_code.len() + dirty.len());
             for (hash, code) in &state.new_code {
                 batch.put(NS_CODE, hash.0, code.to_vec());
             }
-            for address in &state.dirty_accounts {
+            for address in &dirty {
                 if let Some(Some(account)) = state.accounts.get(address) {
                     batch.put(NS_ACCOUNTS, address.0, encode_account(account));
                 }
             }
         }
-        let storages = std::mem::take(&mut state.storages);
-        self.shared.return_contract_caches(storages);
+        self.shared.return_contract_caches(&mut state.storages);
         let receipt = Receipt {
             error: None,
             deployed,
