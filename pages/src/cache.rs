@@ -8,6 +8,11 @@ use strata_kv::{KvStore, WriteBatch};
 
 use crate::tree::{self, Group, RootRecord};
 use crate::{Hash32, NS_PAGES, Page, PageError, PageHash, StateRoot};
+use smallvec::SmallVec;
+
+/// Per dirty page, as a commit hashes it: index, hash, bytes used, changed.
+/// Inline for the common few pages, so a small commit allocates nothing.
+type Hashed = SmallVec<[(u32, Hash32, usize, bool); 4]>;
 
 /// How a [`PageCache`] is sized.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -508,7 +513,7 @@ impl<K: KvStore> PageCache<K> {
         }
         // Fallible part first: load the path of every dirty page. Nothing
         // observable changes if it fails.
-        let mut indices: Vec<u32> = self.dirty.keys().copied().collect();
+        let mut indices: SmallVec<[u32; 8]> = self.dirty.keys().copied().collect();
         indices.sort_unstable();
         for &i in &indices {
             self.base.leaf(i)?;
@@ -579,7 +584,7 @@ impl<K: KvStore> PageCache<K> {
         &mut self,
         indices: &[u32],
         batch: &mut WriteBatch,
-    ) -> Result<(Hash32, usize, usize, Vec<(u32, Hash32, usize, bool)>), PageError> {
+    ) -> Result<(Hash32, usize, usize, Hashed), PageError> {
         let base = &mut self.base;
         let depth = base.depth;
         let missing = |band: u32, index: u32| PageError::Corrupt {
@@ -588,8 +593,8 @@ impl<K: KvStore> PageCache<K> {
             detail: format!("tree group {index} of band {band} was not loaded"),
         };
         let (_, h0) = tree::band_geometry(depth, 0);
-        let mut changed: Vec<u32> = Vec::with_capacity(indices.len());
-        let mut hashed: Vec<(u32, Hash32, usize, bool)> = Vec::with_capacity(indices.len());
+        let mut changed: SmallVec<[u32; 8]> = SmallVec::with_capacity(indices.len());
+        let mut hashed: Hashed = SmallVec::with_capacity(indices.len());
         let mut tree_root = base.tree_root;
         for &i in indices {
             let Some(page) = self.dirty.get(&i) else {
@@ -617,11 +622,11 @@ impl<K: KvStore> PageCache<K> {
         let mut nodes_hashed = 0;
         // Band by band, upwards: `changed` holds the sorted indices, at the
         // band's bottom height, of the nodes that changed below it.
-        let mut slots: Vec<usize> = Vec::with_capacity(1 << tree::GROUP_HEIGHT);
+        let mut slots: SmallVec<[usize; 1 << tree::GROUP_HEIGHT]> = SmallVec::new();
         let bands = tree::bands(depth);
         for band in 0..bands {
             let (top, h) = tree::band_geometry(depth, band);
-            let mut parents: Vec<u32> = Vec::with_capacity(changed.len());
+            let mut parents: SmallVec<[u32; 8]> = SmallVec::with_capacity(changed.len());
             let mut run = 0;
             while run < changed.len() {
                 let gi = changed[run] >> h;
