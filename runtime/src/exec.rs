@@ -19,7 +19,8 @@ use wasmi::{Store, StoreLimits, StoreLimitsBuilder, Val};
 
 use crate::overlay::BlockKv;
 use crate::{
-    Account, Arg, BlockContext, CodeHash, ErrorKind, NS_ACCOUNTS, RuntimeError, Shared, TxError,
+    Account, Arg, BlockContext, Caches, CodeHash, ErrorKind, NS_ACCOUNTS, RuntimeError, Shared,
+    TxError,
 };
 
 pub(crate) type Storage<K> = Slices<BlockKv<K>>;
@@ -44,7 +45,7 @@ fn invalid(message: impl Into<String>) -> Failure {
 }
 
 /// The state of one transaction, moved from frame to frame.
-pub(crate) struct TxState<K> {
+pub(crate) struct TxState<K: KvStore + Clone + 'static> {
     pub kv: BlockKv<K>,
     pub block: BlockContext,
     pub read_only: bool,
@@ -66,7 +67,10 @@ pub(crate) struct TxState<K> {
     pub events: Vec<Event>,
     pub logs: Vec<String>,
     pub call_stack: Vec<Address>,
+    /// The embedder's state; it stays with the state between transactions.
     pub extension: Option<Box<dyn Any + Send>>,
+    /// The runtime's caches; they stay with the state between transactions.
+    pub caches: Caches<K>,
 }
 
 /// A page's flag in [`TxState::touched`]: read (or written, which reads).
@@ -83,11 +87,13 @@ pub(crate) struct StateCheckpoint {
 }
 
 impl<K: KvStore + Clone + 'static> TxState<K> {
-    pub fn new(kv: BlockKv<K>, block: BlockContext, read_only: bool) -> Self {
+    /// A fresh state with `caches`; [`reset`](Self::reset) it before each
+    /// transaction.
+    pub fn new(kv: BlockKv<K>, caches: Caches<K>) -> Self {
         TxState {
             kv,
-            block,
-            read_only,
+            block: BlockContext::default(),
+            read_only: false,
             accounts: HashMap::new(),
             dirty_accounts: HashSet::new(),
             new_code: BTreeMap::new(),
@@ -97,6 +103,7 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
             logs: Vec::new(),
             call_stack: Vec::new(),
             extension: None,
+            caches,
         }
     }
 
@@ -133,16 +140,11 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
         self.events.clear();
         self.logs.clear();
         self.call_stack.clear();
-        self.extension = None;
     }
 
     /// The account at `address`, loaded once per transaction.
     pub fn account(&mut self, address: &Address) -> Result<Option<&mut Account>, RuntimeError> {
-        if !self.accounts.contains_key(address) {
-            let loaded = load_account(&self.kv, address)?;
-            self.accounts.insert(*address, loaded);
-        }
-        Ok(self.accounts.get_mut(address).and_then(Option::as_mut))
+        account_in(&self.kv, &mut self.accounts, address)
     }
 
     /// Replaces (or creates) the account at `address`.
@@ -191,6 +193,20 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
         }
         Ok(())
     }
+}
+
+/// [`TxState::account`] over the two fields it needs, so that a caller can
+/// hold the account while it uses the state's other fields.
+fn account_in<'a, K: KvStore>(
+    kv: &K,
+    accounts: &'a mut HashMap<Address, Option<Account>>,
+    address: &Address,
+) -> Result<Option<&'a mut Account>, RuntimeError> {
+    if !accounts.contains_key(address) {
+        let loaded = load_account(kv, address)?;
+        accounts.insert(*address, loaded);
+    }
+    Ok(accounts.get_mut(address).and_then(Option::as_mut))
 }
 
 pub(crate) fn load_account<K: KvStore>(
@@ -509,7 +525,7 @@ fn open_storage<K: KvStore + Clone + 'static>(
     if state.storages.contains_key(&address) {
         return Ok(());
     }
-    let cached = shared.take_contract_cache(&address, state_root);
+    let cached = state.caches.take_contract_cache(&address, state_root);
     let cache = match cached {
         Some(c) => c,
         None => PageCache::open(
@@ -542,23 +558,28 @@ fn run_frame_inner<K: KvStore + Clone + 'static>(
     mut state: Box<TxState<K>>,
     frame: Frame,
 ) -> (Option<Box<TxState<K>>>, FrameOutcome) {
-    // Account, code and storage.
-    let (code_hash, state_root, layout) = match state.account(&frame.address) {
-        Ok(Some(a)) if a.is_contract() => (
-            a.code_hash,
-            a.state_root,
-            shared.layout(&frame.address, &a.banks),
-        ),
-        Ok(_) => {
-            let f = invalid(format!("no contract at address {}", frame.address));
-            return (Some(state), FrameOutcome::failed(f, 0));
-        }
-        Err(e) => return (Some(state), FrameOutcome::failed(e.into(), 0)),
-    };
+    // Account, registers, code and storage.
+    let st = &mut *state;
+    let (code_hash, state_root, registers) =
+        match account_in(&st.kv, &mut st.accounts, &frame.address) {
+            Ok(Some(a)) if a.is_contract() => (
+                a.code_hash,
+                a.state_root,
+                st.caches
+                    .layout(&shared.config, &frame.address, &a.banks)
+                    .map(Registers::new),
+            ),
+            Ok(_) => {
+                let f = invalid(format!("no contract at address {}", frame.address));
+                return (Some(state), FrameOutcome::failed(f, 0));
+            }
+            Err(e) => return (Some(state), FrameOutcome::failed(e.into(), 0)),
+        };
     let Some(code_hash) = code_hash else {
         return (Some(state), FrameOutcome::failed(invalid("no contract"), 0));
     };
-    let module = match shared.module(&code_hash, &state.new_code) {
+    let st = &mut *state;
+    let module = match st.caches.module(shared, &code_hash, &st.new_code) {
         Ok(m) => m,
         Err(e) => return (Some(state), FrameOutcome::failed(e.into(), 0)),
     };
@@ -581,8 +602,8 @@ fn run_frame_inner<K: KvStore + Clone + 'static>(
     if let Err(e) = open_storage(shared, &mut state, frame.address, state_root) {
         return (Some(state), FrameOutcome::failed(e.into(), 0));
     }
-    let layout = match layout {
-        Ok(l) => l,
+    let registers = match registers {
+        Ok(r) => r,
         Err(e) => {
             let f = Failure::Fatal(RuntimeError::Corrupt {
                 what: "account",
@@ -602,7 +623,7 @@ fn run_frame_inner<K: KvStore + Clone + 'static>(
             block_time: state.block.time,
         },
         state: None,
-        registers: Registers::new(&layout),
+        registers,
         input: frame.input,
         return_data: Vec::new(),
         last_call_return: Vec::new(),

@@ -235,19 +235,16 @@ impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
             link(&mut linker).map_err(link_err)?;
             host_fns.extend(functions.iter());
         }
-        let cap = |n: usize| NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN);
+        let kv = BlockKv::new(self.kv);
+        let mut state = TxState::new(kv.clone(), Caches::new(&config));
+        state.extension = self.extension;
         Ok(Runtime {
             shared: Arc::new(Shared {
-                kv: BlockKv::new(self.kv),
+                kv,
                 engine,
                 linker,
                 host_fns,
-                modules: Mutex::new(LruCache::new(cap(config.module_cache))),
-                contracts: Mutex::new(LruCache::new(cap(config.contract_cache))),
-                layouts: Mutex::new(LruCache::new(cap(config.contract_cache))),
-                extension: Mutex::new(self.extension),
-                spare: Mutex::new(None),
-                exec: Mutex::new(()),
+                exec: Mutex::new(Some(Box::new(state))),
                 config,
             }),
         })
@@ -266,22 +263,28 @@ pub(crate) struct CachedModule {
 /// nor allocates an LRU node.
 type ContractCache<K> = LruCache<Address, Option<PageCache<BlockKv<K>>>>;
 
+/// What a runtime keeps from one transaction to the next. It travels inside
+/// the [`TxState`], so a transaction (and every nested frame) uses it
+/// without taking a lock.
+pub(crate) struct Caches<K: KvStore + Clone + 'static> {
+    modules: LruCache<CodeHash, CachedModule>,
+    contracts: ContractCache<K>,
+    /// Validated register layouts by contract (checked against the
+    /// account's banks on every use).
+    layouts: LruCache<Address, BankLayout>,
+}
+
 /// What a runtime's frames share.
 pub(crate) struct Shared<K: KvStore + Clone + 'static> {
     pub kv: BlockKv<K>,
     pub engine: Engine,
     pub linker: Linker<WasmiState<TxHost<K>>>,
     pub host_fns: Vec<&'static HostFnDesc>,
-    modules: Mutex<LruCache<CodeHash, CachedModule>>,
-    contracts: Mutex<ContractCache<K>>,
-    /// Validated register layouts by contract (checked against the
-    /// account's banks on every use).
-    layouts: Mutex<LruCache<Address, BankLayout>>,
-    extension: Mutex<Option<Box<dyn Any + Send>>>,
-    /// The state of the last transaction, emptied, for the next one to
-    /// reuse (its collections keep their room).
-    spare: Mutex<Option<Box<TxState<K>>>>,
-    exec: Mutex<()>,
+    /// Serialises execution, and holds the state the next transaction
+    /// reuses: its emptied collections, the caches and the embedder's
+    /// extension. `None` only if a transaction lost it to a bug; the next
+    /// one then starts afresh.
+    exec: Mutex<Option<Box<TxState<K>>>>,
     pub config: RuntimeConfig,
 }
 
@@ -289,20 +292,37 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-impl<K: KvStore + Clone + 'static> Shared<K> {
+impl<K: KvStore + Clone + 'static> Caches<K> {
+    pub fn new(config: &RuntimeConfig) -> Self {
+        let cap = |n: usize| NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN);
+        Caches {
+            modules: LruCache::new(cap(config.module_cache)),
+            contracts: LruCache::new(cap(config.contract_cache)),
+            layouts: LruCache::new(cap(config.contract_cache)),
+        }
+    }
+
+    /// Forgets every module, layout and page.
+    pub fn clear(&mut self) {
+        self.modules.clear();
+        self.layouts.clear();
+        self.contracts.clear();
+    }
+
     /// The compiled module of `hash`: from the cache, from code created in
     /// this transaction, or from the store.
     pub fn module(
-        &self,
+        &mut self,
+        shared: &Shared<K>,
         hash: &CodeHash,
         new_code: &BTreeMap<CodeHash, Arc<[u8]>>,
     ) -> Result<CachedModule, RuntimeError> {
-        if let Some(m) = lock(&self.modules).get(hash) {
+        if let Some(m) = self.modules.get(hash) {
             return Ok(m.clone());
         }
         let code: Arc<[u8]> = match new_code.get(hash) {
             Some(c) => c.clone(),
-            None => self
+            None => shared
                 .kv
                 .get(NS_CODE, &hash.0)?
                 .map(|b| Arc::from(&b[..]))
@@ -319,7 +339,7 @@ impl<K: KvStore + Clone + 'static> Shared<K> {
                 detail: "the stored code does not hash to its key".into(),
             });
         }
-        let module = Module::new(&self.engine, &code[..]).map_err(|e| RuntimeError::Corrupt {
+        let module = Module::new(&shared.engine, &code[..]).map_err(|e| RuntimeError::Corrupt {
             what: "code",
             key: hash.to_hex(),
             detail: format!("stored code does not compile: {e}"),
@@ -328,42 +348,47 @@ impl<K: KvStore + Clone + 'static> Shared<K> {
             module,
             code_len: code.len(),
         };
-        lock(&self.modules).put(*hash, cached.clone());
+        self.modules.put(*hash, cached.clone());
         Ok(cached)
     }
 
     /// The register layout of the contract at `address` with `banks`,
     /// validated once and then cached.
     pub fn layout(
-        &self,
+        &mut self,
+        config: &RuntimeConfig,
         address: &Address,
         banks: &[BankSpec],
-    ) -> Result<BankLayout, strata_registers::RegisterError> {
-        let mut layouts = lock(&self.layouts);
-        if let Some(l) = layouts.get(address)
-            && l.specs() == banks
+    ) -> Result<&BankLayout, strata_registers::RegisterError> {
+        if self
+            .layouts
+            .peek(address)
+            .is_some_and(|l| l.specs() != banks)
         {
-            return Ok(l.clone());
+            self.layouts.pop(address);
         }
-        let layout = BankLayout::new(banks.to_vec(), &self.config.register_limits)?;
-        layouts.put(*address, layout.clone());
-        Ok(layout)
+        self.layouts.try_get_or_insert(*address, || {
+            BankLayout::new(banks.to_vec(), &config.register_limits)
+        })
     }
 
     /// The cached page cache of `address`, if it stands at `root`.
     pub fn take_contract_cache(
-        &self,
+        &mut self,
         address: &Address,
         root: StateRoot,
     ) -> Option<PageCache<BlockKv<K>>> {
-        let cache = lock(&self.contracts).get_mut(address)?.take()?;
+        let cache = self.contracts.get_mut(address)?.take()?;
         (cache.root() == root && cache.dirty_len() == 0).then_some(cache)
     }
 
     /// Takes back the page caches a transaction opened (leaving its map
     /// empty, with its room), dropping their uncommitted writes.
-    fn return_contract_caches(&self, storages: &mut hashbrown::HashMap<Address, exec::Storage<K>>) {
-        let mut contracts = lock(&self.contracts);
+    fn return_contract_caches(
+        &mut self,
+        storages: &mut hashbrown::HashMap<Address, exec::Storage<K>>,
+    ) {
+        let contracts = &mut self.contracts;
         for (address, s) in storages.drain() {
             let mut cache = s.into_pages();
             cache.discard();
@@ -426,18 +451,24 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         &self.shared.host_fns
     }
 
-    /// Runs `f` on the embedder's state, if there is one of type `T`.
+    /// Runs `f` on the embedder's state, if there is one of type `T`. Waits
+    /// for a running transaction or block to finish first, so `f` never sees
+    /// a block's state half-applied.
     pub fn with_extension<T: Any, R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
-        let mut ext = lock(&self.shared.extension);
-        ext.as_mut()?.downcast_mut::<T>().map(f)
+        let mut slot = lock(&self.shared.exec);
+        slot.as_mut()?
+            .extension
+            .as_mut()?
+            .downcast_mut::<T>()
+            .map(f)
     }
 
     /// Drops every cached module and page (for tests and benchmarks of cold
     /// starts). State and results are unaffected.
     pub fn clear_caches(&self) {
-        lock(&self.shared.modules).clear();
-        lock(&self.shared.layouts).clear();
-        lock(&self.shared.contracts).clear();
+        if let Some(state) = lock(&self.shared.exec).as_mut() {
+            state.caches.clear();
+        }
     }
 
     /// The account at `address`, as committed.
@@ -494,30 +525,32 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         txs: &[Transaction],
         block: BlockContext,
     ) -> Result<Vec<Receipt>, RuntimeError> {
-        let _serial = lock(&self.shared.exec);
+        let mut slot = lock(&self.shared.exec);
         let mut receipts = Vec::with_capacity(txs.len());
         let mut last = WriteBatch::new();
         for (i, tx) in txs.iter().enumerate() {
-            let written = self.run_tx(tx, block, false).and_then(|(receipt, batch)| {
-                // Later transactions read the earlier ones' writes through
-                // the overlay; the last one's go with them in one batch.
-                if i + 1 == txs.len() {
-                    last = batch;
-                } else if !batch.is_empty() {
-                    self.shared.kv.write(batch)?;
-                }
-                Ok(receipt)
-            });
+            let written = self
+                .run_tx(&mut slot, tx, block, false)
+                .and_then(|(receipt, batch)| {
+                    // Later transactions read the earlier ones' writes through
+                    // the overlay; the last one's go with them in one batch.
+                    if i + 1 == txs.len() {
+                        last = batch;
+                    } else if !batch.is_empty() {
+                        self.shared.kv.write(batch)?;
+                    }
+                    Ok(receipt)
+                });
             match written {
                 Ok(r) => receipts.push(r),
                 Err(e) => {
-                    self.abandon_block();
+                    self.abandon_block(&mut slot);
                     return Err(e);
                 }
             }
         }
         if let Err(e) = self.shared.kv.flush_with(last) {
-            self.abandon_block();
+            self.abandon_block(&mut slot);
             return Err(e.into());
         }
         Ok(receipts)
@@ -526,36 +559,40 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
     /// Runs a call read-only: the same execution, but any storage write or
     /// transfer fails the query, and nothing is ever committed.
     pub fn query(&self, call: &CallTx, block: BlockContext) -> Result<Receipt, RuntimeError> {
-        let _serial = lock(&self.shared.exec);
+        let mut slot = lock(&self.shared.exec);
         // A query's batch is always empty: nothing to write.
-        self.run_tx(&Transaction::Call(call.clone()), block, true)
+        self.run_tx(&mut slot, &Transaction::Call(call.clone()), block, true)
             .map(|(receipt, _)| receipt)
     }
 
     /// After a failed block: the page caches may stand at roots whose
     /// records were never written.
-    fn abandon_block(&self) {
+    fn abandon_block(&self, slot: &mut Option<Box<TxState<K>>>) {
         self.shared.kv.clear();
-        lock(&self.shared.contracts).clear();
+        if let Some(state) = slot {
+            state.caches.contracts.clear();
+        }
     }
 
     /// Runs one transaction: its receipt, and (for a successful one that is
     /// not a query) the batch of its writes, for the caller to apply.
+    ///
+    /// The state comes from `slot` and goes back there, unless a bug loses
+    /// it (then the next transaction starts with empty caches).
     fn run_tx(
         &self,
+        slot: &mut Option<Box<TxState<K>>>,
         tx: &Transaction,
         block: BlockContext,
         read_only: bool,
     ) -> Result<(Receipt, WriteBatch), RuntimeError> {
-        let spare = lock(&self.shared.spare).take();
-        let mut state = match spare {
-            Some(mut s) => {
-                s.reset(block, read_only);
-                s
-            }
-            None => Box::new(TxState::new(self.shared.kv.clone(), block, read_only)),
-        };
-        state.extension = lock(&self.shared.extension).take();
+        let mut state = slot.take().unwrap_or_else(|| {
+            Box::new(TxState::new(
+                self.shared.kv.clone(),
+                Caches::new(&self.shared.config),
+            ))
+        });
+        state.reset(block, read_only);
         let result = match tx {
             Transaction::Deploy(d) => self.deploy(state, d),
             Transaction::Call(c) => {
@@ -572,11 +609,10 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
             }
         };
         // `result` is an error only if the state was lost (a bug): then the
-        // extension is lost with it.
+        // caches and the extension are lost with it.
         let (mut state, outcome, deployed, extra_gas) = result?;
-        *lock(&self.shared.extension) = state.extension.take();
         let finished = self.finish(&mut state, outcome, deployed, extra_gas);
-        *lock(&self.shared.spare) = Some(state);
+        *slot = Some(state);
         finished
     }
 
@@ -741,12 +777,12 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         let returns = match outcome.result {
             Ok(values) => values,
             Err(Failure::Fatal(e)) => {
-                self.shared.return_contract_caches(&mut state.storages);
+                state.caches.return_contract_caches(&mut state.storages);
                 return Err(e);
             }
             Err(Failure::Tx(error)) => {
                 let logs = std::mem::take(&mut state.logs);
-                self.shared.return_contract_caches(&mut state.storages);
+                state.caches.return_contract_caches(&mut state.storages);
                 let receipt = Receipt {
                     error: Some(error),
                     gas_used,
@@ -778,7 +814,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
                     let commit = match storage.commit() {
                         Ok(c) => c,
                         Err(e) => {
-                            self.shared.return_contract_caches(&mut state.storages);
+                            state.caches.return_contract_caches(&mut state.storages);
                             return Err(RuntimeError::from_slice(e));
                         }
                     };
@@ -805,7 +841,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
                 }
             }
         }
-        self.shared.return_contract_caches(&mut state.storages);
+        state.caches.return_contract_caches(&mut state.storages);
         let receipt = Receipt {
             error: None,
             deployed,
