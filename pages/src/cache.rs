@@ -21,12 +21,25 @@ pub struct PageCacheConfig {
     /// Dirty pages are never evicted and do not count. Default: 1024 pages
     /// (4 MiB).
     pub capacity: NonZeroUsize,
+    /// Whether a commit also writes its state root's record (page count and
+    /// tree root, under the root in `NS_ROOTS`), which is what lets
+    /// [`PageCache::open`] reopen any committed root from the root alone.
+    /// Default: on.
+    ///
+    /// Turn it off when the caller keeps each state's page count and tree
+    /// root itself and opens with [`PageCache::open_at`]: a commit then
+    /// writes one record fewer. The runtime does this (its account records
+    /// hold both); on a counter transaction the root record was about a
+    /// tenth of the time, an insert of a new key into a store that only
+    /// grows.
+    pub root_records: bool,
 }
 
 impl Default for PageCacheConfig {
     fn default() -> Self {
         PageCacheConfig {
             capacity: NonZeroUsize::new(1024).unwrap_or(NonZeroUsize::MIN),
+            root_records: true,
         }
     }
 }
@@ -36,6 +49,16 @@ impl PageCacheConfig {
     pub fn with_capacity(pages: usize) -> Self {
         PageCacheConfig {
             capacity: NonZeroUsize::new(pages).unwrap_or(NonZeroUsize::MIN),
+            ..Self::default()
+        }
+    }
+
+    /// The same configuration, with commits that write no root record (see
+    /// [`root_records`](Self::root_records)).
+    pub fn without_root_records(self) -> Self {
+        PageCacheConfig {
+            root_records: false,
+            ..self
         }
     }
 }
@@ -72,6 +95,10 @@ impl Checkpoint {
 pub struct Commit {
     /// The new state root.
     pub root: StateRoot,
+    /// The new root of the page tree, which with the page count makes the
+    /// state root (see [`tree::state_root`]); what
+    /// [`PageCache::open_at`] takes.
+    pub tree_root: Hash32,
     /// Page, node and root records to write, in one atomic batch (possibly
     /// together with other contracts' commits).
     pub batch: WriteBatch,
@@ -264,6 +291,8 @@ pub struct PageCache<K> {
     dirty: HashMap<u32, Arc<Page>>,
     frames: Vec<Frame>,
     next_checkpoint: u64,
+    /// See [`PageCacheConfig::root_records`].
+    root_records: bool,
 }
 
 impl<K> std::fmt::Debug for PageCache<K> {
@@ -282,7 +311,8 @@ impl<K: KvStore> PageCache<K> {
     /// A cache over a fresh contract of `page_count` never-written pages.
     /// Touches no storage; its root is [`tree::empty_root`]. Commit it once
     /// (even with nothing written) to make the empty state openable by
-    /// [`open`](Self::open).
+    /// [`open`](Self::open); without root records, [`open_at`](Self::open_at)
+    /// opens it with nothing stored.
     pub fn create(kv: K, page_count: u32, config: PageCacheConfig) -> Self {
         let depth = tree::depth(page_count);
         Self::at(
@@ -304,8 +334,34 @@ impl<K: KvStore> PageCache<K> {
     /// them.
     pub fn open(kv: K, root: StateRoot, config: PageCacheConfig) -> Result<Self, PageError> {
         let rec = RootRecord::load(&kv, root)?;
-        let mut cache = Self::at(kv, rec, config);
-        if rec.page_count > 0 {
+        Self::opened(Self::at(kv, rec, config))
+    }
+
+    /// A cache over the committed state of `page_count` pages whose page
+    /// tree has root `tree_root`, for a caller that keeps both itself (see
+    /// [`PageCacheConfig::root_records`]): like [`open`](Self::open), without
+    /// reading a root record. Its [`root`](Self::root) is
+    /// [`tree::state_root`]`(page_count, tree_root)`; a caller that also kept
+    /// the state root should compare the two.
+    ///
+    /// Fails with [`PageError::MissingNode`] or [`PageError::MissingPage`]
+    /// when the top of the tree is not in the store.
+    pub fn open_at(
+        kv: K,
+        page_count: u32,
+        tree_root: Hash32,
+        config: PageCacheConfig,
+    ) -> Result<Self, PageError> {
+        let rec = RootRecord {
+            page_count,
+            tree_root,
+        };
+        Self::opened(Self::at(kv, rec, config))
+    }
+
+    /// Checks the top of a just-opened cache's tree.
+    fn opened(mut cache: Self) -> Result<Self, PageError> {
+        if cache.base.page_count > 0 {
             // Checks the top of the tree (one record) and warms the path.
             cache.base.leaf(0)?;
             if cache.base.depth == 0 {
@@ -331,6 +387,7 @@ impl<K: KvStore> PageCache<K> {
             dirty: HashMap::new(),
             frames: Vec::new(),
             next_checkpoint: 0,
+            root_records: config.root_records,
         }
     }
 
@@ -343,6 +400,12 @@ impl<K: KvStore> PageCache<K> {
     /// it).
     pub fn root(&self) -> StateRoot {
         self.base.root
+    }
+
+    /// The root of the last committed state's page tree: with the page
+    /// count, what [`open_at`](Self::open_at) reopens it from.
+    pub fn tree_root(&self) -> Hash32 {
+        self.base.tree_root
     }
 
     /// The store beneath.
@@ -536,7 +599,11 @@ impl<K: KvStore> PageCache<K> {
                     page_count: self.base.page_count,
                     tree_root,
                 };
-                let root = record.put(&mut batch);
+                let root = if self.root_records {
+                    record.put(&mut batch)
+                } else {
+                    tree::state_root(record.page_count, &record.tree_root)
+                };
                 // Each dirty page becomes a clean one, and (trimmed, or
                 // shared when full) its record, without copying a full page.
                 let zero_page = tree::zero_hash(0);
@@ -560,6 +627,7 @@ impl<K: KvStore> PageCache<K> {
                 self.base.root = root;
                 Ok(Commit {
                     root,
+                    tree_root,
                     batch,
                     pages_changed,
                     nodes_hashed,

@@ -79,5 +79,7 @@ pub const NS_PAGES: Namespace = Namespace::new(1);
 /// child hash (64 bytes). All-zero subtrees are never stored.
 pub const NS_NODES: Namespace = Namespace::new(2);
 /// Namespace of committed state roots: state root → page count (u32,
-/// little-endian) ++ tree root (32 bytes).
+/// little-endian) ++ tree root (32 bytes). Written only by caches with
+/// [`PageCacheConfig::root_records`] on (the default; the runtime turns it
+/// off and keeps both in its account records).
 pub const NS_ROOTS: Namespace = Namespace::new(3);

@@ -29,7 +29,9 @@
 //! group's root hash in `NS_NODES`. Groups are aligned from the leaves up,
 //! and a group's height follows from its root's height, so every record has
 //! one meaning. The state root record (`NS_ROOTS`) holds the page count and
-//! the tree root. The hashing rules above are independent of this layout:
+//! the tree root; a cache configured without root records
+//! (`PageCacheConfig::root_records`) leaves it to its caller to keep those
+//! two, and reopens with `PageCache::open_at`. The hashing rules above are independent of this layout:
 //! proofs and roots are those of the plain binary tree.
 
 use std::sync::{Arc, OnceLock};

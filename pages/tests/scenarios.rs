@@ -181,6 +181,63 @@ fn out_of_range_pages_are_typed_errors() {
 }
 
 #[test]
+fn without_root_records_a_commit_writes_none_and_opens_from_its_tree_root() {
+    for n in [1u32, 16, 1000] {
+        let with_kv = Arc::new(MemKv::new());
+        let without_kv = Arc::new(MemKv::new());
+        let mut with = PageCache::create(with_kv.clone(), n, cfg());
+        let lean = cfg().without_root_records();
+        let mut without = PageCache::create(without_kv.clone(), n, lean);
+        let mut roots = Vec::new();
+        for (k, i) in [0, n / 2, n - 1].into_iter().enumerate() {
+            write(&mut with, i, 7, &[k as u8 + 1; 9]);
+            write(&mut without, i, 7, &[k as u8 + 1; 9]);
+            let a = with.commit().unwrap();
+            let b = without.commit().unwrap();
+            assert_eq!(a.root, b.root, "the option changes no root");
+            assert_eq!(a.tree_root, b.tree_root);
+            assert_eq!(b.tree_root, without.tree_root());
+            assert_eq!(tree::state_root(n, &b.tree_root), b.root);
+            assert_eq!(a.batch.len(), b.batch.len() + 1, "one record fewer");
+            with_kv.write(a.batch).unwrap();
+            without_kv.write(b.batch).unwrap();
+            roots.push((b.root, b.tree_root, k as u8 + 1, i));
+        }
+        assert_eq!(without_kv.len_of(NS_ROOTS), 0);
+        assert_eq!(with_kv.len_of(NS_ROOTS), 3);
+        // Only the tree root reopens a state; every committed one does.
+        let (last, _, _, _) = roots[roots.len() - 1];
+        assert!(matches!(
+            PageCache::open(without_kv.clone(), last, cfg()),
+            Err(PageError::UnknownRoot { .. })
+        ));
+        for (k, &(root, tree_root, byte, page)) in roots.iter().enumerate() {
+            let mut at = PageCache::open_at(without_kv.clone(), n, tree_root, lean).unwrap();
+            assert_eq!(at.root(), root);
+            assert_eq!(&at.page(page).unwrap()[7..16], &[byte; 9], "state {k}");
+        }
+    }
+}
+
+#[test]
+fn open_at_a_tree_root_that_is_not_stored_is_an_error() {
+    let kv = Arc::new(MemKv::new());
+    for n in [1u32, 1000] {
+        let err = PageCache::open_at(kv.clone(), n, [9; 32], cfg()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                PageError::MissingNode { .. } | PageError::MissingPage { .. }
+            ),
+            "{n} pages: {err:?}"
+        );
+    }
+    // A never-written tree needs no record.
+    let empty = PageCache::open_at(kv, 1000, tree::zero_hash(tree::depth(1000)), cfg()).unwrap();
+    assert_eq!(empty.root(), tree::empty_root(1000));
+}
+
+#[test]
 fn unknown_root_is_an_error_naming_it() {
     let kv = Arc::new(MemKv::new());
     let root = StateRoot([7; 32]);

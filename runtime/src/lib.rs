@@ -89,7 +89,7 @@ use lru::LruCache;
 use smallvec::SmallVec;
 use strata_host_fns::{HostFnDesc, Strata, Svm, WasmiState};
 use strata_kv::{KvError, KvStore, Namespace, WriteBatch};
-use strata_pages::{PageCache, PageCacheConfig, PageError, StateRoot};
+use strata_pages::{PageCache, PageError, StateRoot};
 use strata_registers::{BankLayout, BankSpec};
 use strata_slices::{SliceError, SliceLayout, Slices};
 use wasmi::{CompilationMode, Config, Engine, Linker, Module};
@@ -384,12 +384,9 @@ impl<K: KvStore + Clone + 'static> Caches<K> {
 
     /// Takes back the page caches a transaction opened (leaving its map
     /// empty, with its room), dropping their uncommitted writes.
-    fn return_contract_caches(
-        &mut self,
-        storages: &mut hashbrown::HashMap<Address, exec::Storage<K>>,
-    ) {
+    fn return_contract_caches(&mut self, storages: &mut BTreeMap<Address, exec::Storage<K>>) {
         let contracts = &mut self.contracts;
-        for (address, s) in storages.drain() {
+        for (address, s) in std::mem::take(storages) {
             let mut cache = s.into_pages();
             cache.discard();
             match contracts.get_mut(&address) {
@@ -498,10 +495,11 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
             .account(address)?
             .ok_or(RuntimeError::NoAccount(*address))?;
         let slice = SliceLayout::new(page, offset, len).map_err(RuntimeError::from_slice)?;
-        let mut pages = PageCache::open(
+        let mut pages = exec::open_contract_pages(
             self.shared.kv.base().clone(),
-            account.state_root,
-            PageCacheConfig::with_capacity(1),
+            address,
+            exec::StorageRoot::of(&account),
+            1,
         )?;
         let bytes = pages.page(page)?;
         Ok(bytes[slice.offset()..slice.offset() + slice.len()].to_vec())
@@ -735,13 +733,14 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         let pages = PageCache::create(
             state.kv.clone(),
             tx.page_count,
-            PageCacheConfig::with_capacity(config.pages_per_contract),
+            exec::contract_pages(config.pages_per_contract),
         );
         let account = Account {
             code_hash: Some(code_hash),
             page_count: tx.page_count,
             banks,
             state_root: pages.root(),
+            tree_root: pages.tree_root(),
             balance: tx.balance,
             nonce: 0,
             name: tx.name.clone(),
@@ -792,10 +791,8 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
                 return Ok((receipt, WriteBatch::new()));
             }
         };
-        // Contracts in address order: the receipt's roots and the batch do
-        // not depend on how the maps hash.
-        let mut addresses: SmallVec<[Address; 4]> = state.storages.keys().copied().collect();
-        addresses.sort_unstable();
+        // Contracts in address order (the maps' order).
+        let addresses: SmallVec<[Address; 4]> = state.storages.keys().copied().collect();
         let mut state_roots = Vec::with_capacity(addresses.len());
         let mut batch = WriteBatch::new();
         if state.read_only {
@@ -822,6 +819,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
                     batch.extend(commit.batch);
                     if let Some(account) = state.account(&address)? {
                         account.state_root = commit.root;
+                        account.tree_root = commit.tree_root;
                         state.dirty_accounts.insert(address);
                     }
                 }
@@ -829,13 +827,11 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
                     state_roots.push((address, s.root()));
                 }
             }
-            let mut dirty: SmallVec<[Address; 4]> = state.dirty_accounts.iter().copied().collect();
-            dirty.sort_unstable();
-            batch.reserve(state.new_code.len() + dirty.len());
+            batch.reserve(state.new_code.len() + state.dirty_accounts.len());
             for (hash, code) in &state.new_code {
                 batch.put(NS_CODE, hash.0, code.to_vec());
             }
-            for address in &dirty {
+            for address in &state.dirty_accounts {
                 if let Some(Some(account)) = state.accounts.get(address) {
                     batch.put(NS_ACCOUNTS, address.0, encode_account(account));
                 }

@@ -2,7 +2,7 @@ use std::fmt;
 
 use parity_scale_codec::{Decode, DecodeAll, Encode};
 use strata_host_fns::{Address, Event};
-use strata_pages::StateRoot;
+use strata_pages::{Hash32, StateRoot};
 use strata_registers::BankSpec;
 
 /// The blake3 hash of a contract's code, under which the code is stored once.
@@ -45,6 +45,12 @@ pub struct Account {
     pub banks: Vec<BankSpec>,
     /// The root of the contract's storage.
     pub state_root: StateRoot,
+    /// The root of the contract's page tree, which with the page count makes
+    /// `state_root` (`strata_pages::tree::state_root`). Storage opens from
+    /// it, so commits write no separate root record (see
+    /// `strata_pages::PageCacheConfig::root_records`); it is checked against
+    /// `state_root` whenever it is used.
+    pub tree_root: Hash32,
     /// The balance.
     pub balance: u128,
     /// For an author: how many contracts it deployed. Contracts keep 0.

@@ -470,3 +470,59 @@ fn transactions_and_receipts_decode_safely() {
     // A length prefix claiming gigabytes must not allocate them or panic.
     assert!(Transaction::from_bytes(&[0, 0xff, 0xff, 0xff, 0xff, 0x03]).is_err());
 }
+
+#[test]
+fn accounts_keep_their_tree_root_and_commits_write_no_root_records() {
+    use parity_scale_codec::Encode;
+    use strata_kv::{KvStore, WriteBatch};
+    use strata_pages::{NS_ROOTS, tree};
+    use strata_runtime::{NS_ACCOUNTS, RuntimeError};
+
+    let (kv, rt) = runtime();
+    let c = deploy(&rt, COUNTER, 1);
+    for _ in 0..3 {
+        assert!(call(&rt, c, "inc", vec![]).success());
+    }
+    let account = rt.account(&c).unwrap().unwrap();
+    assert_eq!(
+        tree::state_root(account.page_count, &account.tree_root),
+        account.state_root
+    );
+    assert_eq!(
+        kv.len_of(NS_ROOTS),
+        0,
+        "the account holds what a root record would"
+    );
+    // A cold start opens the storage from the account alone.
+    rt.clear_caches();
+    assert_eq!(counter_value(&rt, &c), 3);
+    assert_eq!(call(&rt, c, "inc", vec![]).returns, vec![Arg::I64(4)]);
+
+    // An account whose tree root does not make its state root is corrupt:
+    // a typed error naming it, and nothing written.
+    let mut bad = rt.account(&c).unwrap().unwrap();
+    bad.tree_root[0] ^= 1;
+    let mut batch = WriteBatch::new();
+    batch.put(NS_ACCOUNTS, c.0, bad.encode());
+    kv.write(batch).unwrap();
+    rt.clear_caches();
+    let before = kv.len();
+    let tx = Transaction::Call(call_tx(c, "inc", vec![], vec![]));
+    let err = rt.execute(&tx, BlockContext::default()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            RuntimeError::Corrupt {
+                what: "account",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("tree root"), "{err}");
+    assert_eq!(kv.len(), before, "nothing written");
+    assert!(matches!(
+        rt.read_slice(&c, 0, 0, 8),
+        Err(RuntimeError::Corrupt { .. })
+    ));
+}
