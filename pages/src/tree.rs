@@ -318,15 +318,30 @@ pub(crate) fn load_page_arc(
 
 /// The length of `bytes` without its trailing zeros.
 pub(crate) fn used_len(bytes: &[u8]) -> usize {
-    // 64 bytes at a time (an OR over the block, which the compiler turns into
-    // a few vector instructions, with no call), then byte by byte.
+    // 64-byte blocks from the end, each an OR of four 128-bit words (a few
+    // vector instructions); then 8-byte words, where the last non-zero byte
+    // of the first non-zero word is found from its leading zeros (little
+    // endian); then single bytes.
+    let (_, blocks) = bytes.as_rchunks::<64>();
     let mut end = bytes.len();
-    while end >= 64 {
-        let block = &bytes[end - 64..end];
-        if block.iter().fold(0u8, |acc, &b| acc | b) != 0 {
+    for block in blocks.iter().rev() {
+        let (words, _) = block.as_chunks::<16>();
+        if words
+            .iter()
+            .fold(0u128, |acc, w| acc | u128::from_ne_bytes(*w))
+            != 0
+        {
             break;
         }
         end -= 64;
+    }
+    let (_, words) = bytes[..end].as_rchunks::<8>();
+    for word in words.iter().rev() {
+        let w = u64::from_le_bytes(*word);
+        if w != 0 {
+            return end - (w.leading_zeros() / 8) as usize;
+        }
+        end -= 8;
     }
     while end > 0 && bytes[end - 1] == 0 {
         end -= 1;
@@ -496,6 +511,30 @@ mod tests {
         assert_ne!(empty_root(4), empty_root(3), "same tree, different counts");
         assert_ne!(empty_root(1), empty_root(2));
         assert_eq!(empty_root(7), empty_root(7));
+    }
+
+    #[test]
+    fn used_len_matches_the_byte_by_byte_definition_at_every_length_and_position() {
+        let naive = |b: &[u8]| b.iter().rposition(|&x| x != 0).map_or(0, |i| i + 1);
+        for len in 0..=200usize {
+            let mut bytes = vec![0u8; len];
+            assert_eq!(used_len(&bytes), 0, "all zero, {len} bytes");
+            for last in 0..len {
+                for value in [1u8, 0x80, 0xff] {
+                    bytes.fill(0);
+                    bytes[last] = value;
+                    assert_eq!(
+                        used_len(&bytes),
+                        naive(&bytes),
+                        "{len} bytes, last at {last}"
+                    );
+                    if last > 0 {
+                        bytes[last / 2] = 3;
+                        assert_eq!(used_len(&bytes), last + 1, "{len} bytes, last at {last}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

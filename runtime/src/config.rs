@@ -1,4 +1,5 @@
 use strata_registers::RegisterLimits;
+use wasmi::{CompilationMode, Config, StoreLimits, StoreLimitsBuilder};
 
 /// Gas charged by the runtime itself, on top of wasm instructions (1 fuel
 /// each, as wasmi meters them) and the host functions' table costs. Every
@@ -118,5 +119,51 @@ impl Default for RuntimeConfig {
             compilation: Compilation::Lazy,
             allow_reentrancy: false,
         }
+    }
+}
+
+impl RuntimeConfig {
+    /// The wasmi engine configuration every contract runs under, explicit
+    /// for determinism: fuel metering on; floats and the multi-memory,
+    /// reference-types, tail-call, extended-const, custom-page-size and
+    /// wide-arithmetic proposals off; the wasm call stack bounded
+    /// by [`Limits::max_recursion_depth`]; translation by
+    /// [`RuntimeConfig::compilation`]. Translation and validation cost no
+    /// fuel, so gas never depends on what was already compiled.
+    pub fn wasmi_config(&self) -> Config {
+        let mut wasm = Config::default();
+        wasm.consume_fuel(true)
+            .floats(false)
+            .wasm_multi_memory(false)
+            .wasm_reference_types(false)
+            .wasm_tail_call(false)
+            .wasm_extended_const(false)
+            .wasm_custom_page_sizes(false)
+            .wasm_wide_arithmetic(false)
+            .ignore_custom_sections(true)
+            .set_max_recursion_depth(self.limits.max_recursion_depth)
+            .compilation_mode(match self.compilation {
+                Compilation::Lazy => CompilationMode::Lazy,
+                Compilation::Eager => CompilationMode::Eager,
+            })
+            .fuel_cost(wasmi::CustomFuelCosts {
+                bytes_copied_per_fuel: 64,
+                fuel_per_bytes_translated: 0,
+                fuel_per_bytes_validated: 0,
+            });
+        wasm
+    }
+
+    /// The resource limiter of every contract frame: memory up to
+    /// [`Limits::max_memory_pages`], tables up to
+    /// [`Limits::max_table_elements`], one instance, and a trap (not a `-1`
+    /// result) when a `memory.grow` or `table.grow` goes over.
+    pub fn store_limits(&self) -> StoreLimits {
+        StoreLimitsBuilder::new()
+            .memory_size(self.limits.max_memory_pages as usize * 65_536)
+            .table_elements(self.limits.max_table_elements as usize)
+            .instances(1)
+            .trap_on_grow_failure(true)
+            .build()
     }
 }

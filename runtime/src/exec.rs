@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use hashbrown::HashMap;
 use parity_scale_codec::{Decode, Encode};
+use smallvec::SmallVec;
 use strata_host_fns::{
     Address, CallContext, CallStatus, Event, Host, HostError, HostErrorKind, StorageFault,
     WasmiState,
@@ -15,7 +16,7 @@ use strata_kv::KvStore;
 use strata_pages::{Checkpoint, Hash32, PageCache, PageCacheConfig, StateRoot, tree};
 use strata_registers::Registers;
 use strata_slices::{SliceLayout, Slices};
-use wasmi::{Store, StoreLimits, StoreLimitsBuilder, Val};
+use wasmi::{Store, StoreLimits, Val};
 
 use crate::overlay::BlockKv;
 use crate::{
@@ -56,8 +57,7 @@ pub(crate) struct TxState<K: KvStore + Clone + 'static> {
     /// in a B-tree than hashing its address (measured, against hash maps
     /// that keep their room: about 3% of a counter transaction). Their
     /// order is also the order of the receipt's roots and the batch.
-    pub accounts: BTreeMap<Address, Option<Account>>,
-    pub dirty_accounts: BTreeSet<Address>,
+    pub accounts: BTreeMap<Address, Loaded>,
     /// Code created by this transaction, not yet stored.
     pub new_code: BTreeMap<CodeHash, Arc<[u8]>>,
     /// The storage of every contract the transaction touched.
@@ -82,8 +82,7 @@ const WRITTEN: u8 = 2;
 /// Undo information for a nested call.
 pub(crate) struct StateCheckpoint {
     storages: Vec<(Address, Checkpoint)>,
-    accounts: BTreeMap<Address, Option<Account>>,
-    dirty_accounts: BTreeSet<Address>,
+    accounts: BTreeMap<Address, Loaded>,
     events: usize,
 }
 
@@ -96,7 +95,6 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
             block: BlockContext::default(),
             read_only: false,
             accounts: BTreeMap::new(),
-            dirty_accounts: BTreeSet::new(),
             new_code: BTreeMap::new(),
             storages: BTreeMap::new(),
             touched: HashMap::new(),
@@ -125,7 +123,6 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
         self.block = block;
         self.read_only = read_only;
         self.accounts.clear();
-        self.dirty_accounts.clear();
         self.new_code.clear();
         self.storages.clear();
         self.touched.clear();
@@ -141,8 +138,24 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
 
     /// Replaces (or creates) the account at `address`.
     pub fn put_account(&mut self, address: Address, account: Account) {
-        self.accounts.insert(address, Some(account));
-        self.dirty_accounts.insert(address);
+        self.accounts.insert(
+            address,
+            Loaded {
+                account: Some(account),
+                dirty: true,
+            },
+        );
+    }
+
+    /// The account at `address`, to be changed: its record will be written
+    /// if the transaction succeeds.
+    pub fn account_to_change(
+        &mut self,
+        address: &Address,
+    ) -> Result<Option<&mut Account>, RuntimeError> {
+        let loaded = loaded_in(&self.kv, &mut self.accounts, address)?;
+        loaded.dirty = true;
+        Ok(loaded.account.as_mut())
     }
 
     pub fn checkpoint(&mut self) -> StateCheckpoint {
@@ -153,7 +166,6 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
                 .map(|(a, s)| (*a, s.checkpoint()))
                 .collect(),
             accounts: self.accounts.clone(),
-            dirty_accounts: self.dirty_accounts.clone(),
             events: self.events.len(),
         }
     }
@@ -172,7 +184,6 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
             }
         }
         self.accounts = cp.accounts;
-        self.dirty_accounts = cp.dirty_accounts;
         self.events.truncate(cp.events);
         Ok(())
     }
@@ -191,14 +202,35 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
 /// hold the account while it uses the state's other fields.
 fn account_in<'a, K: KvStore>(
     kv: &K,
-    accounts: &'a mut BTreeMap<Address, Option<Account>>,
+    accounts: &'a mut BTreeMap<Address, Loaded>,
     address: &Address,
 ) -> Result<Option<&'a mut Account>, RuntimeError> {
-    let account = match accounts.entry(*address) {
+    Ok(loaded_in(kv, accounts, address)?.account.as_mut())
+}
+
+/// The transaction's entry for `address`, loading the account on first use.
+fn loaded_in<'a, K: KvStore>(
+    kv: &K,
+    accounts: &'a mut BTreeMap<Address, Loaded>,
+    address: &Address,
+) -> Result<&'a mut Loaded, RuntimeError> {
+    Ok(match accounts.entry(*address) {
         std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-        std::collections::btree_map::Entry::Vacant(e) => e.insert(load_account(kv, address)?),
-    };
-    Ok(account.as_mut())
+        std::collections::btree_map::Entry::Vacant(e) => e.insert(Loaded {
+            account: load_account(kv, address)?,
+            dirty: false,
+        }),
+    })
+}
+
+/// An account as a transaction sees it.
+#[derive(Clone)]
+pub(crate) struct Loaded {
+    /// The working copy (`None`: no account at the address).
+    pub account: Option<Account>,
+    /// Whether the transaction changed it (its record is written on
+    /// success).
+    pub dirty: bool,
 }
 
 pub(crate) fn load_account<K: KvStore>(
@@ -219,8 +251,13 @@ pub(crate) fn load_account<K: KvStore>(
     }
 }
 
+/// The account's record, in a buffer of exactly its size: a kv value made
+/// from a vector with spare room would need a separate allocation
+/// (`bytes::Bytes` keeps its capacity apart then).
 pub(crate) fn encode_account(account: &Account) -> Vec<u8> {
-    account.encode()
+    let mut bytes = Vec::with_capacity(account.encoded_size());
+    account.encode_to(&mut bytes);
+    bytes
 }
 
 /// The host of one frame: the contract's registers, context, input and
@@ -428,8 +465,8 @@ impl<K: KvStore + Clone + 'static> Host for TxHost<K> {
         let frame = Frame {
             address: *target,
             sender: me,
-            function: function.to_owned(),
-            args: Vec::new(),
+            function,
+            args: &[],
             input: input.to_vec(),
             gas_limit: limit,
             nested: true,
@@ -479,11 +516,11 @@ impl<K: KvStore + Clone + 'static> Host for TxHost<K> {
 }
 
 /// One contract function to run.
-pub(crate) struct Frame {
+pub(crate) struct Frame<'a> {
     pub address: Address,
     pub sender: Address,
-    pub function: String,
-    pub args: Vec<Arg>,
+    pub function: &'a str,
+    pub args: &'a [Arg],
     pub input: Vec<u8>,
     pub gas_limit: u64,
     /// A contract-to-contract call: the function must take no parameters.
@@ -585,7 +622,7 @@ fn open_storage<K: KvStore + Clone + 'static>(
 pub(crate) fn run_frame<K: KvStore + Clone + 'static>(
     shared: &Arc<Shared<K>>,
     state: Box<TxState<K>>,
-    frame: Frame,
+    frame: Frame<'_>,
 ) -> Result<(Box<TxState<K>>, FrameOutcome), RuntimeError> {
     let (state, outcome) = run_frame_inner(shared, state, frame);
     Ok((
@@ -597,7 +634,7 @@ pub(crate) fn run_frame<K: KvStore + Clone + 'static>(
 fn run_frame_inner<K: KvStore + Clone + 'static>(
     shared: &Arc<Shared<K>>,
     mut state: Box<TxState<K>>,
-    frame: Frame,
+    frame: Frame<'_>,
 ) -> (Option<Box<TxState<K>>>, FrameOutcome) {
     // Account, registers, code and storage.
     let st = &mut *state;
@@ -654,7 +691,6 @@ fn run_frame_inner<K: KvStore + Clone + 'static>(
             return (Some(state), FrameOutcome::failed(f, 0));
         }
     };
-    let limits = &shared.config.limits;
     let host = TxHost {
         shared: shared.clone(),
         context: CallContext {
@@ -669,12 +705,7 @@ fn run_frame_inner<K: KvStore + Clone + 'static>(
         return_data: Vec::new(),
         last_call_return: Vec::new(),
         gas: 0,
-        limits: StoreLimitsBuilder::new()
-            .memory_size(limits.max_memory_pages as usize * 65_536)
-            .table_elements(limits.max_table_elements as usize)
-            .instances(1)
-            .trap_on_grow_failure(true)
-            .build(),
+        limits: shared.config.store_limits(),
     };
     state.call_stack.push(frame.address);
     let mut host = host;
@@ -685,8 +716,8 @@ fn run_frame_inner<K: KvStore + Clone + 'static>(
         shared,
         &mut store,
         &module.module,
-        &frame.function,
-        &frame.args,
+        frame.function,
+        frame.args,
         frame.nested,
         fuel,
     );
@@ -790,14 +821,15 @@ fn execute_in_store<K: KvStore + Clone + 'static>(
             given.join(", ")
         )));
     }
-    let vals: Vec<Val> = args
+    // Most functions take and return a few scalars: no allocation for them.
+    let vals: SmallVec<[Val; 4]> = args
         .iter()
         .map(|a| match a {
             Arg::I32(v) => Val::I32(*v),
             Arg::I64(v) => Val::I64(*v),
         })
         .collect();
-    let mut results: Vec<Val> = ty
+    let mut results: SmallVec<[Val; 4]> = ty
         .results()
         .iter()
         .map(|t| Val::default_for_ty(*t))

@@ -92,7 +92,7 @@ use strata_kv::{KvError, KvStore, Namespace, WriteBatch};
 use strata_pages::{PageCache, PageError, StateRoot};
 use strata_registers::{BankLayout, BankSpec};
 use strata_slices::{SliceError, SliceLayout, Slices};
-use wasmi::{CompilationMode, Config, Engine, Linker, Module};
+use wasmi::{Engine, Linker, Module};
 
 pub use config::{Compilation, GasSchedule, Limits, RuntimeConfig};
 pub use exec::TxHost;
@@ -202,28 +202,7 @@ impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
     /// The runtime.
     pub fn build(self) -> Result<Runtime<K>, RuntimeError> {
         let config = self.config;
-        let mut wasm = Config::default();
-        wasm.consume_fuel(true)
-            .floats(false)
-            .wasm_multi_memory(false)
-            .wasm_reference_types(false)
-            .wasm_tail_call(false)
-            .wasm_extended_const(false)
-            .wasm_custom_page_sizes(false)
-            .wasm_wide_arithmetic(false)
-            .ignore_custom_sections(true)
-            .set_max_recursion_depth(config.limits.max_recursion_depth)
-            .compilation_mode(match config.compilation {
-                Compilation::Lazy => CompilationMode::Lazy,
-                Compilation::Eager => CompilationMode::Eager,
-            })
-            // Translation and validation cost no fuel, so that gas never
-            // depends on whether a module or function was already compiled.
-            .fuel_cost(wasmi::CustomFuelCosts {
-                bytes_copied_per_fuel: 64,
-                fuel_per_bytes_translated: 0,
-                fuel_per_bytes_validated: 0,
-            });
+        let wasm = config.wasmi_config();
         let engine = Engine::new(&wasm);
         let mut linker = Linker::new(&engine);
         let link_err = |e: wasmi::errors::LinkerError| RuntimeError::Link(e.to_string());
@@ -509,10 +488,18 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
     /// A failed transaction still returns a receipt (and changes nothing);
     /// an `Err` means the runtime itself failed and nothing was applied.
     pub fn execute(&self, tx: &Transaction, block: BlockContext) -> Result<Receipt, RuntimeError> {
-        let mut receipts = self.execute_block(std::slice::from_ref(tx), block)?;
-        receipts
-            .pop()
-            .ok_or_else(|| RuntimeError::Internal("a block of one gave no receipt".into()))
+        // A block of one, without the block's vector of receipts.
+        let mut slot = lock(&self.shared.exec);
+        let executed = self
+            .run_tx(&mut slot, tx, block, false)
+            .and_then(|(receipt, batch)| {
+                self.shared.kv.flush_with(batch)?;
+                Ok(receipt)
+            });
+        if executed.is_err() {
+            self.abandon_block(&mut slot);
+        }
+        executed
     }
 
     /// Executes transactions in order as one block: each is atomic on its
@@ -597,8 +584,8 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
                 let frame = Frame {
                     address: c.contract,
                     sender: c.sender,
-                    function: c.call.function.clone(),
-                    args: c.call.args.clone(),
+                    function: &c.call.function,
+                    args: &c.call.args,
                     input: c.input.clone(),
                     gas_limit: c.gas_limit,
                     nested: false,
@@ -657,12 +644,12 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
     /// transaction. The inner error is the transaction's (with the gas it
     /// costs); the outer one is the store's.
     #[allow(clippy::type_complexity)]
-    fn create_contract(
+    fn create_contract<'t>(
         &self,
         state: &mut TxState<K>,
-        tx: &DeployTx,
+        tx: &'t DeployTx,
         deploy_gas: u64,
-    ) -> Result<Result<(Address, Option<Frame>), (TxError, u64)>, RuntimeError> {
+    ) -> Result<Result<(Address, Option<Frame<'t>>), (TxError, u64)>, RuntimeError> {
         let config = &self.shared.config;
         let reject = |kind, message: String| Ok(Err((TxError::new(kind, message), deploy_gas)));
         if deploy_gas > tx.gas_limit {
@@ -753,8 +740,8 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         let frame = tx.ctor.as_ref().map(|ctor| Frame {
             address,
             sender: tx.author,
-            function: ctor.function.clone(),
-            args: ctor.args.clone(),
+            function: &ctor.function,
+            args: &ctor.args,
             input: Vec::new(),
             gas_limit: tx.gas_limit - deploy_gas,
             nested: false,
@@ -817,22 +804,22 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
                     };
                     // The first contract's batch becomes the transaction's.
                     batch.extend(commit.batch);
-                    if let Some(account) = state.account(&address)? {
+                    if let Some(account) = state.account_to_change(&address)? {
                         account.state_root = commit.root;
                         account.tree_root = commit.tree_root;
-                        state.dirty_accounts.insert(address);
                     }
                 }
                 if let Some(s) = state.storages.get(&address) {
                     state_roots.push((address, s.root()));
                 }
             }
-            batch.reserve(state.new_code.len() + state.dirty_accounts.len());
+            let dirty = state.accounts.values().filter(|l| l.dirty).count();
+            batch.reserve(state.new_code.len() + dirty);
             for (hash, code) in &state.new_code {
                 batch.put(NS_CODE, hash.0, code.to_vec());
             }
-            for address in &state.dirty_accounts {
-                if let Some(Some(account)) = state.accounts.get(address) {
+            for (address, loaded) in &state.accounts {
+                if let (true, Some(account)) = (loaded.dirty, &loaded.account) {
                     batch.put(NS_ACCOUNTS, address.0, encode_account(account));
                 }
             }
