@@ -8,7 +8,8 @@
 //!
 //! Workloads: `commit-small`, `commit-large`, `commit-thousand`,
 //! `commit-thousand-raw`, `hot-slice`, `hot-slice-raw`, `counter-mem`,
-//! `counter-raw`.
+//! `counter-raw`, `counter-rocks`, `counter-raw-rocks`, `floor-mem`,
+//! `floor-rocks`.
 
 use std::hint::black_box;
 
@@ -55,6 +56,31 @@ fn main() {
         }
         "counter-raw" => {
             let mut c = runtime::RawCounter::map();
+            Box::new(move || {
+                black_box(c.run());
+            })
+        }
+        "counter-rocks" => {
+            let (mut c, dir) = runtime::counter_rocks();
+            Box::new(move || {
+                let _keep = &dir;
+                black_box(c.run());
+            })
+        }
+        "counter-raw-rocks" => {
+            let mut c = runtime::RawCounter::rocks();
+            Box::new(move || {
+                black_box(c.run());
+            })
+        }
+        "floor-mem" => {
+            let mut c = runtime::DesignFloor::map();
+            Box::new(move || {
+                black_box(c.run());
+            })
+        }
+        "floor-rocks" => {
+            let mut c = runtime::DesignFloor::rocks();
             Box::new(move || {
                 black_box(c.run());
             })

@@ -373,14 +373,28 @@ fn main() {
         &mut rows,
     );
     run(
-        "floor: raw wasmi + HashMap + the page hash a state root needs vs raw wasmi + HashMap",
+        "design floor (hash maps) vs minimal raw wasmi + HashMap",
         &|| {
-            let mut floor = runtime::RawCounter::map_hashing();
+            let mut floor = runtime::DesignFloor::map();
             let mut raw = runtime::RawCounter::map();
             Pair {
-                name: "floor: raw wasmi + HashMap + the page hash a state root needs vs raw wasmi + HashMap",
+                name: "design floor (hash maps) vs minimal raw wasmi + HashMap",
                 ours: Box::new(move || floor.run()),
                 base: Box::new(move || raw.run()),
+                target: Target::Report,
+            }
+        },
+        &mut rows,
+    );
+    run(
+        "counter tx via runtime (MemKv, warm) vs design floor (hash maps)",
+        &|| {
+            let mut ours = runtime::counter_mem();
+            let mut floor = runtime::DesignFloor::map();
+            Pair {
+                name: "counter tx via runtime (MemKv, warm) vs design floor (hash maps)",
+                ours: Box::new(move || ours.run()),
+                base: Box::new(move || floor.run()),
                 target: Target::Report,
             }
         },
@@ -399,6 +413,37 @@ fn main() {
                 }),
                 base: Box::new(move || raw.run()),
                 target: Target::AtMost(1.5),
+            }
+        },
+        &mut rows,
+    );
+    run(
+        "design floor (RocksDB) vs raw wasmi + raw RocksDB",
+        &|| {
+            let mut floor = runtime::DesignFloor::rocks();
+            let mut raw = runtime::RawCounter::rocks();
+            Pair {
+                name: "design floor (RocksDB) vs raw wasmi + raw RocksDB",
+                ours: Box::new(move || floor.run()),
+                base: Box::new(move || raw.run()),
+                target: Target::Report,
+            }
+        },
+        &mut rows,
+    );
+    run(
+        "counter tx via runtime (RocksDB, warm) vs design floor (RocksDB)",
+        &|| {
+            let (mut ours, dir) = runtime::counter_rocks();
+            let mut floor = runtime::DesignFloor::rocks();
+            Pair {
+                name: "counter tx via runtime (RocksDB, warm) vs design floor (RocksDB)",
+                ours: Box::new(move || {
+                    let _keep = &dir;
+                    ours.run()
+                }),
+                base: Box::new(move || floor.run()),
+                target: Target::Report,
             }
         },
         &mut rows,
