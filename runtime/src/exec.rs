@@ -251,13 +251,8 @@ pub(crate) fn load_account<K: KvStore>(
     }
 }
 
-/// The account's record, in a buffer of exactly its size: a kv value made
-/// from a vector with spare room would need a separate allocation
-/// (`bytes::Bytes` keeps its capacity apart then).
 pub(crate) fn encode_account(account: &Account) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(account.encoded_size());
-    account.encode_to(&mut bytes);
-    bytes
+    account.encode()
 }
 
 /// The host of one frame: the contract's registers, context, input and
