@@ -115,7 +115,10 @@ struct Base<K> {
     depth: u32,
     root: StateRoot,
     tree_root: Hash32,
-    clean: LruCache<u32, Arc<Page>>,
+    /// Clean pages by index. A page that becomes dirty leaves a vacant
+    /// slot (`None`) behind instead of its node, so that a commit puts it
+    /// back without allocating; a vacant slot reads as a miss.
+    clean: LruCache<u32, Option<Arc<Page>>>,
     /// The loaded groups of the committed tree (see [`tree::Group`]), by
     /// (band, index of the group's root at its height). A group is loaded
     /// whole, with every group above it, so a commit finds every sibling it
@@ -176,7 +179,7 @@ impl<K: KvStore> Base<K> {
         if matches!(self.last, Some((i, _)) if i == index) {
             self.last = None;
         }
-        if let Some(page) = self.clean.pop(&index) {
+        if let Some(page) = self.clean.get_mut(&index).and_then(Option::take) {
             self.stats.hits += 1;
             return Ok(page);
         }
@@ -188,42 +191,28 @@ impl<K: KvStore> Base<K> {
     /// Page `index` through the LRU (counting a hit or a miss), loading it
     /// on a miss.
     fn lookup(&mut self, index: u32) -> Result<Arc<Page>, PageError> {
-        let mut missed = false;
-        let full = self.clean.len() == self.clean.cap().get();
-        // Split borrows: the loader needs the store and the paths while the
-        // LRU is borrowed for the insertion.
-        let Base {
-            kv,
-            depth,
-            root,
-            tree_root,
-            clean,
-            groups,
-            ..
-        } = self;
-        let page = clean
-            .try_get_or_insert(index, || {
-                missed = true;
-                let mut loader = PathLoader {
-                    kv: &*kv,
-                    depth: *depth,
-                    root: *root,
-                    tree_root: *tree_root,
-                    groups,
-                };
-                let hash = loader.leaf(index)?;
-                tree::load_page_arc(&*kv, *root, index, PageHash(hash))
-            })?
-            .clone();
-        if missed {
-            self.stats.misses += 1;
-            if full {
-                self.stats.evictions += 1;
-            }
-        } else {
+        if let Some(Some(page)) = self.clean.get(&index) {
             self.stats.hits += 1;
+            return Ok(page.clone());
         }
+        self.stats.misses += 1;
+        let hash = self.leaf(index)?;
+        let page = tree::load_page_arc(&self.kv, self.root, index, PageHash(hash))?;
+        self.keep(index, page.clone());
         Ok(page)
+    }
+
+    /// Puts clean page `index` in the LRU: into its vacant slot if it has
+    /// one, else as a new entry (counting an eviction if the LRU is full).
+    fn keep(&mut self, index: u32, page: Arc<Page>) {
+        match self.clean.get_mut(&index) {
+            Some(slot) => *slot = Some(page),
+            None => {
+                if let Some((_, Some(_))) = self.clean.push(index, Some(page)) {
+                    self.stats.evictions += 1;
+                }
+            }
+        }
     }
 }
 
@@ -425,7 +414,7 @@ impl<K: KvStore> PageCache<K> {
 
     /// How many clean pages the LRU holds.
     pub fn clean_len(&self) -> usize {
-        self.base.clean.len()
+        self.base.clean.iter().filter(|(_, p)| p.is_some()).count()
     }
 
     /// How many checkpoints are open.
@@ -614,12 +603,7 @@ impl<K: KvStore> PageCache<K> {
                     if is_changed && hash != zero_page {
                         batch.put(NS_PAGES, hash, tree::page_record(&page, used));
                     }
-                    if self.base.clean.len() == self.base.clean.cap().get()
-                        && !self.base.clean.contains(&i)
-                    {
-                        self.base.stats.evictions += 1;
-                    }
-                    self.base.clean.put(i, page);
+                    self.base.keep(i, page);
                 }
                 self.dirty.clear();
                 self.base.last = None;

@@ -552,3 +552,49 @@ fn unchanged_pages_write_nothing_but_the_root() {
     assert_eq!(commit.pages_changed, 0);
     assert_eq!(commit.batch.len(), 1);
 }
+
+#[test]
+fn a_written_page_leaves_a_vacant_slot_that_reads_as_a_miss() {
+    let kv = Arc::new(MemKv::new());
+    let mut c = PageCache::create(kv, 4, PageCacheConfig::with_capacity(2));
+    write(&mut c, 0, 0, &[1]);
+    c.commit_and_apply().unwrap();
+    assert_eq!(c.clean_len(), 1, "the committed page is clean");
+
+    // Writing moves the page out of the clean pages (a hit).
+    let before = c.stats();
+    write(&mut c, 0, 0, &[2]);
+    assert_eq!(c.stats().hits, before.hits + 1);
+    assert_eq!(c.clean_len(), 0, "a vacant slot is not a clean page");
+    assert_eq!(c.page(0).unwrap()[0], 2, "reads see the dirty page");
+
+    // Discarded: the vacant slot reads as a miss and reloads the committed
+    // bytes.
+    c.discard();
+    let before = c.stats();
+    assert_eq!(c.page(0).unwrap()[0], 1);
+    assert_eq!(c.stats().misses, before.misses + 1);
+    assert_eq!(c.clean_len(), 1);
+
+    // Committed again: back into its slot, nothing evicted.
+    write(&mut c, 0, 0, &[3]);
+    c.commit_and_apply().unwrap();
+    assert_eq!(c.clean_len(), 1);
+    let before = c.stats();
+    assert_eq!(c.page(0).unwrap()[0], 3);
+    assert_eq!(c.stats().hits, before.hits + 1, "served from the LRU");
+
+    // Vacant slots count toward the bound, but pushing one out is not an
+    // eviction of a clean page.
+    write(&mut c, 0, 0, &[4]);
+    let before = c.stats();
+    c.page(1).unwrap();
+    c.page(2).unwrap(); // the LRU holds 1 and 2; page 0's vacant slot is gone
+    assert_eq!(c.stats().evictions, before.evictions);
+    c.page(3).unwrap(); // pushes out clean page 1
+    assert_eq!(c.stats().evictions, before.evictions + 1);
+    assert_eq!(c.page(0).unwrap()[0], 4, "the dirty page is never evicted");
+    c.commit_and_apply().unwrap();
+    assert_eq!(c.page(0).unwrap()[0], 4);
+    assert_eq!(c.clean_len(), 2);
+}
