@@ -197,15 +197,7 @@ impl RawCounter {
             return 0;
         };
         let mut store = Store::new(&self.engine, state);
-        let _ = store.set_fuel(1_000_000);
-        let instance = self
-            .linker
-            .instantiate_and_start(&mut store, &self.module)
-            .expect("instantiate");
-        let inc = instance
-            .get_typed_func::<(), i64>(&store, "inc")
-            .expect("inc");
-        let _ = inc.call(&mut store, ()).expect("call");
+        instantiate_and_inc(&self.linker, &self.module, &mut store);
         self.state = Some(store.into_data());
         1
     }
@@ -378,15 +370,7 @@ impl DesignFloor {
         let mut account = self.read_account();
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        let _ = store.set_fuel(1_000_000);
-        let instance = self
-            .linker
-            .instantiate_and_start(&mut store, &self.module)
-            .expect("instantiate");
-        let inc = instance
-            .get_typed_func::<(), i64>(&store, "inc")
-            .expect("inc");
-        let _ = inc.call(&mut store, ()).expect("call");
+        instantiate_and_inc(&self.linker, &self.module, &mut store);
         let state = store.into_data();
         let used = &state.page[..state.used];
         let leaf = strata_pages::tree::page_hash(used);
@@ -396,6 +380,19 @@ impl DesignFloor {
         self.state = Some(state);
         1
     }
+}
+
+/// What every raw-wasmi baseline does per transaction: instantiate the
+/// counter in `store` under fuel, and call `inc`.
+fn instantiate_and_inc<T>(linker: &Linker<T>, module: &Module, store: &mut Store<T>) {
+    let _ = store.set_fuel(1_000_000);
+    let instance = linker
+        .instantiate_and_start(&mut *store, module)
+        .expect("instantiate");
+    let inc = instance
+        .get_typed_func::<(), i64>(&*store, "inc")
+        .expect("inc");
+    let _ = inc.call(&mut *store, ()).expect("call");
 }
 
 /// The WAT of a large contract: `functions` functions of about 600 bytes
