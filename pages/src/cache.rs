@@ -131,6 +131,13 @@ struct Base<K> {
     stats: CacheStats,
 }
 
+impl<K> Base<K> {
+    /// Clean pages held (vacant slots are not pages).
+    fn clean_len(&self) -> usize {
+        self.clean.iter().filter(|(_, p)| p.is_some()).count()
+    }
+}
+
 impl<K: KvStore> Base<K> {
     /// The hash of page `index` at the committed state, loading the tree path
     /// down to it (`O(log n)` node reads on first touch, none after).
@@ -290,7 +297,7 @@ impl<K> std::fmt::Debug for PageCache<K> {
             .field("root", &self.base.root)
             .field("page_count", &self.base.page_count)
             .field("dirty", &self.dirty.len())
-            .field("clean", &self.base.clean.len())
+            .field("clean", &self.base.clean_len())
             .field("checkpoints", &self.frames.len())
             .finish()
     }
@@ -414,7 +421,7 @@ impl<K: KvStore> PageCache<K> {
 
     /// How many clean pages the LRU holds.
     pub fn clean_len(&self) -> usize {
-        self.base.clean.iter().filter(|(_, p)| p.is_some()).count()
+        self.base.clean_len()
     }
 
     /// How many checkpoints are open.
