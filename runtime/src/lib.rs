@@ -489,17 +489,9 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
     /// an `Err` means the runtime itself failed and nothing was applied.
     pub fn execute(&self, tx: &Transaction, block: BlockContext) -> Result<Receipt, RuntimeError> {
         // A block of one, without the block's vector of receipts.
-        let mut slot = lock(&self.shared.exec);
-        let executed = self
-            .run_tx(&mut slot, tx, block, false)
-            .and_then(|(receipt, batch)| {
-                self.shared.kv.flush_with(batch)?;
-                Ok(receipt)
-            });
-        if executed.is_err() {
-            self.abandon_block(&mut slot);
-        }
-        executed
+        let mut receipt = None;
+        self.run_block(std::slice::from_ref(tx), block, |r| receipt = Some(r))?;
+        receipt.ok_or_else(|| RuntimeError::Internal("a block of one gave no receipt".into()))
     }
 
     /// Executes transactions in order as one block: each is atomic on its
@@ -510,13 +502,25 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         txs: &[Transaction],
         block: BlockContext,
     ) -> Result<Vec<Receipt>, RuntimeError> {
-        let mut slot = lock(&self.shared.exec);
         let mut receipts = Vec::with_capacity(txs.len());
+        self.run_block(txs, block, |r| receipts.push(r))?;
+        Ok(receipts)
+    }
+
+    /// Runs a block, handing each receipt to `receipt` in order. On an
+    /// error nothing of the block is applied.
+    fn run_block(
+        &self,
+        txs: &[Transaction],
+        block: BlockContext,
+        mut receipt: impl FnMut(Receipt),
+    ) -> Result<(), RuntimeError> {
+        let mut slot = lock(&self.shared.exec);
         let mut last = WriteBatch::new();
         for (i, tx) in txs.iter().enumerate() {
             let written = self
                 .run_tx(&mut slot, tx, block, false)
-                .and_then(|(receipt, batch)| {
+                .and_then(|(r, batch)| {
                     // Later transactions read the earlier ones' writes through
                     // the overlay; the last one's go with them in one batch.
                     if i + 1 == txs.len() {
@@ -524,10 +528,10 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
                     } else if !batch.is_empty() {
                         self.shared.kv.write(batch)?;
                     }
-                    Ok(receipt)
+                    Ok(r)
                 });
             match written {
-                Ok(r) => receipts.push(r),
+                Ok(r) => receipt(r),
                 Err(e) => {
                     self.abandon_block(&mut slot);
                     return Err(e);
@@ -538,7 +542,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
             self.abandon_block(&mut slot);
             return Err(e.into());
         }
-        Ok(receipts)
+        Ok(())
     }
 
     /// Runs a call read-only: the same execution, but any storage write or
