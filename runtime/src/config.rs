@@ -105,7 +105,33 @@ pub struct RuntimeConfig {
     /// Whether a contract already on the call stack may be called again.
     /// Default `false`.
     pub allow_reentrancy: bool,
+    /// The largest gas limit one transaction (or query) may ask for.
+    /// A transaction over it is refused before it runs
+    /// ([`ErrorKind::OverGasCap`](crate::ErrorKind::OverGasCap)).
+    /// Default [`DEFAULT_MAX_TX_GAS`].
+    pub max_tx_gas: u64,
+    /// The most gas one block may use. A transaction is admitted into a
+    /// block only while its gas limit fits in what the block has left (the
+    /// cap less the gas its earlier transactions used); one that does not
+    /// fit is refused before it runs
+    /// ([`ErrorKind::BlockGasExhausted`](crate::ErrorKind::BlockGasExhausted)).
+    /// Default [`DEFAULT_MAX_BLOCK_GAS`].
+    pub max_block_gas: u64,
 }
+
+/// The default [`RuntimeConfig::max_tx_gas`]: 100 million gas. Gas is
+/// about one wasm instruction, and wasmi runs a few hundred million simple
+/// instructions a second on one core in release builds, so this bounds a
+/// transaction to well under a second of interpretation (plus its page
+/// and host costs), while leaving room for any real contract: a deploy of
+/// the largest code (4 MiB at 2 gas a byte) costs 8.4 million, a counter
+/// increment about 2,600.
+pub const DEFAULT_MAX_TX_GAS: u64 = 100_000_000;
+
+/// The default [`RuntimeConfig::max_block_gas`]: 1 billion gas, ten
+/// transactions at the per-transaction cap, or about 380,000 counter
+/// increments: a few seconds of execution on one core at worst.
+pub const DEFAULT_MAX_BLOCK_GAS: u64 = 1_000_000_000;
 
 impl Default for RuntimeConfig {
     fn default() -> Self {
@@ -118,6 +144,8 @@ impl Default for RuntimeConfig {
             pages_per_contract: 256,
             compilation: Compilation::Lazy,
             allow_reentrancy: false,
+            max_tx_gas: DEFAULT_MAX_TX_GAS,
+            max_block_gas: DEFAULT_MAX_BLOCK_GAS,
         }
     }
 }

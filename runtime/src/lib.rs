@@ -94,7 +94,9 @@ use strata_registers::{BankLayout, BankSpec};
 use strata_slices::{SliceError, SliceLayout, Slices};
 use wasmi::{Engine, Linker, Module};
 
-pub use config::{Compilation, GasSchedule, Limits, RuntimeConfig};
+pub use config::{
+    Compilation, DEFAULT_MAX_BLOCK_GAS, DEFAULT_MAX_TX_GAS, GasSchedule, Limits, RuntimeConfig,
+};
 pub use exec::TxHost;
 pub use overlay::BlockKv;
 pub use strata_host_fns::{Address, Event};

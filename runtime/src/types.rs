@@ -223,6 +223,14 @@ pub enum ErrorKind {
     InvalidCode,
     /// The address is taken.
     AddressTaken,
+    /// The transaction asked for more gas than one transaction may use
+    /// ([`RuntimeConfig::max_tx_gas`](crate::RuntimeConfig::max_tx_gas)); it
+    /// did not run.
+    OverGasCap,
+    /// The block has too little gas left for the transaction's gas limit
+    /// ([`RuntimeConfig::max_block_gas`](crate::RuntimeConfig::max_block_gas));
+    /// it did not run.
+    BlockGasExhausted,
 }
 
 impl ErrorKind {
@@ -239,6 +247,8 @@ impl ErrorKind {
             ErrorKind::InvalidTransaction => "invalid_transaction",
             ErrorKind::InvalidCode => "invalid_code",
             ErrorKind::AddressTaken => "address_taken",
+            ErrorKind::OverGasCap => "over_gas_cap",
+            ErrorKind::BlockGasExhausted => "block_gas_exhausted",
         }
     }
 }
