@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use parity_scale_codec::{Decode, Encode};
 use strata_kv::{KvStore, MemKv, RocksConfig, RocksKv};
 use strata_runtime::{
     Address, Arg, BlockContext, CallTx, Compilation, DeployTx, FunctionCall, Runtime,
@@ -235,8 +234,10 @@ struct FloorState {
 /// - the engine configuration and resource limiter the runtime must set for
 ///   determinism ([`RuntimeConfig::wasmi_config`],
 ///   [`RuntimeConfig::store_limits`]);
-/// - read the contract's account record and decode it (SCALE), and encode
-///   it again with its new roots;
+/// - read the contract's account record, check its checksum and decode it
+///   (SCALE), and encode it again with its new roots and checksum
+///   ([`Account::to_record`](strata_runtime::Account::to_record), the
+///   record format);
 /// - hash the written page (a Merkle leaf), and the state root from it;
 /// - write the page under its content hash and the account record, in one
 ///   batch.
@@ -317,12 +318,18 @@ impl DesignFloor {
             store,
             address,
         };
-        me.write(None, account.encode());
+        me.write(
+            None,
+            account.to_record(&strata_runtime::Address(me.address)),
+        );
         me
     }
 
     fn read_account(&self) -> strata_runtime::Account {
-        let decode = |b: &[u8]| strata_runtime::Account::decode(&mut &b[..]).expect("account");
+        let decode = |b: &[u8]| {
+            strata_runtime::Account::from_record(&strata_runtime::Address(self.address), b)
+                .expect("account")
+        };
         match &self.store {
             FloorStore::Map { accounts, .. } => decode(&accounts[&self.address]),
             FloorStore::Rocks { db, .. } => {
@@ -376,7 +383,10 @@ impl DesignFloor {
         let leaf = strata_pages::tree::page_hash(used);
         account.tree_root = leaf.0;
         account.state_root = strata_pages::tree::state_root(1, &leaf.0);
-        self.write(Some((leaf.0, used)), account.encode());
+        self.write(
+            Some((leaf.0, used)),
+            account.to_record(&strata_runtime::Address(self.address)),
+        );
         self.state = Some(state);
         1
     }

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use hashbrown::HashMap;
-use parity_scale_codec::{Decode, Encode};
 use smallvec::SmallVec;
 use strata_host_fns::{
     Address, CallContext, CallStatus, Event, Host, HostError, HostErrorKind, StorageFault,
@@ -15,7 +14,7 @@ use strata_host_fns::{
 use strata_kv::KvStore;
 use strata_pages::{Checkpoint, Hash32, PageCache, PageCacheConfig, StateRoot, tree};
 use strata_registers::Registers;
-use strata_slices::{SliceLayout, Slices};
+use strata_slices::{SliceError, SliceLayout, Slices};
 use wasmi::{Store, StoreLimits, Val};
 
 use crate::overlay::BlockKv;
@@ -239,20 +238,8 @@ pub(crate) fn load_account<K: KvStore>(
 ) -> Result<Option<Account>, RuntimeError> {
     match kv.get(NS_ACCOUNTS, &address.0)? {
         None => Ok(None),
-        Some(bytes) => {
-            Account::decode(&mut &bytes[..])
-                .map(Some)
-                .map_err(|e| RuntimeError::Corrupt {
-                    what: "account",
-                    key: address.to_hex(),
-                    detail: e.to_string(),
-                })
-        }
+        Some(bytes) => Account::from_record(address, &bytes).map(Some),
     }
-}
-
-pub(crate) fn encode_account(account: &Account) -> Vec<u8> {
-    account.encode()
 }
 
 /// The host of one frame: the contract's registers, context, input and
@@ -267,22 +254,66 @@ pub struct TxHost<K: KvStore + Clone + 'static> {
     last_call_return: Vec<u8>,
     gas: u64,
     limits: StoreLimits,
+    /// The first failure of the runtime itself (the store, a corrupt record,
+    /// a bug) inside this frame, kept with its type. The host function that
+    /// met it fails with [`HostErrorKind::Host`], which ends the frame, and
+    /// the frame then fails with this error instead of a receipt.
+    fatal: Option<RuntimeError>,
+}
+
+/// Keeps `e` as the frame's fatal error (the first one wins) and gives its
+/// message, for the host-function error that ends the frame.
+fn keep_fatal(slot: &mut Option<RuntimeError>, e: RuntimeError) -> String {
+    let message = e.to_string();
+    slot.get_or_insert(e);
+    message
+}
+
+/// A slice access's failure: the contract's fault (a slice across a page
+/// end, a page past the contract's last) as it is, anything else (a missing
+/// or corrupt record, the store) kept as the frame's fatal error.
+fn slice_fault(slot: &mut Option<RuntimeError>, e: SliceError) -> StorageFault {
+    match e {
+        SliceError::CrossesPage { .. }
+        | SliceError::Page(strata_pages::PageError::PageOutOfRange { .. }) => e.into(),
+        other => StorageFault::Failed(keep_fatal(slot, RuntimeError::from_slice(other))),
+    }
 }
 
 impl<K: KvStore + Clone + 'static> TxHost<K> {
     fn state(&mut self) -> Result<&mut TxState<K>, HostErrorKind> {
-        self.state.as_deref_mut().ok_or_else(|| {
-            HostErrorKind::Host("transaction state is in use by a nested call".into())
-        })
+        Ok(self.state_and_fatal()?.0)
     }
 
-    /// The executing contract's storage.
-    fn own_storage(&mut self) -> Result<&mut Storage<K>, StorageFault> {
+    /// The transaction state, and the frame's fatal-error slot.
+    fn state_and_fatal(
+        &mut self,
+    ) -> Result<(&mut TxState<K>, &mut Option<RuntimeError>), HostErrorKind> {
+        match self.state.as_deref_mut() {
+            Some(state) => Ok((state, &mut self.fatal)),
+            None => Err(HostErrorKind::Host(keep_fatal(
+                &mut self.fatal,
+                RuntimeError::Internal("the transaction state is in use by a nested call".into()),
+            ))),
+        }
+    }
+
+    /// The executing contract's storage, and the frame's fatal-error slot.
+    fn own_storage(
+        &mut self,
+    ) -> Result<(&mut Storage<K>, &mut Option<RuntimeError>), StorageFault> {
         let address = self.context.address;
-        self.state
+        match self
+            .state
             .as_deref_mut()
             .and_then(|s| s.storages.get_mut(&address))
-            .ok_or_else(|| StorageFault::Failed(format!("storage of {address} is not open")))
+        {
+            Some(storage) => Ok((storage, &mut self.fatal)),
+            None => Err(StorageFault::Failed(keep_fatal(
+                &mut self.fatal,
+                RuntimeError::Internal(format!("the storage of {address} is not open")),
+            ))),
+        }
     }
 
     fn charge_fault(&mut self, gas: u64) -> Result<(), StorageFault> {
@@ -350,12 +381,16 @@ impl<K: KvStore + Clone + 'static> Host for TxHost<K> {
 
     fn storage_read(&mut self, page: u32, offset: u32, len: u32) -> Result<&[u8], StorageFault> {
         let slice = self.touch(page, offset, len, false)?;
-        Ok(self.own_storage()?.read(slice)?)
+        let (storage, fatal) = self.own_storage()?;
+        storage.read(slice).map_err(|e| slice_fault(fatal, e))
     }
 
     fn storage_write(&mut self, page: u32, offset: u32, bytes: &[u8]) -> Result<(), StorageFault> {
         self.touch(page, offset, bytes.len() as u32, true)?;
-        Ok(self.own_storage()?.write(page, offset, bytes)?)
+        let (storage, fatal) = self.own_storage()?;
+        storage
+            .write(page, offset, bytes)
+            .map_err(|e| slice_fault(fatal, e))
     }
 
     fn context(&self) -> &CallContext {
@@ -383,23 +418,23 @@ impl<K: KvStore + Clone + 'static> Host for TxHost<K> {
     }
 
     fn balance(&mut self, address: &Address) -> Result<u128, HostErrorKind> {
-        let state = self.state()?;
-        let account = state
-            .account(address)
-            .map_err(|e| HostErrorKind::Host(e.to_string()))?;
-        Ok(account.map_or(0, |a| a.balance))
+        let (state, fatal) = self.state_and_fatal()?;
+        match state.account(address) {
+            Ok(account) => Ok(account.map_or(0, |a| a.balance)),
+            Err(e) => Err(HostErrorKind::Host(keep_fatal(fatal, e))),
+        }
     }
 
     fn transfer(&mut self, to: &Address, amount: u128) -> Result<bool, HostErrorKind> {
         let me = self.context.address;
-        let state = self.state()?;
+        let (state, fatal) = self.state_and_fatal()?;
         if state.read_only {
             return Err(HostErrorKind::ReadOnly);
         }
-        let host_err = |e: RuntimeError| HostErrorKind::Host(e.to_string());
+        let mut host_err = |e: RuntimeError| HostErrorKind::Host(keep_fatal(fatal, e));
         let mut from = state
             .account(&me)
-            .map_err(host_err)?
+            .map_err(&mut host_err)?
             .cloned()
             .unwrap_or_default();
         if from.balance < amount {
@@ -437,10 +472,10 @@ impl<K: KvStore + Clone + 'static> Host for TxHost<K> {
         let (max_depth, reentrancy) = (config.limits.max_call_depth, config.allow_reentrancy);
         let limit = gas_limit.min(self.gas);
         let me = self.context.address;
-        let mut state = self
-            .state
-            .take()
-            .ok_or_else(|| HostErrorKind::Host("no transaction state".into()))?;
+        self.state()?;
+        let Some(mut state) = self.state.take() else {
+            return Err(HostErrorKind::Host("no transaction state".into()));
+        };
         let status = if state.call_stack.len() >= max_depth as usize {
             self.last_call_return = format!("call depth limit of {max_depth} reached").into_bytes();
             Some(CallStatus::DepthLimit)
@@ -467,7 +502,7 @@ impl<K: KvStore + Clone + 'static> Host for TxHost<K> {
             nested: true,
         };
         let (mut state, outcome) = run_frame(&self.shared, state, frame)
-            .map_err(|e| HostErrorKind::Host(e.to_string()))?;
+            .map_err(|e| HostErrorKind::Host(keep_fatal(&mut self.fatal, e)))?;
         let used = outcome.gas_used;
         let result = match outcome.result {
             Ok(_) => state
@@ -476,7 +511,7 @@ impl<K: KvStore + Clone + 'static> Host for TxHost<K> {
                     self.last_call_return = outcome.return_data;
                     CallStatus::Success
                 })
-                .map_err(|e| HostErrorKind::Host(e.to_string())),
+                .map_err(|e| HostErrorKind::Host(keep_fatal(&mut self.fatal, e))),
             Err(Failure::Tx(err)) => {
                 let status = match err.kind {
                     ErrorKind::InvalidTransaction if err.message.starts_with("no contract") => {
@@ -491,9 +526,9 @@ impl<K: KvStore + Clone + 'static> Host for TxHost<K> {
                 state
                     .rollback(checkpoint)
                     .map(|()| status)
-                    .map_err(|e| HostErrorKind::Host(e.to_string()))
+                    .map_err(|e| HostErrorKind::Host(keep_fatal(&mut self.fatal, e)))
             }
-            Err(Failure::Fatal(e)) => Err(HostErrorKind::Host(e.to_string())),
+            Err(Failure::Fatal(e)) => Err(HostErrorKind::Host(keep_fatal(&mut self.fatal, e))),
         };
         self.state = Some(state);
         self.charge(used)?;
@@ -619,7 +654,7 @@ pub(crate) fn run_frame<K: KvStore + Clone + 'static>(
     state: Box<TxState<K>>,
     frame: Frame<'_>,
 ) -> Result<(Box<TxState<K>>, FrameOutcome), RuntimeError> {
-    let (state, outcome) = run_frame_inner(shared, state, frame);
+    let (state, outcome) = crate::stack::with_stack(|| run_frame_inner(shared, state, frame));
     Ok((
         state.ok_or_else(|| RuntimeError::Internal("transaction state lost".into()))?,
         outcome,
@@ -701,6 +736,7 @@ fn run_frame_inner<K: KvStore + Clone + 'static>(
         last_call_return: Vec::new(),
         gas: 0,
         limits: shared.config.store_limits(),
+        fatal: None,
     };
     state.call_stack.push(frame.address);
     let mut host = host;
@@ -725,9 +761,11 @@ fn run_frame_inner<K: KvStore + Clone + 'static>(
     };
     state.call_stack.pop();
     let mut gas_used = frame.gas_limit.saturating_sub(fuel_left);
-    let result = match result {
-        Ok(values) => Ok(values),
-        Err(failure) => {
+    // A failure of the runtime itself outranks whatever the contract saw.
+    let result = match (host.fatal.take(), result) {
+        (Some(fatal), _) => Err(Failure::Fatal(fatal)),
+        (None, Ok(values)) => Ok(values),
+        (None, Err(failure)) => {
             if let Failure::Tx(TxError {
                 kind: ErrorKind::OutOfGas,
                 ..

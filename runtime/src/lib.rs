@@ -74,9 +74,11 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod admission;
 mod config;
 mod exec;
 mod overlay;
+pub mod stack;
 mod types;
 pub mod validate;
 
@@ -106,7 +108,7 @@ pub use types::{
 };
 pub use validate::CodeError;
 
-use exec::{Failure, Frame, TxState, encode_account, run_frame};
+use exec::{Failure, Frame, TxState, run_frame};
 
 /// Namespace of account records: address → SCALE-encoded [`Account`].
 pub const NS_ACCOUNTS: Namespace = Namespace::new(16);
@@ -449,9 +451,16 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         }
     }
 
-    /// The account at `address`, as committed.
+    /// The account at `address`, as committed, validated: a record that
+    /// fails its checksum or does not decode exactly, or a contract whose
+    /// page count and tree root do not make its state root, is
+    /// [`RuntimeError::Corrupt`] with the record's key.
     pub fn account(&self, address: &Address) -> Result<Option<Account>, RuntimeError> {
-        exec::load_account(self.shared.kv.base(), address)
+        let account = exec::load_account(self.shared.kv.base(), address)?;
+        if let Some(a) = &account {
+            a.validate(address)?;
+        }
+        Ok(account)
     }
 
     /// The committed code of `hash`.
@@ -515,14 +524,30 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         &self,
         txs: &[Transaction],
         block: BlockContext,
+        receipt: impl FnMut(Receipt),
+    ) -> Result<(), RuntimeError> {
+        stack::with_stack(|| self.run_block_inner(txs, block, receipt))
+    }
+
+    fn run_block_inner(
+        &self,
+        txs: &[Transaction],
+        block: BlockContext,
         mut receipt: impl FnMut(Receipt),
     ) -> Result<(), RuntimeError> {
         let mut slot = lock(&self.shared.exec);
         let mut last = WriteBatch::new();
+        let mut block_gas_left = self.shared.config.max_block_gas;
         for (i, tx) in txs.iter().enumerate() {
+            let limit = admission::gas_limit(tx);
+            if let Some(refused) = admission::refuse(&self.shared.config, limit, block_gas_left) {
+                receipt(refused);
+                continue;
+            }
             let written = self
                 .run_tx(&mut slot, tx, block, false)
                 .and_then(|(r, batch)| {
+                    block_gas_left = block_gas_left.saturating_sub(r.gas_used);
                     // Later transactions read the earlier ones' writes through
                     // the overlay; the last one's go with them in one batch.
                     if i + 1 == txs.len() {
@@ -550,10 +575,15 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
     /// Runs a call read-only: the same execution, but any storage write or
     /// transfer fails the query, and nothing is ever committed.
     pub fn query(&self, call: &CallTx, block: BlockContext) -> Result<Receipt, RuntimeError> {
-        let mut slot = lock(&self.shared.exec);
-        // A query's batch is always empty: nothing to write.
-        self.run_tx(&mut slot, &Transaction::Call(call.clone()), block, true)
-            .map(|(receipt, _)| receipt)
+        if let Some(refused) = admission::refuse(&self.shared.config, call.gas_limit, u64::MAX) {
+            return Ok(refused);
+        }
+        stack::with_stack(|| {
+            let mut slot = lock(&self.shared.exec);
+            // A query's batch is always empty: nothing to write.
+            self.run_tx(&mut slot, &Transaction::Call(call.clone()), block, true)
+                .map(|(receipt, _)| receipt)
+        })
     }
 
     /// After a failed block: the page caches may stand at roots whose
@@ -826,7 +856,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
             }
             for (address, loaded) in &state.accounts {
                 if let (true, Some(account)) = (loaded.dirty, &loaded.account) {
-                    batch.put(NS_ACCOUNTS, address.0, encode_account(account));
+                    batch.put(NS_ACCOUNTS, address.0, account.to_record(address));
                 }
             }
         }

@@ -5,6 +5,8 @@ use strata_host_fns::{Address, Event};
 use strata_pages::{Hash32, StateRoot};
 use strata_registers::BankSpec;
 
+use crate::RuntimeError;
+
 /// The blake3 hash of a contract's code, under which the code is stored once.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Encode, Decode)]
 pub struct CodeHash(pub [u8; 32]);
@@ -64,6 +66,82 @@ impl Account {
     pub fn is_contract(&self) -> bool {
         self.code_hash.is_some()
     }
+
+    /// The record stored for this account at `address`: its SCALE encoding,
+    /// then a CRC-32 (little-endian) of the address and the encoding, so
+    /// that a flipped byte, a truncated record or a record copied under
+    /// another key is found on the next read (see
+    /// [`from_record`](Self::from_record)).
+    pub fn to_record(&self, address: &Address) -> Vec<u8> {
+        let mut record = Vec::with_capacity(self.size_hint() + RECORD_CHECKSUM);
+        self.encode_to(&mut record);
+        let crc = record_checksum(address, &record);
+        record.extend_from_slice(&crc.to_le_bytes());
+        record
+    }
+
+    /// Decodes the record of the account at `address`: the checksum must
+    /// match and the encoding must be exact (no trailing bytes). Anything
+    /// else is corruption of the store, reported with the record's key.
+    pub fn from_record(address: &Address, record: &[u8]) -> Result<Account, RuntimeError> {
+        let corrupt = |detail: String| RuntimeError::Corrupt {
+            what: "account",
+            key: address.to_hex(),
+            detail,
+        };
+        let Some(split) = record.len().checked_sub(RECORD_CHECKSUM) else {
+            return Err(corrupt(format!(
+                "{} bytes is too short for an account record",
+                record.len()
+            )));
+        };
+        let (body, crc) = record.split_at(split);
+        let mut stored = [0u8; RECORD_CHECKSUM];
+        stored.copy_from_slice(crc);
+        if u32::from_le_bytes(stored) != record_checksum(address, body) {
+            return Err(corrupt(
+                "the checksum does not match: the record was damaged or written under \
+                 another key"
+                    .into(),
+            ));
+        }
+        Account::decode_all(&mut &body[..]).map_err(|e| corrupt(format!("it does not decode: {e}")))
+    }
+
+    /// Checks what the record itself cannot: that a contract's page count
+    /// and tree root make its state root
+    /// (`strata_pages::tree::state_root`), and that a plain account has no
+    /// storage.
+    pub fn validate(&self, address: &Address) -> Result<(), RuntimeError> {
+        let corrupt = |detail: &str| RuntimeError::Corrupt {
+            what: "account",
+            key: address.to_hex(),
+            detail: detail.into(),
+        };
+        if self.is_contract() {
+            if strata_pages::tree::state_root(self.page_count, &self.tree_root) != self.state_root {
+                return Err(corrupt(
+                    "its page count and tree root do not make its state root",
+                ));
+            }
+        } else if self.page_count != 0 || !self.banks.is_empty() {
+            return Err(corrupt(
+                "a plain account (no code) has storage or registers",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The bytes of an account record's checksum.
+const RECORD_CHECKSUM: usize = 4;
+
+/// The checksum of the account record `body` stored under `address`.
+fn record_checksum(address: &Address, body: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(&address.0);
+    h.update(body);
+    h.finalize()
 }
 
 /// The address of the contract an `author` deploys with its `nonce`-th

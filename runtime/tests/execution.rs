@@ -473,7 +473,6 @@ fn transactions_and_receipts_decode_safely() {
 
 #[test]
 fn accounts_keep_their_tree_root_and_commits_write_no_root_records() {
-    use parity_scale_codec::Encode;
     use strata_kv::{KvStore, WriteBatch};
     use strata_pages::{NS_ROOTS, tree};
     use strata_runtime::{NS_ACCOUNTS, RuntimeError};
@@ -498,12 +497,13 @@ fn accounts_keep_their_tree_root_and_commits_write_no_root_records() {
     assert_eq!(counter_value(&rt, &c), 3);
     assert_eq!(call(&rt, c, "inc", vec![]).returns, vec![Arg::I64(4)]);
 
-    // An account whose tree root does not make its state root is corrupt:
-    // a typed error naming it, and nothing written.
+    // An account whose tree root does not make its state root is corrupt
+    // (even with a good checksum): a typed error naming it, and nothing
+    // written.
     let mut bad = rt.account(&c).unwrap().unwrap();
     bad.tree_root[0] ^= 1;
     let mut batch = WriteBatch::new();
-    batch.put(NS_ACCOUNTS, c.0, bad.encode());
+    batch.put(NS_ACCOUNTS, c.0, bad.to_record(&c));
     kv.write(batch).unwrap();
     rt.clear_caches();
     let before = kv.len();
@@ -525,4 +525,8 @@ fn accounts_keep_their_tree_root_and_commits_write_no_root_records() {
         rt.read_slice(&c, 0, 0, 8),
         Err(RuntimeError::Corrupt { .. })
     ));
+    assert!(
+        matches!(rt.account(&c), Err(RuntimeError::Corrupt { .. })),
+        "the account is validated before it is shown"
+    );
 }
