@@ -234,7 +234,10 @@ void strata_emit_event(const void *topics_ptr, int32_t topic_count, const void *
 
 /**
  * Records a debug log line of `msg_len` (at most 4 KiB) bytes of UTF-8
- * at `msg_ptr`.
+ * at `msg_ptr`. Invalid UTF-8 is not an error: each invalid sequence
+ * becomes U+FFFD in the receipt (the same on every node). Control
+ * characters are kept as they are in the receipt; the CLI escapes them
+ * in its human output, so a message cannot fake a line of it.
  *
  * Gas: 20 + 1 per byte of msg_len.
  */
@@ -243,7 +246,9 @@ void strata_log(const void *msg_ptr, int32_t msg_len);
 
 /**
  * Fails the transaction with the contract's message: `msg_len` (at most
- * 4 KiB) bytes of UTF-8 at `msg_ptr`. Every change is discarded.
+ * 4 KiB) bytes of UTF-8 at `msg_ptr`. Every change is discarded. As with
+ * `log`, invalid UTF-8 becomes U+FFFD and control characters are kept
+ * in the receipt (escaped by the CLI's human output).
  *
  * Gas: 20 + 1 per byte of msg_len.
  */

@@ -162,13 +162,18 @@ crate::host_functions! {
         impl native::emit_event;
 
     /// Records a debug log line of `msg_len` (at most 4 KiB) bytes of UTF-8
-    /// at `msg_ptr`.
+    /// at `msg_ptr`. Invalid UTF-8 is not an error: each invalid sequence
+    /// becomes U+FFFD in the receipt (the same on every node). Control
+    /// characters are kept as they are in the receipt; the CLI escapes them
+    /// in its human output, so a message cannot fake a line of it.
     fn log(msg_ptr: i32, msg_len: i32);
         gas 20 + 1 * msg_len;
         impl native::log;
 
     /// Fails the transaction with the contract's message: `msg_len` (at most
-    /// 4 KiB) bytes of UTF-8 at `msg_ptr`. Every change is discarded.
+    /// 4 KiB) bytes of UTF-8 at `msg_ptr`. Every change is discarded. As with
+    /// `log`, invalid UTF-8 becomes U+FFFD and control characters are kept
+    /// in the receipt (escaped by the CLI's human output).
     fn abort(msg_ptr: i32, msg_len: i32);
         gas 20 + 1 * msg_len;
         impl native::abort;

@@ -258,3 +258,25 @@ fn a_damaged_page_is_corruption_of_the_store_with_its_key_also_across_a_call() {
     assert_eq!(r.returns, vec![Arg::I32(0)]);
     assert_eq!(counter_value(&rt, &counter), 2);
 }
+
+#[test]
+fn messages_keep_control_characters_and_replace_invalid_utf8() {
+    // A log of invalid UTF-8, then an abort whose message tries to fake a
+    // line of the CLI's output.
+    let wat = r#"(module
+      (import "strata" "log" (func $log (param i32 i32)))
+      (import "strata" "abort" (func $abort (param i32 i32)))
+      (memory (export "memory") 1)
+      (data (i32.const 0) "ok\ff\fe!")
+      (data (i32.const 16) "no\n\1b[32mstatus       success")
+      (func (export "go")
+        (call $log (i32.const 0) (i32.const 5))
+        (call $abort (i32.const 16) (i32.const 28))))"#;
+    let (_kv, rt) = runtime_with(RuntimeConfig::default());
+    let c = deploy(&rt, wat, 0);
+    let r = call(&rt, c, "go", vec![]);
+    let err = r.error.expect("aborted");
+    assert_eq!(err.kind, ErrorKind::Abort);
+    assert_eq!(err.message, "no\n\x1b[32mstatus       success");
+    assert_eq!(r.logs, vec!["ok\u{fffd}\u{fffd}!".to_string()]);
+}
