@@ -26,6 +26,25 @@
 //!   back alone. Depth is limited and re-entry is refused by default.
 //! - **Blocks**: [`Runtime::execute_block`] runs transactions in order, each
 //!   atomic on its own, and writes the whole block in one batch.
+//! - **Gas caps**: a transaction may ask for at most
+//!   [`RuntimeConfig::max_tx_gas`], and a block admits a transaction only
+//!   while its gas limit fits in what is left of
+//!   [`RuntimeConfig::max_block_gas`]; one that does not fit gets a refused
+//!   receipt ([`ErrorKind::OverGasCap`], [`ErrorKind::BlockGasExhausted`])
+//!   and the block goes on.
+//! - **Native stack**: `execute`, `execute_block` and `query` need no
+//!   particular stack from the embedder's thread. Each block and each
+//!   contract frame checks the native stack left and, below
+//!   [`stack::RED_ZONE`] (1 MiB), continues on a fresh
+//!   [`stack::SEGMENT`]-byte segment, so a chain of nested calls as deep as
+//!   the depth limit runs (with the same receipt) on a 128 KiB thread as on
+//!   the main thread, and can never abort the process.
+//! - **Stored records are checked**: an account record carries a checksum
+//!   and must decode exactly ([`Account::from_record`]), pages and tree
+//!   nodes are checked against their hashes, code against its hash; a
+//!   damaged record is [`RuntimeError::Corrupt`] or [`RuntimeError::Pages`]
+//!   naming its key, also when a host function meets it inside a contract
+//!   (the error keeps its type across the host boundary).
 //! - **Embedders** add their own import modules with the host-fns macro and
 //!   [`RuntimeBuilder::host_module`]; their functions see the same memory,
 //!   registers and gas, and are checked at deploy like any import.
