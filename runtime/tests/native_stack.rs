@@ -117,3 +117,21 @@ fn a_raised_depth_limit_is_still_safe_on_a_small_thread() {
     let r = on_thread(256 * 1024, move || run_chain(&rt, &addresses));
     assert!(r.success(), "{:?}", r.error);
 }
+
+#[test]
+fn wasm_recursion_to_its_limit_is_a_receipt_on_a_small_thread() {
+    let rt = Arc::new(Runtime::new(Arc::new(MemKv::new())));
+    let c = deploy(&rt, COUNTER, 1);
+    let small = {
+        let rt = rt.clone();
+        on_thread(128 * 1024, move || {
+            call(&rt, c, "recurse", vec![strata_runtime::Arg::I32(0)])
+        })
+    };
+    assert_eq!(
+        small.error.as_ref().map(|e| e.kind),
+        Some(ErrorKind::StackOverflow)
+    );
+    let large = call(&rt, c, "recurse", vec![strata_runtime::Arg::I32(0)]);
+    assert_eq!(small.to_bytes(), large.to_bytes());
+}
