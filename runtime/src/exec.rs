@@ -29,9 +29,30 @@ pub(crate) type Storage<K> = Slices<BlockKv<K>>;
 pub(crate) enum Failure {
     /// The transaction fails with a receipt.
     Tx(TxError),
+    /// The transaction fails with a receipt, as [`Failure::Tx`], because
+    /// what it names is not there; a calling contract sees `CallStatus`
+    /// (no contract, or no such function) instead of a failed call.
+    Missing(CallStatus, TxError),
     /// The runtime itself failed (storage I/O, corrupt records): no receipt,
     /// nothing applied.
     Fatal(RuntimeError),
+}
+
+impl Failure {
+    /// What a calling contract sees of a failed callee (its status and
+    /// error), or the runtime's own failure, which fails the caller too.
+    fn into_call(self) -> Result<(CallStatus, TxError), RuntimeError> {
+        match self {
+            Failure::Tx(e) => Ok((CallStatus::Failed, e)),
+            Failure::Missing(status, e) => Ok((status, e)),
+            Failure::Fatal(e) => Err(e),
+        }
+    }
+
+    /// The receipt's error, or the runtime's own failure.
+    pub(crate) fn into_tx(self) -> Result<TxError, RuntimeError> {
+        self.into_call().map(|(_, e)| e)
+    }
 }
 
 impl From<RuntimeError> for Failure {
@@ -42,6 +63,11 @@ impl From<RuntimeError> for Failure {
 
 fn invalid(message: impl Into<String>) -> Failure {
     Failure::Tx(TxError::new(ErrorKind::InvalidTransaction, message))
+}
+
+/// An invalid transaction because `status` (no contract, no function).
+fn missing(status: CallStatus, message: impl Into<String>) -> Failure {
+    Failure::Missing(status, TxError::new(ErrorKind::InvalidTransaction, message))
 }
 
 /// The state of one transaction, moved from frame to frame.
@@ -512,23 +538,16 @@ impl<K: KvStore + Clone + 'static> Host for TxHost<K> {
                     CallStatus::Success
                 })
                 .map_err(|e| HostErrorKind::Host(keep_fatal(&mut self.fatal, e))),
-            Err(Failure::Tx(err)) => {
-                let status = match err.kind {
-                    ErrorKind::InvalidTransaction if err.message.starts_with("no contract") => {
-                        CallStatus::NoContract
-                    }
-                    ErrorKind::InvalidTransaction if err.message.starts_with("no function") => {
-                        CallStatus::NoFunction
-                    }
-                    _ => CallStatus::Failed,
-                };
-                self.last_call_return = err.to_string().into_bytes();
-                state
-                    .rollback(checkpoint)
-                    .map(|()| status)
-                    .map_err(|e| HostErrorKind::Host(keep_fatal(&mut self.fatal, e)))
-            }
-            Err(Failure::Fatal(e)) => Err(HostErrorKind::Host(keep_fatal(&mut self.fatal, e))),
+            Err(failure) => match failure.into_call() {
+                Ok((status, err)) => {
+                    self.last_call_return = err.to_string().into_bytes();
+                    state
+                        .rollback(checkpoint)
+                        .map(|()| status)
+                        .map_err(|e| HostErrorKind::Host(keep_fatal(&mut self.fatal, e)))
+                }
+                Err(e) => Err(HostErrorKind::Host(keep_fatal(&mut self.fatal, e))),
+            },
         };
         self.state = Some(state);
         self.charge(used)?;
@@ -678,13 +697,17 @@ fn run_frame_inner<K: KvStore + Clone + 'static>(
                     .map(Registers::new),
             ),
             Ok(_) => {
-                let f = invalid(format!("no contract at address {}", frame.address));
+                let f = missing(
+                    CallStatus::NoContract,
+                    format!("no contract at address {}", frame.address),
+                );
                 return (Some(state), FrameOutcome::failed(f, 0));
             }
             Err(e) => return (Some(state), FrameOutcome::failed(e.into(), 0)),
         };
     let Some(code_hash) = code_hash else {
-        return (Some(state), FrameOutcome::failed(invalid("no contract"), 0));
+        let f = missing(CallStatus::NoContract, "no contract");
+        return (Some(state), FrameOutcome::failed(f, 0));
     };
     let st = &mut *state;
     let module = match st.caches.module(shared, &code_hash, &st.new_code) {
@@ -813,9 +836,10 @@ fn execute_in_store<K: KvStore + Clone + 'static>(
     let memory = instance.get_memory(&*store, strata_vm_abstraction::MEMORY_EXPORT);
     store.data_mut().memory = memory;
     let func = instance.get_func(&*store, function).ok_or_else(|| {
-        invalid(format!(
-            "no function {function:?} is exported by the contract"
-        ))
+        missing(
+            CallStatus::NoFunction,
+            format!("no function {function:?} is exported by the contract"),
+        )
     })?;
     let ty = func.ty(&*store);
     let params = ty.params();
@@ -827,11 +851,14 @@ fn execute_in_store<K: KvStore + Clone + 'static>(
             .join(", ")
     };
     if nested && !params.is_empty() {
-        return Err(invalid(format!(
-            "no function {function:?} without parameters: contract calls pass input bytes, \
-             and this function takes ({})",
-            names(params)
-        )));
+        return Err(missing(
+            CallStatus::NoFunction,
+            format!(
+                "no function {function:?} without parameters: contract calls pass input \
+                 bytes, and this function takes ({})",
+                names(params)
+            ),
+        ));
     }
     let fits = params.len() == args.len()
         && params.iter().zip(args).all(|(p, a)| {
@@ -893,15 +920,110 @@ fn classify(e: wasmi::Error) -> Failure {
         };
         return Failure::Tx(TxError::new(kind, h.to_string()));
     }
-    let message = e.to_string();
-    let kind = match e.as_trap_code() {
-        Some(wasmi::TrapCode::OutOfFuel) => ErrorKind::OutOfGas,
-        Some(wasmi::TrapCode::StackOverflow) => ErrorKind::StackOverflow,
-        Some(wasmi::TrapCode::GrowthOperationLimited)
-        | Some(wasmi::TrapCode::OutOfSystemMemory) => ErrorKind::ResourceLimit,
-        Some(_) => ErrorKind::Trap,
-        None if message.contains("limit") => ErrorKind::ResourceLimit,
-        None => ErrorKind::Trap,
-    };
-    Failure::Tx(TxError::new(kind, message))
+    let kind = wasm_error_kind(e.kind());
+    Failure::Tx(TxError::new(kind, e.to_string()))
+}
+
+/// The receipt kind of a wasmi error, from its type (never its text, which
+/// a wasmi upgrade may reword).
+fn wasm_error_kind(kind: &wasmi::errors::ErrorKind) -> ErrorKind {
+    use wasmi::TrapCode;
+    use wasmi::errors::{ErrorKind as W, FuelError, MemoryError, TableError};
+    match kind {
+        W::TrapCode(TrapCode::OutOfFuel) => ErrorKind::OutOfGas,
+        W::TrapCode(TrapCode::StackOverflow) => ErrorKind::StackOverflow,
+        W::TrapCode(TrapCode::GrowthOperationLimited | TrapCode::OutOfSystemMemory) => {
+            ErrorKind::ResourceLimit
+        }
+        W::TrapCode(_) => ErrorKind::Trap,
+        W::Fuel(FuelError::OutOfFuel { .. })
+        | W::Memory(MemoryError::OutOfFuel { .. })
+        | W::Table(TableError::OutOfFuel { .. }) => ErrorKind::OutOfGas,
+        W::Memory(MemoryError::OutOfBoundsAccess) => ErrorKind::Trap,
+        W::Memory(_) | W::Table(_) | W::UserLimits(_) | W::ImplementationLimits(_) => {
+            ErrorKind::ResourceLimit
+        }
+        _ => ErrorKind::Trap,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use wasmi::TrapCode;
+    use wasmi::errors::{FuelError, MemoryError, TableError};
+
+    use super::*;
+
+    fn kind_of(e: impl Into<wasmi::Error>) -> ErrorKind {
+        match classify(e.into()) {
+            Failure::Tx(e) => e.kind,
+            _ => panic!("a wasm error fails the transaction"),
+        }
+    }
+
+    #[test]
+    fn wasm_errors_are_classified_by_type() {
+        assert_eq!(kind_of(TrapCode::OutOfFuel), ErrorKind::OutOfGas);
+        assert_eq!(kind_of(TrapCode::StackOverflow), ErrorKind::StackOverflow);
+        assert_eq!(
+            kind_of(TrapCode::GrowthOperationLimited),
+            ErrorKind::ResourceLimit
+        );
+        assert_eq!(
+            kind_of(TrapCode::OutOfSystemMemory),
+            ErrorKind::ResourceLimit
+        );
+        for trap in [
+            TrapCode::UnreachableCodeReached,
+            TrapCode::MemoryOutOfBounds,
+            TrapCode::IntegerDivisionByZero,
+            TrapCode::IndirectCallToNull,
+            TrapCode::BadSignature,
+        ] {
+            assert_eq!(kind_of(trap), ErrorKind::Trap, "{trap:?}");
+        }
+        assert_eq!(
+            kind_of(FuelError::OutOfFuel { required_fuel: 1 }),
+            ErrorKind::OutOfGas
+        );
+        assert_eq!(
+            kind_of(MemoryError::OutOfFuel { required_fuel: 1 }),
+            ErrorKind::OutOfGas
+        );
+        assert_eq!(
+            kind_of(MemoryError::ResourceLimiterDeniedAllocation),
+            ErrorKind::ResourceLimit
+        );
+        assert_eq!(kind_of(MemoryError::OutOfBoundsAccess), ErrorKind::Trap);
+        assert_eq!(
+            kind_of(TableError::ResourceLimiterDeniedAllocation),
+            ErrorKind::ResourceLimit
+        );
+        // Text never decides: a message that mentions a limit is a trap.
+        assert_eq!(
+            kind_of(wasmi::Error::new("over the limit")),
+            ErrorKind::Trap
+        );
+    }
+
+    #[test]
+    fn host_errors_keep_their_kind() {
+        let host = |kind| wasmi::Error::host(HostError::new("strata", "f", kind));
+        assert_eq!(kind_of(host(HostErrorKind::OutOfGas)), ErrorKind::OutOfGas);
+        assert_eq!(kind_of(host(HostErrorKind::ReadOnly)), ErrorKind::ReadOnly);
+        assert_eq!(
+            kind_of(host(HostErrorKind::invalid("ptr", "bad"))),
+            ErrorKind::HostError
+        );
+        match classify(host(HostErrorKind::Abort {
+            message: "no".into(),
+        })) {
+            Failure::Tx(e) => assert_eq!((e.kind, e.message.as_str()), (ErrorKind::Abort, "no")),
+            _ => panic!("an abort fails the transaction"),
+        }
+        assert!(matches!(
+            classify(host(HostErrorKind::Host("disk".into()))),
+            Failure::Fatal(_)
+        ));
+    }
 }

@@ -815,13 +815,13 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         extra_gas: u64,
     ) -> Result<(Receipt, WriteBatch), RuntimeError> {
         let gas_used = outcome.gas_used.saturating_add(extra_gas);
-        let returns = match outcome.result {
+        let returns = match outcome.result.map_err(Failure::into_tx) {
             Ok(values) => values,
-            Err(Failure::Fatal(e)) => {
+            Err(Err(e)) => {
                 state.caches.return_contract_caches(&mut state.storages);
                 return Err(e);
             }
-            Err(Failure::Tx(error)) => {
+            Err(Ok(error)) => {
                 let logs = std::mem::take(&mut state.logs);
                 state.caches.return_contract_caches(&mut state.storages);
                 let receipt = Receipt {
