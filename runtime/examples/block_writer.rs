@@ -8,7 +8,7 @@
 //! same transactions (see [`block`]), so the state after `n` blocks is known.
 
 #[path = "../tests/common/mod.rs"]
-mod common;
+pub mod common;
 
 use std::io::Write;
 use std::sync::Arc;

@@ -136,7 +136,7 @@ fn tamper(kv: &MemKv, ns: Namespace, key: &[u8], f: impl FnOnce(&mut Vec<u8>)) {
         .to_vec();
     f(&mut record);
     let mut batch = WriteBatch::new();
-    batch.put(ns, key.to_vec(), record);
+    batch.put(ns, key, record);
     kv.write(batch).unwrap();
 }
 

@@ -10,7 +10,6 @@
 #[path = "../examples/block_writer.rs"]
 #[allow(dead_code)]
 mod block_writer;
-mod common;
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -18,7 +17,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::*;
+use block_writer::common::*;
 use strata_kv::{MemKv, RocksKv};
 use strata_runtime::Runtime;
 

@@ -1,0 +1,182 @@
+//! The block: begin, run transactions in order (each admitted against the
+//! gas caps, each atomic on its own), and finish into one atomic batch.
+//!
+//! [`Block`] is where per-block work lives: a transaction's writes go
+//! into the block overlay (`BlockKv`), which later transactions read
+//! through; the last transaction's writes join the overlay's in the one
+//! batch that [`Block::finish`] writes. A block that fails, or is dropped
+//! before it finishes, leaves nothing in the store.
+
+use std::sync::MutexGuard;
+
+use strata_kv::{KvStore, WriteBatch};
+
+use crate::exec::{Frame, TxState, run_frame};
+use crate::{BlockContext, Receipt, Runtime, RuntimeError, Transaction, admission, caches::Caches};
+
+/// A block being run: it holds the runtime's execution lock from
+/// [`begin`](Block::begin) to [`finish`](Block::finish).
+pub(crate) struct Block<'r, K: KvStore + Clone + 'static> {
+    runtime: &'r Runtime<K>,
+    slot: MutexGuard<'r, Option<Box<TxState<K>>>>,
+    context: BlockContext,
+    /// What is left of the block's gas cap.
+    gas_left: u64,
+    /// The writes of the block's latest successful transaction, held back
+    /// until the next transaction needs them in the overlay, or until
+    /// [`finish`](Block::finish) writes them with the overlay in one batch
+    /// (so that a block of one never goes through the overlay).
+    pending: WriteBatch,
+    /// Whether the block ended (finished or abandoned).
+    ended: bool,
+}
+
+impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
+    /// Begins a block at `context`, waiting for any running one to end.
+    pub fn begin(runtime: &'r Runtime<K>, context: BlockContext) -> Self {
+        Block {
+            slot: crate::lock(&runtime.shared.exec),
+            runtime,
+            context,
+            gas_left: runtime.shared.config.max_block_gas,
+            pending: WriteBatch::new(),
+            ended: false,
+        }
+    }
+
+    /// Runs the next transaction: its receipt (a refused one, without
+    /// running it, when it does not fit the gas caps). An error is the
+    /// runtime's own failure: the block is abandoned and nothing of it is
+    /// applied.
+    pub fn push(&mut self, tx: &Transaction) -> Result<Receipt, RuntimeError> {
+        if self.ended {
+            return Err(RuntimeError::Internal("the block has ended".into()));
+        }
+        let config = &self.runtime.shared.config;
+        if let Some(refused) = admission::refuse(config, admission::gas_limit(tx), self.gas_left) {
+            return Ok(refused);
+        }
+        let ran = self
+            .write_pending()
+            .and_then(|()| self.runtime.run_tx(&mut self.slot, tx, self.context, false));
+        match ran {
+            Ok((receipt, batch)) => {
+                self.gas_left = self.gas_left.saturating_sub(receipt.gas_used);
+                self.pending = batch;
+                Ok(receipt)
+            }
+            Err(e) => {
+                self.abandon();
+                Err(e)
+            }
+        }
+    }
+
+    /// Writes the whole block to the store in one atomic batch.
+    pub fn finish(mut self) -> Result<(), RuntimeError> {
+        if self.ended {
+            return Err(RuntimeError::Internal("the block has ended".into()));
+        }
+        let last = std::mem::take(&mut self.pending);
+        match self.runtime.shared.kv.flush_with(last) {
+            Ok(()) => {
+                self.ended = true;
+                Ok(())
+            }
+            Err(e) => {
+                self.abandon();
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Moves the latest transaction's writes into the overlay, where the
+    /// next transaction reads them.
+    fn write_pending(&mut self) -> Result<(), RuntimeError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.pending);
+        Ok(self.runtime.shared.kv.write(batch)?)
+    }
+
+    /// Drops everything of the block: the overlay, and the page caches,
+    /// which may stand at roots whose records were never written.
+    fn abandon(&mut self) {
+        self.ended = true;
+        self.pending = WriteBatch::new();
+        self.runtime.shared.kv.clear();
+        if let Some(state) = self.slot.as_mut() {
+            state.caches.clear_contracts();
+        }
+    }
+}
+
+impl<K: KvStore + Clone + 'static> Drop for Block<'_, K> {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.abandon();
+        }
+    }
+}
+
+impl<K: KvStore + Clone + 'static> Runtime<K> {
+    /// Runs a block, handing each receipt to `receipt` in order. On an
+    /// error nothing of the block is applied.
+    pub(crate) fn run_block(
+        &self,
+        txs: &[Transaction],
+        context: BlockContext,
+        mut receipt: impl FnMut(Receipt),
+    ) -> Result<(), RuntimeError> {
+        crate::stack::with_stack(|| {
+            let mut block = Block::begin(self, context);
+            for tx in txs {
+                receipt(block.push(tx)?);
+            }
+            block.finish()
+        })
+    }
+
+    /// Runs one transaction: its receipt, and (for a successful one that is
+    /// not a query) the batch of its writes, for the caller to apply.
+    ///
+    /// The state comes from `slot` and goes back there, unless a bug loses
+    /// it (then the next transaction starts with empty caches).
+    pub(crate) fn run_tx(
+        &self,
+        slot: &mut Option<Box<TxState<K>>>,
+        tx: &Transaction,
+        block: BlockContext,
+        read_only: bool,
+    ) -> Result<(Receipt, WriteBatch), RuntimeError> {
+        let mut state = slot.take().unwrap_or_else(|| {
+            Box::new(TxState::new(
+                self.shared.kv.clone(),
+                Caches::new(&self.shared.config),
+            ))
+        });
+        state.reset(block, read_only);
+        let result = match tx {
+            Transaction::Deploy(d) => self.deploy(state, d),
+            Transaction::Call(c) => {
+                let frame = Frame {
+                    address: c.contract,
+                    sender: c.sender,
+                    function: &c.call.function,
+                    args: &c.call.args,
+                    input: c.input.clone(),
+                    gas_limit: c.gas_limit,
+                    nested: false,
+                };
+                run_frame(&self.shared, state, frame).map(|(s, o)| (s, o, None, 0))
+            }
+        };
+        // `result` is an error only if the state was lost (a bug): then the
+        // caches and the extension are lost with it.
+        let (mut state, outcome, deployed, extra_gas) = result?;
+        let finished = self.finish(&mut state, outcome, deployed, extra_gas);
+        *slot = Some(state);
+        finished
+    }
+}

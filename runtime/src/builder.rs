@@ -1,0 +1,98 @@
+//! Building a runtime: its configuration, the embedder's import modules
+//! linked next to the built-in `svm` and `strata` ones, and the embedder's
+//! state.
+
+use std::any::Any;
+use std::sync::{Arc, Mutex};
+
+use strata_host_fns::{HostFnDesc, Strata, Svm, WasmiState};
+use strata_kv::KvStore;
+use wasmi::{Engine, Linker};
+
+use crate::caches::Caches;
+use crate::exec::TxState;
+use crate::{BlockKv, Runtime, RuntimeConfig, RuntimeError, Shared, TxHost};
+
+type LinkFn<K> = Box<
+    dyn Fn(&mut Linker<WasmiState<TxHost<K>>>) -> Result<(), wasmi::errors::LinkerError>
+        + Send
+        + Sync,
+>;
+
+/// Builds a [`Runtime`]: configuration, embedder host modules and state.
+pub struct RuntimeBuilder<K: KvStore + Clone + 'static> {
+    kv: K,
+    config: RuntimeConfig,
+    modules: Vec<(&'static [HostFnDesc], LinkFn<K>)>,
+    extension: Option<Box<dyn Any + Send>>,
+}
+
+impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
+    /// A builder over `kv` with the default configuration.
+    pub(crate) fn new(kv: K) -> Self {
+        RuntimeBuilder {
+            kv,
+            config: RuntimeConfig::default(),
+            modules: Vec::new(),
+            extension: None,
+        }
+    }
+
+    /// Sets the configuration.
+    pub fn config(mut self, config: RuntimeConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Adds an embedder's import module, declared with
+    /// [`strata_host_fns::host_functions!`]: pass its `FUNCTIONS` and its
+    /// `link` function.
+    pub fn host_module<F>(mut self, functions: &'static [HostFnDesc], link: F) -> Self
+    where
+        F: Fn(&mut Linker<WasmiState<TxHost<K>>>) -> Result<(), wasmi::errors::LinkerError>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.modules.push((functions, Box::new(link)));
+        self
+    }
+
+    /// The embedder's own state, which its host functions reach through
+    /// [`strata_host_fns::Host::extension`]. It is not rolled back when a
+    /// transaction fails: it belongs to the embedder.
+    pub fn extension(mut self, state: Box<dyn Any + Send>) -> Self {
+        self.extension = Some(state);
+        self
+    }
+
+    /// The runtime.
+    pub fn build(self) -> Result<Runtime<K>, RuntimeError> {
+        let config = self.config;
+        let wasm = config.wasmi_config();
+        let engine = Engine::new(&wasm);
+        let mut linker = Linker::new(&engine);
+        let link_err = |e: wasmi::errors::LinkerError| RuntimeError::Link(e.to_string());
+        Svm::link(&mut linker).map_err(link_err)?;
+        Strata::link(&mut linker).map_err(link_err)?;
+        let mut host_fns: Vec<&'static HostFnDesc> =
+            Svm::FUNCTIONS.iter().chain(Strata::FUNCTIONS).collect();
+        for (functions, link) in &self.modules {
+            link(&mut linker).map_err(link_err)?;
+            host_fns.extend(functions.iter());
+        }
+        let kv = BlockKv::new(self.kv);
+        let mut state = TxState::new(kv.clone(), Caches::new(&config));
+        state.extension = self.extension;
+        Ok(Runtime {
+            shared: Arc::new(Shared {
+                kv,
+                engine,
+                linker,
+                host_fns,
+                exec: Mutex::new(Some(Box::new(state))),
+                config,
+            }),
+        })
+    }
+}

@@ -1,0 +1,15 @@
+//! Executing frames: one contract function in one wasmi store, with the
+//! transaction's state moved in and out, and nested contract calls. One
+//! job per module: [`state`] (the transaction's state and checkpoints),
+//! [`host`] (the `Host` every host function sees), [`frame`] (running a
+//! frame), [`failure`] (how a frame fails).
+
+mod failure;
+mod frame;
+mod host;
+mod state;
+
+pub(crate) use failure::*;
+pub(crate) use frame::*;
+pub use host::TxHost;
+pub(crate) use state::*;
