@@ -35,7 +35,7 @@ pub struct MockHost {
     pub registers: Registers,
     /// Storage: 4 pages over a fresh in-memory store.
     pub storage: Slices<Arc<MemKv>>,
-    /// Whether storage writes fail as in a query.
+    /// Whether storage writes and transfers fail as in a query.
     pub read_only: bool,
     /// The call context.
     pub context: CallContext,
@@ -170,6 +170,9 @@ impl Host for MockHost {
     }
 
     fn storage_write(&mut self, page: u32, offset: u32, bytes: &[u8]) -> Result<(), StorageFault> {
+        // As the runtime's host: a slice across a page end is refused before
+        // a query's write (and the page range after it).
+        SliceLayout::new(page, offset, bytes.len() as u32)?;
         if self.read_only {
             return Err(StorageFault::ReadOnly);
         }
@@ -204,14 +207,29 @@ impl Host for MockHost {
     }
 
     fn transfer(&mut self, to: &Address, amount: u128) -> Result<bool, HostErrorKind> {
+        // As the runtime's host: a query may not transfer; too low a balance
+        // is checked next; a recipient's balance that would overflow is an
+        // error (nothing moves), not capped.
+        if self.read_only {
+            return Err(HostErrorKind::ReadOnly);
+        }
         let me = self.context.address;
         let have = self.balances.get(&me).copied().unwrap_or(0);
         if have < amount {
             return Ok(false);
         }
+        if *to == me {
+            return Ok(true);
+        }
+        let theirs = self.balances.get(to).copied().unwrap_or(0);
+        let Some(new_theirs) = theirs.checked_add(amount) else {
+            return Err(HostErrorKind::invalid(
+                "amount_ptr",
+                "the recipient's balance would overflow",
+            ));
+        };
         self.balances.insert(me, have - amount);
-        let theirs = self.balances.entry(*to).or_insert(0);
-        *theirs = theirs.saturating_add(amount);
+        self.balances.insert(*to, new_theirs);
         Ok(true)
     }
 
