@@ -1,0 +1,1370 @@
+//! The conformance suite: every host function of both built-in modules,
+//! case by case, against the runtime's real host (`TxHost`, through a WAT
+//! contract deployed with `Runtime` on `MemKv`) and natively against
+//! `MockHost` (the host-fns crate's dispatcher over plain bytes). The two
+//! must give the same result or the same receipt error, and leave the same
+//! memory, registers, storage, balances, events, logs and return data.
+//!
+//! The real host is the reference: where `MockHost` differs, `MockHost` is
+//! wrong.
+//!
+//! How a case runs on the real host: the accounts it needs are deployed
+//! first (with their balances through `DeployTx.balance`), then a contract
+//! generated for the case, with its memory set by data segments. A `setup`
+//! transaction writes the case's storage (so that a failing call, which
+//! discards its transaction, still leaves it to compare). The `run`
+//! transaction (a read-only query when the case says so) sets the case's
+//! registers, calls the function with the case's arguments, returns its
+//! result, copies every register into a dump area of memory and returns the
+//! whole memory as return data. The committed storage and balances are read
+//! afterwards through `read_slice` and `account`.
+//!
+//! On `MockHost`, the same world is built directly (context, memory,
+//! registers, storage, balances, input, read-only) and the function is
+//! called through `Svm::invoke`/`Strata::invoke`. Where the call fails, the
+//! transaction on the real host is discarded, so the storage and balances
+//! compared are those from before the call.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use strata_host_fns::testing::MockHost;
+use strata_host_fns::{
+    Address, BankLayout, CallContext, CallStatus, Event, HostError, HostErrorKind, HostFnDesc,
+    Strata, Svm, Value,
+};
+use strata_kv::MemKv;
+use strata_runtime::{
+    Arg, BlockContext, CallTx, DeployTx, FunctionCall, Receipt, Runtime, Transaction,
+};
+
+const GAS: u64 = 2_000_000;
+const MOCK_GAS: u64 = 1_000_000;
+const MEM: usize = 65_536;
+/// The case contract's pages: as many as a `MockHost` has.
+const PAGES: u32 = MockHost::PAGES;
+const PAGE: u32 = 4096;
+/// Where `run` copies every register after the call (never compared as
+/// memory; the SVM default banks take 736 bytes).
+const DUMP: u32 = 57_344;
+const DUMP_END: u32 = 58_368;
+/// Where the bytes that set registers and storage up live.
+const SCRATCH: u32 = 58_400;
+
+const AUTHOR: Address = Address([0xA0; 20]);
+const USER: Address = Address([0xB0; 20]);
+/// An address with no account (at memory 100 in every case).
+const STRANGER: Address = Address([0xAB; 20]);
+const BLOCK: BlockContext = BlockContext {
+    height: 7,
+    time: 1_700_000_000,
+};
+
+/// A plain contract that holds a balance and has no functions to speak of.
+const ACCOUNT_WAT: &str = r#"(module (memory (export "memory") 1) (func (export "noop")))"#;
+
+/// Initial bytes of guest memory.
+#[derive(Clone, Debug)]
+enum Bytes {
+    Raw(Vec<u8>),
+    /// The case contract's own address (written by `strata.address` in the
+    /// real contract, since its address depends on its code).
+    SelfAddress,
+    /// The address of the case's `n`th extra account.
+    Account(usize),
+}
+
+#[derive(Clone, Debug)]
+struct Setup {
+    mem: Vec<(u32, Bytes)>,
+    storage: Vec<(u32, u32, Vec<u8>)>,
+    regs: Vec<(u32, u32, Vec<u8>)>,
+    /// The case contract's balance.
+    balance: u128,
+    /// Extra accounts (deployed contracts), by balance.
+    accounts: Vec<u128>,
+    block: BlockContext,
+    input: Vec<u8>,
+    read_only: bool,
+    /// What `MockHost::call` answers (the real host really calls).
+    call_status: Option<CallStatus>,
+}
+
+impl Setup {
+    /// The world of `native_vs_wasmi`: an address, two amounts, a string and
+    /// two topics in memory, two registers, a stored slice, an input and a
+    /// balance.
+    fn base() -> Self {
+        let topics: Vec<u8> = (0..64).collect();
+        Setup {
+            mem: vec![
+                (100, Bytes::Raw(STRANGER.0.to_vec())),
+                (200, Bytes::Raw(300u128.to_le_bytes().to_vec())),
+                (220, Bytes::Raw(5000u128.to_le_bytes().to_vec())),
+                (300, Bytes::Raw(b"hello".to_vec())),
+                (400, Bytes::Raw(topics)),
+            ],
+            storage: vec![(1, 0, b"stored bytes....".to_vec())],
+            regs: vec![(64, 0, vec![1, 2, 3, 4, 5, 6, 7, 8]), (160, 7, vec![9; 20])],
+            balance: 1000,
+            accounts: vec![],
+            block: BLOCK,
+            input: b"input!".to_vec(),
+            read_only: false,
+            call_status: None,
+        }
+    }
+}
+
+struct Case {
+    module: &'static str,
+    name: &'static str,
+    args: Vec<Value>,
+    /// "ok", a receipt error kind (`out_of_gas`, `read_only`, `abort`), or
+    /// the argument a host error must name.
+    expect: &'static str,
+    setup: Setup,
+}
+
+impl Case {
+    fn mem(mut self, ptr: u32, bytes: impl Into<Vec<u8>>) -> Self {
+        self.setup.mem.push((ptr, Bytes::Raw(bytes.into())));
+        self
+    }
+    fn self_at(mut self, ptr: u32) -> Self {
+        self.setup.mem.push((ptr, Bytes::SelfAddress));
+        self
+    }
+    /// An extra account holding `balance`, its address at `ptr`.
+    fn account_at(mut self, ptr: u32, balance: u128) -> Self {
+        self.setup
+            .mem
+            .push((ptr, Bytes::Account(self.setup.accounts.len())));
+        self.setup.accounts.push(balance);
+        self
+    }
+    fn reg(mut self, bits: u32, idx: u32, bytes: impl Into<Vec<u8>>) -> Self {
+        self.setup.regs.push((bits, idx, bytes.into()));
+        self
+    }
+    fn store(mut self, page: u32, offset: u32, bytes: impl Into<Vec<u8>>) -> Self {
+        self.setup.storage.push((page, offset, bytes.into()));
+        self
+    }
+    fn balance(mut self, b: u128) -> Self {
+        self.setup.balance = b;
+        self
+    }
+    fn block(mut self, height: u64, time: u64) -> Self {
+        self.setup.block = BlockContext { height, time };
+        self
+    }
+    fn input(mut self, input: impl Into<Vec<u8>>) -> Self {
+        self.setup.input = input.into();
+        self
+    }
+    fn read_only(mut self) -> Self {
+        self.setup.read_only = true;
+        self
+    }
+    fn call_status(mut self, s: CallStatus) -> Self {
+        self.setup.call_status = Some(s);
+        self
+    }
+
+    fn desc(&self) -> &'static HostFnDesc {
+        Svm::FUNCTIONS
+            .iter()
+            .chain(Strata::FUNCTIONS)
+            .find(|d| (d.module, d.name) == (self.module, self.name))
+            .unwrap_or_else(|| panic!("no host function {}.{}", self.module, self.name))
+    }
+
+    fn label(&self) -> String {
+        let args: Vec<String> = self
+            .args
+            .iter()
+            .map(|v| match v {
+                Value::I32(x) => x.to_string(),
+                Value::I64(x) => format!("{x}i64"),
+            })
+            .collect();
+        let mut s = format!("{}.{}({})", self.module, self.name, args.join(", "));
+        if self.setup.read_only {
+            s.push_str(" [query]");
+        }
+        s
+    }
+}
+
+fn i(x: i32) -> Value {
+    Value::I32(x)
+}
+fn l(x: i64) -> Value {
+    Value::I64(x)
+}
+
+/// A case of `module.name` (as `"svm.reg_get"`) in the base world.
+fn case(f: &str, args: Vec<Value>, expect: &'static str) -> Case {
+    let (module, name) = f.split_once('.').expect("module.name");
+    let desc = Svm::FUNCTIONS
+        .iter()
+        .chain(Strata::FUNCTIONS)
+        .find(|d| (d.module, d.name) == (module, name))
+        .unwrap_or_else(|| panic!("no host function {f}"));
+    assert_eq!(desc.params.len(), args.len(), "{f}: arity");
+    Case {
+        module: desc.module,
+        name: desc.name,
+        args,
+        expect,
+        setup: Setup::base(),
+    }
+}
+
+fn u128_bytes(x: u128) -> Vec<u8> {
+    x.to_le_bytes().to_vec()
+}
+
+fn cases() -> Vec<Case> {
+    let mut v = Vec::new();
+    let mut add = |c: Case| v.push(c);
+
+    // svm.mem_to_reg_copy(src_mem_idx, src_mem_ptr, len, dst_reg_bits, dst_reg_idx)
+    let f = "svm.mem_to_reg_copy";
+    add(case(f, vec![i(0), i(300), i(5), i(64), i(0)], "ok"));
+    add(case(f, vec![i(0), i(300), i(0), i(64), i(0)], "ok"));
+    add(case(f, vec![i(0), i(400), i(64), i(512), i(3)], "ok"));
+    add(case(f, vec![i(0), i(65528), i(8), i(64), i(1)], "ok"));
+    add(case(f, vec![i(0), i(300), i(9), i(64), i(0)], "len"));
+    add(case(
+        f,
+        vec![i(1), i(300), i(5), i(64), i(0)],
+        "src_mem_idx",
+    ));
+    add(case(
+        f,
+        vec![i(0), i(65534), i(5), i(64), i(0)],
+        "src_mem_ptr",
+    ));
+    add(case(f, vec![i(0), i(-1), i(1), i(64), i(0)], "src_mem_ptr"));
+    add(case(
+        f,
+        vec![i(0), i(300), i(5), i(48), i(0)],
+        "dst_reg_bits",
+    ));
+    add(case(
+        f,
+        vec![i(0), i(300), i(5), i(64), i(16)],
+        "dst_reg_idx",
+    ));
+    add(case(
+        f,
+        vec![i(0), i(300), i(5), i(64), i(-1)],
+        "dst_reg_idx",
+    ));
+    add(case(f, vec![i(0), i(0), i(-1), i(64), i(0)], "out_of_gas"));
+
+    // svm.reg_to_mem_copy(src_reg_bits, src_reg_idx, len, dst_mem_idx, dst_mem_ptr)
+    let f = "svm.reg_to_mem_copy";
+    add(case(f, vec![i(64), i(0), i(8), i(0), i(500)], "ok"));
+    add(case(f, vec![i(64), i(0), i(0), i(0), i(500)], "ok"));
+    add(case(f, vec![i(160), i(7), i(20), i(0), i(65516)], "ok"));
+    add(case(f, vec![i(512), i(3), i(64), i(0), i(500)], "ok"));
+    add(case(f, vec![i(64), i(0), i(9), i(0), i(500)], "len"));
+    add(case(
+        f,
+        vec![i(64), i(0), i(8), i(0), i(65532)],
+        "dst_mem_ptr",
+    ));
+    add(case(f, vec![i(32), i(99), i(4), i(0), i(0)], "src_reg_idx"));
+    add(case(f, vec![i(48), i(0), i(1), i(0), i(0)], "src_reg_bits"));
+    add(case(f, vec![i(64), i(0), i(8), i(2), i(0)], "dst_mem_idx"));
+    add(case(f, vec![i(64), i(0), i(-1), i(0), i(0)], "out_of_gas"));
+
+    // svm.storage_read_to_reg(src_page, src_slice, offset, len, dst_reg_bits, dst_reg_idx)
+    let f = "svm.storage_read_to_reg";
+    add(case(f, vec![i(1), i(0), i(0), i(8), i(64), i(1)], "ok"));
+    add(case(f, vec![i(1), i(7), i(0), i(16), i(512), i(3)], "ok"));
+    add(case(f, vec![i(0), i(0), i(0), i(8), i(64), i(1)], "ok"));
+    add(case(f, vec![i(3), i(0), i(4088), i(8), i(64), i(2)], "ok").store(3, 4088, *b"lastword"));
+    add(case(f, vec![i(1), i(0), i(0), i(8), i(64), i(1)], "ok").read_only());
+    add(case(
+        f,
+        vec![i(1), i(0), i(4090), i(8), i(64), i(1)],
+        "offset",
+    ));
+    add(case(
+        f,
+        vec![i(4), i(0), i(0), i(8), i(64), i(1)],
+        "src_page",
+    ));
+    add(case(
+        f,
+        vec![i(-1), i(0), i(0), i(8), i(64), i(1)],
+        "src_page",
+    ));
+    add(case(f, vec![i(1), i(0), i(0), i(9), i(64), i(1)], "len"));
+    add(case(
+        f,
+        vec![i(1), i(0), i(0), i(8), i(64), i(16)],
+        "dst_reg_idx",
+    ));
+    add(case(
+        f,
+        vec![i(1), i(0), i(0), i(8), i(24), i(0)],
+        "dst_reg_bits",
+    ));
+    add(case(
+        f,
+        vec![i(1), i(0), i(0), i(-1), i(64), i(1)],
+        "out_of_gas",
+    ));
+
+    // svm.storage_read_to_mem(src_page, src_slice, offset, len, dst_mem_idx, dst_mem_ptr)
+    let f = "svm.storage_read_to_mem";
+    add(case(f, vec![i(1), i(0), i(0), i(16), i(0), i(600)], "ok"));
+    add(case(f, vec![i(1), i(3), i(4095), i(1), i(0), i(600)], "ok").store(1, 4095, [0x5Au8]));
+    add(case(f, vec![i(1), i(0), i(0), i(16), i(0), i(65520)], "ok"));
+    add(case(f, vec![i(2), i(0), i(0), i(16), i(0), i(600)], "ok"));
+    add(case(f, vec![i(1), i(0), i(0), i(0), i(0), i(600)], "ok"));
+    add(case(f, vec![i(1), i(0), i(0), i(16), i(0), i(600)], "ok").read_only());
+    add(case(
+        f,
+        vec![i(1), i(0), i(0), i(16), i(0), i(65530)],
+        "dst_mem_ptr",
+    ));
+    add(case(
+        f,
+        vec![i(9), i(0), i(0), i(16), i(0), i(600)],
+        "src_page",
+    ));
+    add(case(
+        f,
+        vec![i(-1), i(0), i(0), i(16), i(0), i(600)],
+        "src_page",
+    ));
+    add(case(
+        f,
+        vec![i(1), i(0), i(4095), i(2), i(0), i(600)],
+        "offset",
+    ));
+    add(case(
+        f,
+        vec![i(1), i(0), i(-1), i(1), i(0), i(600)],
+        "offset",
+    ));
+    add(case(
+        f,
+        vec![i(1), i(0), i(0), i(16), i(3), i(600)],
+        "dst_mem_idx",
+    ));
+    add(case(
+        f,
+        vec![i(1), i(0), i(0), i(-1), i(0), i(600)],
+        "out_of_gas",
+    ));
+
+    // svm.storage_write_from_mem(src_mem_idx, src_mem_ptr, len, dst_page, dst_slice, dst_offset)
+    let f = "svm.storage_write_from_mem";
+    add(case(f, vec![i(0), i(300), i(5), i(2), i(0), i(10)], "ok"));
+    add(case(f, vec![i(0), i(300), i(5), i(3), i(0), i(4091)], "ok"));
+    add(case(f, vec![i(0), i(300), i(5), i(1), i(0), i(2)], "ok"));
+    add(case(f, vec![i(0), i(300), i(0), i(2), i(0), i(0)], "ok"));
+    add(case(f, vec![i(0), i(65531), i(5), i(0), i(0), i(0)], "ok"));
+    add(case(
+        f,
+        vec![i(0), i(300), i(5), i(2), i(0), i(4093)],
+        "dst_offset",
+    ));
+    add(case(
+        f,
+        vec![i(0), i(300), i(5), i(4), i(0), i(0)],
+        "dst_page",
+    ));
+    add(case(
+        f,
+        vec![i(0), i(300), i(5), i(-1), i(0), i(0)],
+        "dst_page",
+    ));
+    add(case(
+        f,
+        vec![i(0), i(65533), i(5), i(2), i(0), i(0)],
+        "src_mem_ptr",
+    ));
+    add(case(
+        f,
+        vec![i(1), i(300), i(5), i(2), i(0), i(0)],
+        "src_mem_idx",
+    ));
+    add(case(f, vec![i(0), i(300), i(5), i(2), i(0), i(10)], "read_only").read_only());
+    add(case(
+        f,
+        vec![i(0), i(300), i(5), i(2), i(0), i(4093)],
+        "dst_offset",
+    )
+    .read_only());
+    add(case(f, vec![i(0), i(300), i(5), i(4), i(0), i(0)], "read_only").read_only());
+    add(case(
+        f,
+        vec![i(0), i(0), i(-1), i(2), i(0), i(0)],
+        "out_of_gas",
+    ));
+
+    // svm.storage_write_from_reg(src_reg_bits, src_reg_idx, len, dst_page, dst_slice, dst_offset)
+    let f = "svm.storage_write_from_reg";
+    add(case(f, vec![i(64), i(0), i(8), i(3), i(0), i(0)], "ok"));
+    add(case(
+        f,
+        vec![i(160), i(7), i(20), i(3), i(9), i(4076)],
+        "ok",
+    ));
+    add(case(f, vec![i(64), i(0), i(0), i(3), i(0), i(0)], "ok"));
+    add(case(f, vec![i(64), i(0), i(9), i(3), i(0), i(0)], "len"));
+    add(case(
+        f,
+        vec![i(160), i(7), i(20), i(3), i(0), i(4080)],
+        "dst_offset",
+    ));
+    add(case(
+        f,
+        vec![i(160), i(8), i(20), i(3), i(0), i(0)],
+        "src_reg_idx",
+    ));
+    add(case(
+        f,
+        vec![i(48), i(0), i(1), i(3), i(0), i(0)],
+        "src_reg_bits",
+    ));
+    add(case(
+        f,
+        vec![i(64), i(0), i(8), i(4), i(0), i(0)],
+        "dst_page",
+    ));
+    add(case(f, vec![i(64), i(0), i(8), i(3), i(0), i(0)], "read_only").read_only());
+    add(case(
+        f,
+        vec![i(64), i(0), i(8), i(3), i(0), i(4090)],
+        "dst_offset",
+    )
+    .read_only());
+    add(case(
+        f,
+        vec![i(64), i(0), i(-1), i(3), i(0), i(0)],
+        "out_of_gas",
+    ));
+
+    // svm.reg_replace_byte(reg_bits, reg_idx, byte, offset)
+    let f = "svm.reg_replace_byte";
+    add(case(f, vec![i(64), i(0), i(255), i(7)], "ok"));
+    add(case(f, vec![i(64), i(0), i(0), i(0)], "ok"));
+    add(case(f, vec![i(512), i(3), i(7), i(63)], "ok"));
+    add(case(f, vec![i(64), i(0), i(256), i(0)], "byte"));
+    add(case(f, vec![i(64), i(0), i(-1), i(0)], "byte"));
+    add(case(f, vec![i(64), i(0), i(1), i(8)], "offset"));
+    add(case(f, vec![i(64), i(0), i(1), i(-1)], "offset"));
+    add(case(f, vec![i(64), i(16), i(1), i(0)], "reg_idx"));
+    add(case(f, vec![i(-1), i(0), i(0), i(0)], "reg_bits"));
+
+    // svm.reg_read_be_i64(reg_bits, reg_idx)
+    let f = "svm.reg_read_be_i64";
+    add(case(f, vec![i(64), i(0)], "ok"));
+    add(case(f, vec![i(512), i(3)], "ok"));
+    add(case(f, vec![i(160), i(7)], "ok"));
+    add(case(f, vec![i(32), i(0)], "reg_bits"));
+    add(case(f, vec![i(-1), i(0)], "reg_bits"));
+    add(case(f, vec![i(64), i(16)], "reg_idx"));
+
+    // svm.reg_write_be_i64(value, reg_bits, reg_idx)
+    let f = "svm.reg_write_be_i64";
+    add(case(f, vec![l(-5), i(64), i(2)], "ok"));
+    add(case(f, vec![l(i64::MIN), i(512), i(3)], "ok"));
+    add(case(f, vec![l(0x0102), i(160), i(7)], "ok"));
+    add(case(f, vec![l(1), i(32), i(0)], "reg_bits"));
+    add(case(f, vec![l(1), i(64), i(-1)], "reg_idx"));
+    add(case(f, vec![l(1), i(64), i(16)], "reg_idx"));
+
+    // strata.storage_read(page, offset, dst_ptr, len)
+    let f = "strata.storage_read";
+    add(case(f, vec![i(1), i(0), i(600), i(16)], "ok"));
+    add(case(f, vec![i(1), i(0), i(600), i(0)], "ok"));
+    add(case(f, vec![i(3), i(4095), i(600), i(1)], "ok").store(3, 4095, [7u8]));
+    add(case(f, vec![i(1), i(0), i(65520), i(16)], "ok"));
+    add(case(f, vec![i(1), i(0), i(600), i(16)], "ok").read_only());
+    add(case(f, vec![i(1), i(4090), i(600), i(16)], "offset"));
+    add(case(f, vec![i(5), i(0), i(600), i(1)], "page"));
+    add(case(f, vec![i(-1), i(0), i(600), i(1)], "page"));
+    add(case(f, vec![i(1), i(0), i(65535), i(2)], "dst_ptr"));
+    add(case(f, vec![i(1), i(0), i(600), i(-1)], "out_of_gas"));
+
+    // strata.storage_write(page, offset, src_ptr, len)
+    let f = "strata.storage_write";
+    add(case(f, vec![i(0), i(0), i(300), i(5)], "ok"));
+    add(case(f, vec![i(3), i(4091), i(300), i(5)], "ok"));
+    add(case(f, vec![i(1), i(4), i(300), i(5)], "ok"));
+    add(case(f, vec![i(0), i(0), i(300), i(0)], "ok"));
+    add(case(f, vec![i(0), i(4095), i(300), i(2)], "offset"));
+    add(case(f, vec![i(4), i(0), i(300), i(1)], "page"));
+    add(case(f, vec![i(0), i(0), i(65535), i(2)], "src_ptr"));
+    add(case(f, vec![i(0), i(0), i(300), i(5)], "read_only").read_only());
+    add(case(f, vec![i(0), i(4095), i(300), i(2)], "offset").read_only());
+    add(case(f, vec![i(4), i(0), i(300), i(1)], "read_only").read_only());
+    add(case(f, vec![i(0), i(0), i(300), i(-1)], "out_of_gas"));
+
+    // strata.storage_read_reg(page, offset, len, reg_bits, reg_idx)
+    let f = "strata.storage_read_reg";
+    add(case(f, vec![i(1), i(0), i(8), i(64), i(1)], "ok"));
+    add(case(f, vec![i(1), i(0), i(16), i(512), i(0)], "ok"));
+    add(case(f, vec![i(0), i(0), i(0), i(64), i(0)], "ok"));
+    add(case(f, vec![i(3), i(4088), i(8), i(64), i(2)], "ok").store(3, 4088, *b"lastword"));
+    add(case(f, vec![i(1), i(0), i(8), i(64), i(1)], "ok").read_only());
+    add(case(f, vec![i(1), i(0), i(8), i(32), i(0)], "len"));
+    add(case(f, vec![i(7), i(0), i(1), i(64), i(0)], "page"));
+    add(case(f, vec![i(1), i(4090), i(8), i(64), i(1)], "offset"));
+    add(case(f, vec![i(1), i(0), i(8), i(64), i(16)], "reg_idx"));
+    add(case(f, vec![i(1), i(0), i(8), i(48), i(0)], "reg_bits"));
+    add(case(f, vec![i(1), i(0), i(-1), i(64), i(1)], "out_of_gas"));
+
+    // strata.storage_write_reg(page, offset, reg_bits, reg_idx, len)
+    let f = "strata.storage_write_reg";
+    add(case(f, vec![i(2), i(100), i(64), i(0), i(8)], "ok"));
+    add(case(f, vec![i(2), i(0), i(160), i(7), i(20)], "ok"));
+    add(case(f, vec![i(2), i(4088), i(64), i(0), i(8)], "ok"));
+    add(case(f, vec![i(1), i(2), i(64), i(0), i(4)], "ok"));
+    add(case(f, vec![i(2), i(0), i(64), i(0), i(0)], "ok"));
+    add(case(f, vec![i(2), i(4095), i(64), i(0), i(8)], "offset"));
+    add(case(f, vec![i(2), i(0), i(64), i(0), i(9)], "len"));
+    add(case(f, vec![i(4), i(0), i(64), i(0), i(8)], "page"));
+    add(case(f, vec![i(2), i(0), i(64), i(16), i(8)], "reg_idx"));
+    add(case(f, vec![i(2), i(0), i(48), i(0), i(1)], "reg_bits"));
+    add(case(f, vec![i(2), i(100), i(64), i(0), i(8)], "read_only").read_only());
+    add(case(f, vec![i(2), i(4095), i(64), i(0), i(8)], "offset").read_only());
+    add(case(f, vec![i(2), i(0), i(64), i(0), i(-1)], "out_of_gas"));
+
+    // strata.reg_set(reg_bits, reg_idx, src_ptr, len)
+    let f = "strata.reg_set";
+    add(case(f, vec![i(256), i(1), i(300), i(5)], "ok"));
+    add(case(f, vec![i(64), i(0), i(300), i(0)], "ok"));
+    add(case(f, vec![i(512), i(3), i(400), i(64)], "ok"));
+    add(case(f, vec![i(64), i(1), i(65528), i(8)], "ok").mem(65528, *b"the end!"));
+    add(case(f, vec![i(64), i(0), i(300), i(5)], "ok").read_only());
+    add(case(f, vec![i(32), i(0), i(300), i(5)], "len"));
+    add(case(f, vec![i(256), i(4), i(300), i(5)], "reg_idx"));
+    add(case(f, vec![i(64), i(-1), i(300), i(1)], "reg_idx"));
+    add(case(f, vec![i(48), i(0), i(300), i(1)], "reg_bits"));
+    add(case(f, vec![i(256), i(1), i(65535), i(5)], "src_ptr"));
+    add(case(f, vec![i(64), i(0), i(300), i(-1)], "out_of_gas"));
+
+    // strata.reg_get(reg_bits, reg_idx, dst_ptr, len)
+    let f = "strata.reg_get";
+    add(case(f, vec![i(64), i(0), i(700), i(8)], "ok"));
+    add(case(f, vec![i(160), i(7), i(700), i(20)], "ok"));
+    add(case(f, vec![i(64), i(0), i(700), i(3)], "ok"));
+    add(case(f, vec![i(64), i(0), i(700), i(0)], "ok"));
+    add(case(f, vec![i(512), i(3), i(700), i(64)], "ok").reg(512, 3, vec![0xEEu8; 64]));
+    add(case(f, vec![i(64), i(0), i(65528), i(8)], "ok"));
+    add(case(f, vec![i(64), i(0), i(700), i(9)], "len"));
+    add(case(f, vec![i(64), i(0), i(65535), i(8)], "dst_ptr"));
+    add(case(f, vec![i(48), i(0), i(700), i(1)], "reg_bits"));
+    add(case(f, vec![i(64), i(16), i(700), i(1)], "reg_idx"));
+    add(case(f, vec![i(64), i(0), i(700), i(-1)], "out_of_gas"));
+
+    // strata.address(dst_ptr)
+    let f = "strata.address";
+    add(case(f, vec![i(800)], "ok"));
+    add(case(f, vec![i(65516)], "ok"));
+    add(case(f, vec![i(800)], "ok").read_only());
+    add(case(f, vec![i(65530)], "dst_ptr"));
+    add(case(f, vec![i(-1)], "dst_ptr"));
+
+    // strata.sender(dst_ptr)
+    let f = "strata.sender";
+    add(case(f, vec![i(820)], "ok"));
+    add(case(f, vec![i(65516)], "ok"));
+    add(case(f, vec![i(-20)], "dst_ptr"));
+
+    for f in ["strata.block_height", "strata.block_time"] {
+        add(case(f, vec![], "ok"));
+        add(case(f, vec![], "ok").block(0, 0));
+        add(case(f, vec![], "ok").block(123_456_789, 1_800_000_000));
+        add(case(f, vec![], "ok").block(u64::MAX, u64::MAX));
+        add(case(f, vec![], "ok").read_only());
+    }
+
+    // strata.gas_left(): compared as a number in range (see `agree`).
+    let f = "strata.gas_left";
+    add(case(f, vec![], "ok"));
+    add(case(f, vec![], "ok").read_only());
+
+    let f = "strata.input_len";
+    add(case(f, vec![], "ok"));
+    add(case(f, vec![], "ok").input(vec![]));
+    add(case(f, vec![], "ok").input(vec![0x42; 1000]));
+
+    // strata.input_copy(dst_ptr, offset, len)
+    let f = "strata.input_copy";
+    add(case(f, vec![i(900), i(0), i(4)], "ok"));
+    add(case(f, vec![i(900), i(0), i(6)], "ok"));
+    add(case(f, vec![i(900), i(6), i(0)], "ok"));
+    add(case(f, vec![i(900), i(0), i(4)], "ok").read_only());
+    add(case(f, vec![i(900), i(2), i(10)], "len"));
+    add(case(f, vec![i(900), i(7), i(0)], "len"));
+    add(case(f, vec![i(900), i(-1), i(1)], "len"));
+    add(case(f, vec![i(65535), i(0), i(4)], "dst_ptr"));
+    add(case(f, vec![i(900), i(0), i(-1)], "out_of_gas"));
+
+    // strata.set_return(src_ptr, len)
+    let f = "strata.set_return";
+    add(case(f, vec![i(300), i(5)], "ok"));
+    add(case(f, vec![i(300), i(0)], "ok"));
+    add(case(f, vec![i(0), i(65536)], "ok"));
+    add(case(f, vec![i(65535), i(1)], "ok").mem(65535, [0x77u8]));
+    add(case(f, vec![i(300), i(5)], "ok").read_only());
+    add(case(f, vec![i(300), i(65537)], "len"));
+    add(case(f, vec![i(65535), i(5)], "src_ptr"));
+    add(case(f, vec![i(-1), i(1)], "src_ptr"));
+
+    // strata.emit_event(topics_ptr, topic_count, data_ptr, data_len)
+    let f = "strata.emit_event";
+    add(case(f, vec![i(400), i(2), i(300), i(5)], "ok"));
+    add(case(f, vec![i(400), i(0), i(300), i(0)], "ok"));
+    add(case(f, vec![i(400), i(2), i(300), i(5)], "ok").read_only());
+    add(case(f, vec![i(400), i(5), i(300), i(5)], "topic_count"));
+    add(case(f, vec![i(400), i(-1), i(300), i(5)], "topic_count"));
+    add(case(f, vec![i(400), i(1), i(300), i(70000)], "data_len"));
+    add(case(f, vec![i(65530), i(1), i(300), i(1)], "topics_ptr"));
+    add(case(f, vec![i(400), i(1), i(65535), i(5)], "data_ptr"));
+
+    // strata.log(msg_ptr, msg_len)
+    let f = "strata.log";
+    add(case(f, vec![i(300), i(5)], "ok"));
+    add(case(f, vec![i(300), i(0)], "ok"));
+    add(case(f, vec![i(1200), i(4)], "ok").mem(1200, [0xFF, b'a', 0xC3, b'\n']));
+    add(case(f, vec![i(300), i(5)], "ok").read_only());
+    add(case(f, vec![i(300), i(5000)], "msg_len"));
+    add(case(f, vec![i(65535), i(5)], "msg_ptr"));
+
+    // strata.abort(msg_ptr, msg_len)
+    let f = "strata.abort";
+    add(case(f, vec![i(300), i(5)], "abort"));
+    add(case(f, vec![i(300), i(0)], "abort"));
+    add(case(f, vec![i(1200), i(3)], "abort").mem(1200, [b'x', 0xFE, b'y']));
+    add(case(f, vec![i(300), i(5000)], "msg_len"));
+    add(case(f, vec![i(65535), i(2)], "msg_ptr"));
+
+    // strata.balance(addr_ptr, dst_ptr)
+    let f = "strata.balance";
+    add(case(f, vec![i(100), i(1000)], "ok"));
+    add(case(f, vec![i(140), i(1000)], "ok").self_at(140));
+    add(case(f, vec![i(120), i(1000)], "ok").account_at(120, 12_345));
+    add(case(f, vec![i(120), i(1000)], "ok").account_at(120, u128::MAX));
+    add(case(f, vec![i(140), i(65520)], "ok").self_at(140));
+    add(case(f, vec![i(140), i(1000)], "ok")
+        .self_at(140)
+        .read_only());
+    add(case(f, vec![i(65530), i(1000)], "addr_ptr"));
+    add(case(f, vec![i(-1), i(1000)], "addr_ptr"));
+    add(case(f, vec![i(100), i(65530)], "dst_ptr"));
+
+    // strata.transfer(to_ptr, amount_ptr) -> 0 moved, 1 too low
+    let f = "strata.transfer";
+    add(case(f, vec![i(100), i(200)], "ok"));
+    add(case(f, vec![i(100), i(220)], "ok"));
+    add(case(f, vec![i(100), i(240)], "ok").mem(240, u128_bytes(1000)));
+    add(case(f, vec![i(100), i(240)], "ok").mem(240, u128_bytes(1001)));
+    add(case(f, vec![i(100), i(240)], "ok").mem(240, u128_bytes(0)));
+    add(case(f, vec![i(100), i(240)], "ok")
+        .mem(240, u128_bytes(0))
+        .balance(0));
+    add(case(f, vec![i(100), i(240)], "ok").mem(240, u128_bytes(u128::MAX)));
+    add(case(f, vec![i(140), i(200)], "ok").self_at(140));
+    add(case(f, vec![i(140), i(220)], "ok").self_at(140));
+    add(case(f, vec![i(120), i(200)], "ok").account_at(120, 5));
+    add(case(f, vec![i(120), i(200)], "ok").account_at(120, u128::MAX - 300));
+    // The recipient's balance would overflow: an error on the real host.
+    add(case(f, vec![i(120), i(200)], "amount_ptr").account_at(120, u128::MAX - 299));
+    add(case(f, vec![i(120), i(200)], "amount_ptr").account_at(120, u128::MAX));
+    // Too low is checked first: no overflow error then.
+    add(case(f, vec![i(120), i(220)], "ok").account_at(120, u128::MAX));
+    add(case(f, vec![i(140), i(240)], "ok")
+        .self_at(140)
+        .mem(240, u128_bytes(u128::MAX))
+        .balance(u128::MAX));
+    add(case(f, vec![i(100), i(200)], "read_only").read_only());
+    add(case(f, vec![i(100), i(220)], "read_only").read_only());
+    add(case(f, vec![i(65530), i(200)], "to_ptr"));
+    add(case(f, vec![i(-1), i(200)], "to_ptr"));
+    add(case(f, vec![i(100), i(65530)], "amount_ptr"));
+
+    // strata.call(addr_ptr, func_ptr, func_len, input_ptr, input_len, gas).
+    // MockHost answers what it is told; the real host really calls, so
+    // each case tells MockHost what the real call answers.
+    let f = "strata.call";
+    add(
+        case(f, vec![i(100), i(300), i(5), i(300), i(5), l(1000)], "ok")
+            .call_status(CallStatus::NoContract),
+    );
+    add(case(
+        f,
+        vec![i(120), i(300), i(5), i(300), i(5), l(100_000)],
+        "ok",
+    )
+    .account_at(120, 0)
+    .call_status(CallStatus::NoFunction));
+    add(case(
+        f,
+        vec![i(100), i(300), i(300), i(0), i(0), l(1)],
+        "func_len",
+    ));
+    add(case(
+        f,
+        vec![i(100), i(300), i(5), i(0), i(70000), l(1)],
+        "input_len",
+    ));
+    add(case(
+        f,
+        vec![i(100), i(300), i(5), i(0), i(0), l(-1)],
+        "gas",
+    ));
+    add(case(
+        f,
+        vec![i(65530), i(300), i(5), i(0), i(0), l(1)],
+        "addr_ptr",
+    ));
+    add(case(
+        f,
+        vec![i(100), i(65535), i(5), i(0), i(0), l(1)],
+        "func_ptr",
+    ));
+    add(
+        case(f, vec![i(100), i(1200), i(2), i(0), i(0), l(1)], "func_ptr")
+            .mem(1200, [0xFFu8, 0xFE]),
+    );
+    add(case(
+        f,
+        vec![i(100), i(300), i(5), i(65535), i(5), l(1)],
+        "input_ptr",
+    ));
+
+    // strata.call_return_len(), strata.call_return_copy(dst_ptr, offset, len):
+    // no call yet, so nothing to return.
+    add(case("strata.call_return_len", vec![], "ok"));
+    let f = "strata.call_return_copy";
+    add(case(f, vec![i(1000), i(0), i(0)], "ok"));
+    add(case(f, vec![i(1000), i(0), i(1)], "len"));
+    add(case(f, vec![i(1000), i(-1), i(0)], "len"));
+    add(case(f, vec![i(1000), i(0), i(-1)], "out_of_gas"));
+
+    v
+}
+
+/// What a case leaves, on either host.
+#[derive(Debug, PartialEq, Eq)]
+struct Obs {
+    /// The result, or the receipt's error kind and message.
+    outcome: Result<Option<Value>, (String, String)>,
+    /// What a successful call leaves behind.
+    after: Option<After>,
+    /// Every storage page.
+    storage: Vec<Vec<u8>>,
+    /// The contract's, each extra account's and [`STRANGER`]'s balance.
+    balances: Vec<u128>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+struct After {
+    /// Guest memory, the dump area zeroed (none for `set_return`, which
+    /// replaces the return data that carries it).
+    memory: Option<Vec<u8>>,
+    /// Every register's bytes, bank by bank (none for `set_return`).
+    registers: Option<Vec<u8>>,
+    /// The return data (only for `set_return`).
+    return_data: Option<Vec<u8>>,
+    events: Vec<Event>,
+    logs: Vec<String>,
+}
+
+fn banks() -> Vec<(u32, u32)> {
+    BankLayout::svm_default()
+        .specs()
+        .iter()
+        .map(|s| (s.width_bits, s.count))
+        .collect()
+}
+
+fn is_set_return(case: &Case) -> bool {
+    (case.module, case.name) == ("strata", "set_return")
+}
+
+/// The case's memory as data segments, with the set-up bytes in scratch:
+/// registers as (bits, idx, ptr, len), storage as (page, offset, ptr, len),
+/// and where to write the contract's own address.
+struct Layout {
+    data: Vec<(u32, Vec<u8>)>,
+    regs: Vec<(u32, u32, u32, u32)>,
+    storage: Vec<(u32, u32, u32, u32)>,
+    self_at: Vec<u32>,
+}
+
+fn layout(case: &Case, accounts: &[Address]) -> Layout {
+    let mut lay = Layout {
+        data: vec![],
+        regs: vec![],
+        storage: vec![],
+        self_at: vec![],
+    };
+    for (ptr, b) in &case.setup.mem {
+        match b {
+            Bytes::Raw(v) => lay.data.push((*ptr, v.clone())),
+            Bytes::Account(n) => lay.data.push((*ptr, accounts[*n].0.to_vec())),
+            Bytes::SelfAddress => lay.self_at.push(*ptr),
+        }
+    }
+    let mut at = SCRATCH;
+    for (bits, idx, bytes) in &case.setup.regs {
+        lay.data.push((at, bytes.clone()));
+        lay.regs.push((*bits, *idx, at, bytes.len() as u32));
+        at += bytes.len() as u32;
+    }
+    for (page, offset, bytes) in &case.setup.storage {
+        lay.data.push((at, bytes.clone()));
+        lay.storage.push((*page, *offset, at, bytes.len() as u32));
+        at += bytes.len() as u32;
+    }
+    assert!(at < 60_000, "{}: too much set-up", case.label());
+    lay
+}
+
+fn wat_bytes(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 3);
+    for b in bytes {
+        write!(s, "\\{b:02x}").unwrap();
+    }
+    s
+}
+
+fn strata_fn(name: &str) -> &'static HostFnDesc {
+    Strata::FUNCTIONS
+        .iter()
+        .find(|d| d.name == name)
+        .unwrap_or_else(|| panic!("no strata.{name}"))
+}
+
+fn import_id(d: &HostFnDesc) -> String {
+    format!("${}_{}", d.module, d.name)
+}
+
+/// The case's contract: `setup` writes its storage; `run` sets its
+/// registers and own address up, calls the function, dumps the registers
+/// and returns the whole memory (or, for `set_return`, nothing more).
+fn contract_wat(case: &Case, accounts: &[Address]) -> String {
+    let desc = case.desc();
+    let lay = layout(case, accounts);
+    let mut imports: Vec<&HostFnDesc> = vec![desc];
+    for name in [
+        "reg_set",
+        "reg_get",
+        "storage_write",
+        "address",
+        "set_return",
+    ] {
+        let d = strata_fn(name);
+        if !imports
+            .iter()
+            .any(|x| (x.module, x.name) == (d.module, d.name))
+        {
+            imports.push(d);
+        }
+    }
+    let mut w = String::from("(module\n");
+    for d in &imports {
+        let params: Vec<&str> = d.params.iter().map(|(_, t)| t.wat()).collect();
+        let results: Vec<&str> = d.results.iter().map(|t| t.wat()).collect();
+        let mut sig = String::new();
+        if !params.is_empty() {
+            write!(sig, " (param {})", params.join(" ")).unwrap();
+        }
+        if !results.is_empty() {
+            write!(sig, " (result {})", results.join(" ")).unwrap();
+        }
+        writeln!(
+            w,
+            "  (import \"{}\" \"{}\" (func {}{sig}))",
+            d.module,
+            d.name,
+            import_id(d)
+        )
+        .unwrap();
+    }
+    w.push_str("  (memory (export \"memory\") 1)\n");
+    for (ptr, bytes) in &lay.data {
+        writeln!(w, "  (data (i32.const {ptr}) \"{}\")", wat_bytes(bytes)).unwrap();
+    }
+    let c = |x: u32| format!("(i32.const {})", x as i32);
+    let (reg_set, reg_get, storage_write, address, set_return) = (
+        import_id(strata_fn("reg_set")),
+        import_id(strata_fn("reg_get")),
+        import_id(strata_fn("storage_write")),
+        import_id(strata_fn("address")),
+        import_id(strata_fn("set_return")),
+    );
+    w.push_str("  (func (export \"setup\")\n");
+    for (page, offset, ptr, len) in &lay.storage {
+        writeln!(
+            w,
+            "    (call {storage_write} {} {} {} {})",
+            c(*page),
+            c(*offset),
+            c(*ptr),
+            c(*len)
+        )
+        .unwrap();
+    }
+    w.push_str("  )\n");
+    let result = desc.results.first().map(|t| t.wat());
+    w.push_str("  (func (export \"run\")");
+    if let Some(t) = result {
+        write!(w, " (result {t}) (local $r {t})").unwrap();
+    }
+    w.push('\n');
+    for ptr in &lay.self_at {
+        writeln!(w, "    (call {address} {})", c(*ptr)).unwrap();
+    }
+    for (bits, idx, ptr, len) in &lay.regs {
+        writeln!(
+            w,
+            "    (call {reg_set} {} {} {} {})",
+            c(*bits),
+            c(*idx),
+            c(*ptr),
+            c(*len)
+        )
+        .unwrap();
+    }
+    let args: Vec<String> = case
+        .args
+        .iter()
+        .map(|v| match v {
+            Value::I32(x) => format!("(i32.const {x})"),
+            Value::I64(x) => format!("(i64.const {x})"),
+        })
+        .collect();
+    write!(w, "    (call {} {})", import_id(desc), args.join(" ")).unwrap();
+    if result.is_some() {
+        w.push_str(" local.set $r");
+    }
+    w.push('\n');
+    if !is_set_return(case) {
+        let mut at = DUMP;
+        for (bits, count) in banks() {
+            for idx in 0..count {
+                writeln!(
+                    w,
+                    "    (call {reg_get} {} {} {} {})",
+                    c(bits),
+                    c(idx),
+                    c(at),
+                    c(bits / 8)
+                )
+                .unwrap();
+                at += bits / 8;
+            }
+        }
+        assert!(at <= DUMP_END);
+        writeln!(w, "    (call {set_return} (i32.const 0) {})", c(MEM as u32)).unwrap();
+    }
+    if result.is_some() {
+        w.push_str("    local.get $r\n");
+    }
+    w.push_str("  ))\n");
+    w
+}
+
+fn deploy(rt: &Runtime<Arc<MemKv>>, code: &str, pages: u32, balance: u128) -> Address {
+    let tx = DeployTx {
+        author: AUTHOR,
+        nonce: None,
+        name: None,
+        page_count: pages,
+        banks: None,
+        code: wat::parse_str(code).unwrap_or_else(|e| panic!("{e}\n{code}")),
+        ctor: None,
+        balance,
+        gas_limit: GAS,
+    };
+    let r = rt
+        .execute(&Transaction::Deploy(tx), BLOCK)
+        .expect("runtime");
+    assert!(r.success(), "deploy failed: {:?}\n{code}", r.error);
+    r.deployed.expect("an address")
+}
+
+fn call_tx(contract: Address, function: &str, input: Vec<u8>) -> CallTx {
+    CallTx {
+        contract,
+        sender: USER,
+        call: FunctionCall {
+            function: function.into(),
+            args: vec![],
+        },
+        input,
+        gas_limit: GAS,
+    }
+}
+
+fn outcome_of(r: &Receipt) -> Result<Option<Value>, (String, String)> {
+    match &r.error {
+        None => Ok(r.returns.first().map(|a| match a {
+            Arg::I32(x) => Value::I32(*x),
+            Arg::I64(x) => Value::I64(*x),
+        })),
+        Some(e) => Err((e.kind.name().to_owned(), e.message.clone())),
+    }
+}
+
+/// Runs the case on the real host: its observations, the contract's
+/// address and the extra accounts' addresses.
+fn run_real(case: &Case) -> (Obs, Address, Vec<Address>, Receipt) {
+    let rt = Runtime::new(Arc::new(MemKv::new()));
+    let accounts: Vec<Address> = case
+        .setup
+        .accounts
+        .iter()
+        .map(|b| deploy(&rt, ACCOUNT_WAT, 1, *b))
+        .collect();
+    let wat = contract_wat(case, &accounts);
+    let me = deploy(&rt, &wat, PAGES, case.setup.balance);
+    let block = case.setup.block;
+    let r = rt
+        .execute(&Transaction::Call(call_tx(me, "setup", vec![])), block)
+        .expect("runtime");
+    assert!(r.success(), "{}: setup failed: {:?}", case.label(), r.error);
+    let tx = call_tx(me, "run", case.setup.input.clone());
+    let receipt = if case.setup.read_only {
+        rt.query(&tx, block)
+    } else {
+        rt.execute(&Transaction::Call(tx), block)
+    }
+    .unwrap_or_else(|e| panic!("{}: the runtime failed: {e}", case.label()));
+    let outcome = outcome_of(&receipt);
+    let after = outcome.is_ok().then(|| {
+        let (memory, registers, return_data) = if is_set_return(case) {
+            (None, None, Some(receipt.return_data.clone()))
+        } else {
+            let mut mem = receipt.return_data.clone();
+            assert_eq!(mem.len(), MEM, "{}: the memory came back", case.label());
+            let regs = mem[DUMP as usize..DUMP_END as usize].to_vec();
+            mem[DUMP as usize..DUMP_END as usize].fill(0);
+            (Some(mem), Some(regs), None)
+        };
+        After {
+            memory,
+            registers,
+            return_data,
+            events: receipt.events.clone(),
+            logs: receipt.logs.clone(),
+        }
+    });
+    let storage = (0..PAGES)
+        .map(|p| rt.read_slice(&me, p, 0, PAGE).expect("read_slice"))
+        .collect();
+    let balances = std::iter::once(me)
+        .chain(accounts.iter().copied())
+        .chain([STRANGER])
+        .map(|a| {
+            rt.account(&a)
+                .expect("account")
+                .map_or(0, |acc| acc.balance)
+        })
+        .collect();
+    (
+        Obs {
+            outcome,
+            after,
+            storage,
+            balances,
+        },
+        me,
+        accounts,
+        receipt,
+    )
+}
+
+/// A host error as the runtime puts it in a receipt (`Failure::classify`).
+fn receipt_error(e: &HostError) -> (String, String) {
+    match &e.kind {
+        HostErrorKind::OutOfGas => ("out_of_gas".into(), e.to_string()),
+        HostErrorKind::ReadOnly => ("read_only".into(), e.to_string()),
+        HostErrorKind::Abort { message } => ("abort".into(), message.clone()),
+        HostErrorKind::Host(m) => ("runtime failure (no receipt)".into(), m.clone()),
+        _ => ("host_error".into(), e.to_string()),
+    }
+}
+
+fn registers_of(host: &MockHost) -> Vec<u8> {
+    let mut out = vec![];
+    for (bits, count) in banks() {
+        for idx in 0..count {
+            out.extend_from_slice(host.registers.get(bits, idx).expect("a register"));
+        }
+    }
+    out
+}
+
+/// Runs the case natively on `MockHost`, in the world the real host had.
+fn run_mock(case: &Case, me: Address, accounts: &[Address]) -> Obs {
+    let s = &case.setup;
+    let mut host = MockHost::new(MOCK_GAS);
+    host.context = CallContext {
+        address: me,
+        sender: USER,
+        block_height: s.block.height,
+        block_time: s.block.time,
+    };
+    let lay = layout(case, accounts);
+    let mut mem = vec![0u8; MEM];
+    for (ptr, bytes) in &lay.data {
+        mem[*ptr as usize..*ptr as usize + bytes.len()].copy_from_slice(bytes);
+    }
+    for ptr in &lay.self_at {
+        mem[*ptr as usize..*ptr as usize + 20].copy_from_slice(&me.0);
+    }
+    for (bits, idx, bytes) in &s.regs {
+        host.registers
+            .set(*bits, *idx, bytes)
+            .expect("set-up register");
+    }
+    for (page, offset, bytes) in &s.storage {
+        host.storage
+            .write(*page, *offset, bytes)
+            .expect("set-up storage");
+    }
+    host.balances.insert(me, s.balance);
+    for (a, b) in accounts.iter().zip(&s.accounts) {
+        host.balances.insert(*a, *b);
+    }
+    host.input = s.input.clone();
+    host.read_only = s.read_only;
+    if let Some(status) = s.call_status {
+        host.call_status = status;
+    }
+    let balances_of = |host: &MockHost| -> Vec<u128> {
+        std::iter::once(me)
+            .chain(accounts.iter().copied())
+            .chain([STRANGER])
+            .map(|a| host.balances.get(&a).copied().unwrap_or(0))
+            .collect()
+    };
+    let before = (host.state().storage, balances_of(&host));
+    let out = match case.module {
+        "svm" => Svm::invoke(&mut mem, &mut host, case.name, &case.args),
+        _ => Strata::invoke(&mut mem, &mut host, case.name, &case.args),
+    };
+    match out {
+        Ok(v) => {
+            let (memory, registers, return_data) = if is_set_return(case) {
+                (None, None, Some(host.return_data.clone()))
+            } else {
+                mem[DUMP as usize..DUMP_END as usize].fill(0);
+                (Some(mem), Some(registers_of(&host)), None)
+            };
+            Obs {
+                outcome: Ok(v),
+                after: Some(After {
+                    memory,
+                    registers,
+                    return_data,
+                    events: host.events.clone(),
+                    logs: host.logs.clone(),
+                }),
+                storage: host.state().storage,
+                balances: balances_of(&host),
+            }
+        }
+        // The real transaction is discarded: what was there before stays.
+        Err(e) => Obs {
+            outcome: Err(receipt_error(&e)),
+            after: None,
+            storage: before.0,
+            balances: before.1,
+        },
+    }
+}
+
+fn first_diff(a: &[u8], b: &[u8]) -> String {
+    if a.len() != b.len() {
+        return format!("lengths {} and {}", a.len(), b.len());
+    }
+    let first = (0..a.len()).find(|&k| a[k] != b[k]).unwrap_or(0);
+    let last = (0..a.len()).rev().find(|&k| a[k] != b[k]).unwrap_or(0);
+    format!(
+        "bytes {first}..={last}: real {}, mock {}",
+        hex::encode(&a[first..=last.min(first + 40)]),
+        hex::encode(&b[first..=last.min(first + 40)])
+    )
+}
+
+/// The differences between the real host's and MockHost's observations.
+fn differences(real: &Obs, mock: &Obs) -> Vec<String> {
+    let mut d = vec![];
+    if real.outcome != mock.outcome {
+        d.push(format!(
+            "result: real {:?}, mock {:?}",
+            real.outcome, mock.outcome
+        ));
+    }
+    match (&real.after, &mock.after) {
+        (Some(r), Some(m)) => {
+            if r.memory != m.memory {
+                let (rm, mm) = (r.memory.as_deref(), m.memory.as_deref());
+                d.push(format!(
+                    "memory: {}",
+                    first_diff(rm.unwrap_or(&[]), mm.unwrap_or(&[]))
+                ));
+            }
+            if r.registers != m.registers {
+                let (rr, mr) = (
+                    r.registers.as_deref().unwrap_or(&[]),
+                    m.registers.as_deref().unwrap_or(&[]),
+                );
+                let mut at = 0;
+                for (bits, count) in banks() {
+                    let w = (bits / 8) as usize;
+                    for idx in 0..count {
+                        let (x, y) = (rr.get(at..at + w), mr.get(at..at + w));
+                        if x != y {
+                            d.push(format!(
+                                "register {bits}/{idx}: real {}, mock {}",
+                                hex::encode(x.unwrap_or(&[])),
+                                hex::encode(y.unwrap_or(&[]))
+                            ));
+                        }
+                        at += w;
+                    }
+                }
+            }
+            if r.return_data != m.return_data {
+                d.push(format!(
+                    "return data: real {:?}, mock {:?}",
+                    r.return_data, m.return_data
+                ));
+            }
+            if r.events != m.events {
+                d.push(format!("events: real {:?}, mock {:?}", r.events, m.events));
+            }
+            if r.logs != m.logs {
+                d.push(format!("logs: real {:?}, mock {:?}", r.logs, m.logs));
+            }
+        }
+        (None, None) => {}
+        _ => {} // the results differ, said above
+    }
+    for (p, (r, m)) in real.storage.iter().zip(&mock.storage).enumerate() {
+        if r != m {
+            d.push(format!("storage page {p}: {}", first_diff(r, m)));
+        }
+    }
+    if real.balances != mock.balances {
+        d.push(format!(
+            "balances (contract, accounts..., stranger): real {:?}, mock {:?}",
+            real.balances, mock.balances
+        ));
+    }
+    d
+}
+
+/// Whether the real receipt is what the case says it expects.
+fn check_expectation(
+    case: &Case,
+    outcome: &Result<Option<Value>, (String, String)>,
+) -> Option<String> {
+    let ok = match (outcome, case.expect) {
+        (Ok(_), "ok") => true,
+        (Err((kind, _)), want @ ("out_of_gas" | "read_only" | "abort")) => kind == want,
+        (Err((kind, msg)), arg) if arg != "ok" => {
+            kind == "host_error"
+                && msg.starts_with(&format!("host function {}.{}: ", case.module, case.name))
+                && msg.contains(&format!("argument `{arg}`"))
+        }
+        _ => false,
+    };
+    (!ok).then(|| format!("expected {}, the real host gave {outcome:?}", case.expect))
+}
+
+#[test]
+fn every_host_function_has_cases() {
+    let declared: BTreeSet<(&str, &str)> = Svm::FUNCTIONS
+        .iter()
+        .chain(Strata::FUNCTIONS)
+        .map(|f| (f.module, f.name))
+        .collect();
+    let covered: BTreeSet<(&str, &str)> = cases().iter().map(|c| (c.module, c.name)).collect();
+    let missing: Vec<_> = declared.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "host functions without a conformance case: {missing:?}"
+    );
+    for (m, n) in &declared {
+        let all: Vec<&Case> = cases_for(m, n);
+        assert!(
+            all.iter().any(|c| c.expect == "ok")
+                || (*m, *n) == ("strata", "abort") && all.iter().any(|c| c.expect == "abort"),
+            "{m}.{n} has no successful case"
+        );
+    }
+}
+
+fn cases_for(m: &str, n: &str) -> Vec<&'static Case> {
+    use std::sync::OnceLock;
+    static ALL: OnceLock<Vec<Case>> = OnceLock::new();
+    ALL.get_or_init(cases)
+        .iter()
+        .filter(|c| (c.module, c.name) == (m, n))
+        .collect()
+}
+
+#[test]
+fn the_real_host_and_mock_host_agree_on_every_case() {
+    let mut failures = vec![];
+    let mut ran = 0;
+    for case in cases() {
+        let (mut real, me, accounts, receipt) = run_real(&case);
+        let mut mock = run_mock(&case, me, &accounts);
+        if let Some(e) = check_expectation(&case, &real.outcome) {
+            failures.push(format!("{}: {e}", case.label()));
+        }
+        if case.name == "gas_left" {
+            // Each host has its own gas: the real one what the transaction
+            // has left at the call, MockHost its own, less the call's cost.
+            match (&real.outcome, &mock.outcome) {
+                (Ok(Some(Value::I64(r))), Ok(Some(Value::I64(m)))) => {
+                    let used = receipt.gas_used;
+                    if !(*r > 0 && (*r as u64) < GAS && (*r as u64) >= GAS - used) {
+                        failures.push(format!(
+                            "{}: the real host's gas left {r} does not fit a limit of {GAS} with {used} used",
+                            case.label()
+                        ));
+                    }
+                    if *m as u64 != MOCK_GAS - 10 {
+                        failures.push(format!("{}: MockHost's gas left {m}", case.label()));
+                    }
+                    real.outcome = Ok(None);
+                    mock.outcome = Ok(None);
+                }
+                other => failures.push(format!("{}: {other:?}", case.label())),
+            }
+        }
+        let d = differences(&real, &mock);
+        if !d.is_empty() {
+            failures.push(format!("{}:\n    {}", case.label(), d.join("\n    ")));
+        }
+        ran += 1;
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} cases fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
