@@ -2,24 +2,61 @@
 //! command line, on an embedded RocksDB store (`--data-dir`, default
 //! `./.strata`) or in memory (`--memory`).
 //!
-//! Exit status: 0 when the command did what was asked and its transaction
-//! succeeded; 1 when a transaction ran and failed (its receipt is printed);
-//! 2 for a usage error, an unreadable file, an invalid contract, an unknown
-//! address, or a store that cannot be opened.
+//! # Stores
+//!
+//! `deploy`, `call` and `run` open the store for writing: they create it in a
+//! directory that does not exist or is empty, and refuse (exit 2, nothing
+//! changed) a directory that holds other files or a database Strata did not
+//! make. Only one process at a time may have a store open for writing; a
+//! second one is told the store is locked.
+//!
+//! `state`, `read` and `query` only read: they open the store read-only, so
+//! they never create one (a `--data-dir` that does not exist or is not a
+//! Strata store is an error that says so), they work on a full disk or a
+//! read-only file system, and they work while another `strata` has the store
+//! open for writing (they see the store as of their start).
+//!
+//! # Exit status
+//!
+//! - 0: the command did what was asked and its transaction succeeded;
+//! - 1: a transaction ran and failed (its receipt is printed), or for `run`,
+//!   at least one did;
+//! - 2: a usage error (a bad flag value, a `--gas` above the runtime's cap of
+//!   100,000,000 per transaction, an offset past the end of the page...), an
+//!   unreadable file, an invalid contract, an unknown address, a store that
+//!   cannot be opened, is full, or is corrupt, or output that cannot be
+//!   written (`strata: error: cannot write output: ...`, for example to a
+//!   full disk). Every error is one line on stderr, `strata: error: ...`.
+//!
+//! # Output
+//!
+//! Every receipt line is written (and flushed) after its transaction was
+//! committed, so a printed `status       success` is an acknowledgement.
+//! When the reader of the output goes away (`strata run s | head -n 1`),
+//! `strata` stops quietly, like other Unix tools: no message, and the exit
+//! status the command had so far (the transactions already printed are
+//! committed; a `run` script stops after the line whose output could not
+//! be written).
+//!
+//! Text a contract or a deployer chose (abort messages, logs, names) is
+//! printed with control characters escaped (`\n`, `\x1b`, `\u{202e}`...),
+//! so it cannot start a line of its own, change colours or reorder text.
+//! `--json` output is exact JSON (serde_json escapes control characters).
 
 mod demo;
 mod output;
 mod script;
 
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use strata_kv::KvStore;
+use strata_kv::{KvError, KvStore};
 use strata_runtime::{
     Address, Arg, BlockContext, CallTx, DeployTx, ErrorKind, FunctionCall, Receipt, Runtime,
-    Transaction,
+    RuntimeConfig, RuntimeError, Transaction,
 };
 
 /// The store handle every command runs on.
@@ -27,6 +64,27 @@ pub type Store = Arc<dyn KvStore>;
 
 /// The address used for `--author` and `--sender` when none is given.
 pub const DEFAULT_ACCOUNT: &str = "0000000000000000000000000000000000000001";
+
+/// The runtime configuration the CLI runs with (the runtime's defaults).
+/// `--gas` is checked against its `max_tx_gas`.
+pub fn runtime_config() -> RuntimeConfig {
+    RuntimeConfig::default()
+}
+
+/// Parses `--gas`: a whole number from 0 to the runtime's cap per
+/// transaction.
+fn parse_gas(s: &str) -> Result<u64, String> {
+    let cap = runtime_config().max_tx_gas;
+    let gas: u64 = s.parse().map_err(|_| {
+        format!("gas must be a non-negative whole number, at most {cap} (got {s:?})")
+    })?;
+    if gas > cap {
+        return Err(format!(
+            "{gas} is above the runtime's cap of {cap} gas per transaction"
+        ));
+    }
+    Ok(gas)
+}
 
 #[derive(Parser, Debug)]
 #[command(name = "strata", version, about = "Run WebAssembly smart contracts on Strata.", long_about = None)]
@@ -39,7 +97,8 @@ struct Cli {
 
 #[derive(Args, Debug, Clone)]
 struct Global {
-    /// The store: a RocksDB directory, created on first use.
+    /// The store: a RocksDB directory. Commands that write create it when
+    /// missing; `state`, `read` and `query` open it read-only.
     #[arg(long, global = true, value_name = "DIR", default_value = "./.strata")]
     data_dir: PathBuf,
     /// Use a fresh in-memory store instead (gone when the command ends).
@@ -71,7 +130,7 @@ pub enum Command {
         /// The page.
         #[arg(long)]
         page: u32,
-        /// The offset in the page.
+        /// The offset in the page (0 to 4095).
         #[arg(long, default_value_t = 0)]
         offset: u32,
         /// The length (default: to the end of the page).
@@ -88,6 +147,16 @@ pub enum Command {
     /// Deploy a bundled example into a fresh temporary store, call it, and
     /// explain what happened.
     Demo,
+}
+
+impl Command {
+    /// Whether the command only reads the store (and so opens it read-only).
+    fn only_reads(&self) -> bool {
+        matches!(
+            self,
+            Command::Query(_) | Command::State { .. } | Command::Read { .. }
+        )
+    }
 }
 
 /// Arguments of `deploy`.
@@ -110,8 +179,8 @@ pub struct DeployArgs {
     /// A constructor and its arguments: --ctor FUNC [i32:N|i64:N ...].
     #[arg(long, num_args = 1.., value_names = ["FUNC", "ARG"])]
     pub ctor: Option<Vec<String>>,
-    /// The gas limit.
-    #[arg(long, default_value_t = 50_000_000)]
+    /// The gas limit (at most the runtime's cap, 100,000,000).
+    #[arg(long, default_value_t = 50_000_000, value_parser = parse_gas, allow_hyphen_values = true)]
     pub gas: u64,
 }
 
@@ -127,21 +196,58 @@ pub struct CallArgs {
     /// Input bytes, in hex.
     #[arg(long, value_name = "HEX", default_value = "")]
     pub input: String,
-    /// The gas limit.
-    #[arg(long, default_value_t = 10_000_000)]
+    /// The gas limit (at most the runtime's cap, 100,000,000).
+    #[arg(long, default_value_t = 10_000_000, value_parser = parse_gas, allow_hyphen_values = true)]
     pub gas: u64,
     /// The caller.
     #[arg(long, value_name = "HEX40", default_value = DEFAULT_ACCOUNT)]
     pub sender: String,
 }
 
-/// A command's failure: exit status 2 (usage, file, contract, address,
-/// store), with a one-line message.
+/// A command's failure: exit status 2 with a one-line message, except for a
+/// closed output pipe, which ends the command quietly.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Fatal(pub String);
+pub enum Fatal {
+    /// A usage, file, contract, address, runtime or store error.
+    #[error("{0}")]
+    Message(String),
+    /// The output could not be written.
+    #[error("cannot write output: {error}")]
+    Output {
+        /// The write's error.
+        error: std::io::Error,
+        /// What the command had done when its output failed (the exit
+        /// status when the error is a closed pipe).
+        done: Done,
+    },
+}
+
+impl Fatal {
+    /// A failure with this message.
+    pub fn msg(message: impl Into<String>) -> Self {
+        Fatal::Message(message.into())
+    }
+
+    /// An output error, after the command did `done`.
+    pub fn output(error: std::io::Error, done: Done) -> Self {
+        Fatal::Output { error, done }
+    }
+}
+
+impl From<RuntimeError> for Fatal {
+    fn from(e: RuntimeError) -> Self {
+        Fatal::Message(e.to_string())
+    }
+}
+
+impl From<KvError> for Fatal {
+    fn from(e: KvError) -> Self {
+        Fatal::Message(e.to_string())
+    }
+}
 
 /// What a command produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Done {
     /// It did what was asked.
     Ok,
@@ -149,9 +255,27 @@ pub enum Done {
     TxFailed,
 }
 
+impl Done {
+    /// Both: failed when either failed.
+    pub fn and(self, other: Done) -> Done {
+        if self == Done::TxFailed || other == Done::TxFailed {
+            Done::TxFailed
+        } else {
+            Done::Ok
+        }
+    }
+
+    fn exit_code(self) -> ExitCode {
+        match self {
+            Done::Ok => ExitCode::SUCCESS,
+            Done::TxFailed => ExitCode::from(1),
+        }
+    }
+}
+
 fn parse_address(s: &str, what: &str) -> Result<Address, Fatal> {
     Address::from_hex(s).ok_or_else(|| {
-        Fatal(format!(
+        Fatal::msg(format!(
             "{what} {s:?} is not an address: expected 40 hex characters"
         ))
     })
@@ -159,7 +283,7 @@ fn parse_address(s: &str, what: &str) -> Result<Address, Fatal> {
 
 fn parse_args(args: &[String]) -> Result<Vec<Arg>, Fatal> {
     args.iter()
-        .map(|a| a.parse::<Arg>().map_err(Fatal))
+        .map(|a| a.parse::<Arg>().map_err(Fatal::Message))
         .collect()
 }
 
@@ -173,50 +297,73 @@ fn block_now() -> BlockContext {
 
 /// Reads a contract file: wasm as is, WAT converted.
 pub fn read_code(path: &std::path::Path) -> Result<Vec<u8>, Fatal> {
-    let bytes =
-        std::fs::read(path).map_err(|e| Fatal(format!("cannot read {}: {e}", path.display())))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| Fatal::msg(format!("cannot read {}: {e}", path.display())))?;
     if bytes.starts_with(b"\0asm") {
         return Ok(bytes);
     }
     wat::parse_bytes(&bytes)
         .map(|c| c.into_owned())
         .map_err(|e| {
-            Fatal(format!(
+            Fatal::msg(format!(
                 "{} is neither wasm nor valid WAT: {e}",
                 path.display()
             ))
         })
 }
 
-/// Opens the store the global flags name.
-fn open_store(global: &Global) -> Result<Store, Fatal> {
+/// Opens the store the global flags name: read-only for commands that only
+/// read.
+fn open_store(global: &Global, read_only: bool) -> Result<Store, Fatal> {
     if global.memory {
         return Ok(Arc::new(strata_kv::MemKv::new()));
     }
-    open_rocks(&global.data_dir)
+    open_rocks(&global.data_dir, read_only)
 }
 
 #[cfg(feature = "rocksdb")]
-fn open_rocks(dir: &std::path::Path) -> Result<Store, Fatal> {
-    strata_kv::RocksKv::open(dir)
-        .map(|kv| Arc::new(kv) as Store)
-        .map_err(|e| Fatal(e.to_string()))
+fn open_rocks(dir: &std::path::Path, read_only: bool) -> Result<Store, Fatal> {
+    use strata_kv::RocksKv;
+    if !read_only {
+        return Ok(Arc::new(RocksKv::open(dir)?));
+    }
+    const ONLY_READS: &str = "`state`, `read` and `query` only read, and never create a store; \
+                              check --data-dir, or deploy a contract to create one";
+    match RocksKv::open_read_only(dir) {
+        Ok(kv) => Ok(Arc::new(kv)),
+        Err(KvError::Missing { path }) => Err(Fatal::msg(format!(
+            "no Strata store at {}: the directory does not exist; {ONLY_READS}",
+            path.display()
+        ))),
+        Err(KvError::NotAStore { path, reason }) => Err(Fatal::msg(format!(
+            "no Strata store at {}: {reason}; {ONLY_READS}",
+            path.display()
+        ))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[cfg(not(feature = "rocksdb"))]
-fn open_rocks(dir: &std::path::Path) -> Result<Store, Fatal> {
-    Err(Fatal(format!(
+fn open_rocks(dir: &std::path::Path, _read_only: bool) -> Result<Store, Fatal> {
+    Err(Fatal::msg(format!(
         "cannot open {}: this strata was built without RocksDB; use --memory",
         dir.display()
     )))
 }
 
-/// Runs one command against `rt`; `deployed` collects deployed addresses.
+/// Builds the runtime the CLI runs on, with [`runtime_config`].
+pub fn runtime(store: Store) -> Result<Runtime<Store>, Fatal> {
+    Ok(Runtime::builder(store).config(runtime_config()).build()?)
+}
+
+/// Runs one command against `rt`, printing to `out`; `deployed` collects
+/// deployed addresses.
 pub fn run_command(
     rt: &Runtime<Store>,
     command: &Command,
     json: bool,
     deployed: &mut Vec<Address>,
+    out: &mut dyn Write,
 ) -> Result<Done, Fatal> {
     match command {
         Command::Deploy(d) => {
@@ -226,7 +373,7 @@ pub fn run_command(
                 Some(parts) => {
                     let (function, args) = parts
                         .split_first()
-                        .ok_or_else(|| Fatal("--ctor needs a function name".into()))?;
+                        .ok_or_else(|| Fatal::msg("--ctor needs a function name"))?;
                     Some(FunctionCall {
                         function: function.clone(),
                         args: parse_args(args)?,
@@ -250,34 +397,35 @@ pub fn run_command(
                     err.kind,
                     ErrorKind::InvalidCode | ErrorKind::InvalidTransaction
                 ) {
-                    return Err(Fatal(format!(
+                    return Err(Fatal::msg(format!(
                         "invalid contract {}: {}",
                         d.file.display(),
                         err.message
                     )));
                 }
-                output::print_receipt(&receipt, json);
-                return Ok(Done::TxFailed);
+                return print(out, Done::TxFailed, |out| {
+                    output::print_receipt(out, &receipt, json)
+                });
             }
             let address = receipt
                 .deployed
-                .ok_or_else(|| Fatal("the deploy succeeded without an address".into()))?;
+                .ok_or_else(|| Fatal::msg("the deploy succeeded without an address"))?;
             let account = rt
-                .account(&address)
-                .map_err(|e| Fatal(e.to_string()))?
-                .ok_or_else(|| Fatal(format!("the deployed account {address} is missing")))?;
+                .account(&address)?
+                .ok_or_else(|| Fatal::msg(format!("the deployed account {address} is missing")))?;
             deployed.push(address);
-            output::print_deployed(&address, &account, json);
-            Ok(Done::Ok)
+            print(out, Done::Ok, |out| {
+                output::print_deployed(out, &address, &account, json)
+            })
         }
         Command::Call(c) | Command::Query(c) => {
             let contract = parse_address(&c.address, "address")?;
-            match rt.account(&contract).map_err(|e| Fatal(e.to_string()))? {
+            match rt.account(&contract)? {
                 Some(a) if a.is_contract() => {}
-                _ => return Err(Fatal(format!("no contract at address {contract}"))),
+                _ => return Err(Fatal::msg(format!("no contract at address {contract}"))),
             }
             let input = hex::decode(c.input.strip_prefix("0x").unwrap_or(&c.input))
-                .map_err(|e| Fatal(format!("--input {:?} is not hex: {e}", c.input)))?;
+                .map_err(|e| Fatal::msg(format!("--input {:?} is not hex: {e}", c.input)))?;
             let tx = CallTx {
                 contract,
                 sender: parse_address(&c.sender, "--sender")?,
@@ -289,26 +437,25 @@ pub fn run_command(
                 gas_limit: c.gas,
             };
             let receipt = if matches!(command, Command::Query(_)) {
-                rt.query(&tx, block_now())
-                    .map_err(|e| Fatal(e.to_string()))?
+                rt.query(&tx, block_now())?
             } else {
                 execute(rt, &Transaction::Call(tx))?
             };
-            output::print_receipt(&receipt, json);
-            Ok(if receipt.success() {
+            let done = if receipt.success() {
                 Done::Ok
             } else {
                 Done::TxFailed
-            })
+            };
+            print(out, done, |out| output::print_receipt(out, &receipt, json))
         }
         Command::State { address } => {
             let address = parse_address(address, "address")?;
             let account = rt
-                .account(&address)
-                .map_err(|e| Fatal(e.to_string()))?
-                .ok_or_else(|| Fatal(format!("no account at address {address}")))?;
-            output::print_state(&account, json);
-            Ok(Done::Ok)
+                .account(&address)?
+                .ok_or_else(|| Fatal::msg(format!("no account at address {address}")))?;
+            print(out, Done::Ok, |out| {
+                output::print_state(out, &account, json)
+            })
         }
         Command::Read {
             address,
@@ -317,50 +464,171 @@ pub fn run_command(
             len,
         } => {
             let address = parse_address(address, "address")?;
-            if rt
-                .account(&address)
-                .map_err(|e| Fatal(e.to_string()))?
-                .is_none()
-            {
-                return Err(Fatal(format!("no account at address {address}")));
+            let len = check_slice(*offset, *len)?;
+            let account = rt
+                .account(&address)?
+                .ok_or_else(|| Fatal::msg(format!("no account at address {address}")))?;
+            if *page >= account.page_count {
+                return Err(Fatal::msg(format!(
+                    "page {page} is out of range: the contract at {address} has {} pages{}",
+                    account.page_count,
+                    match account.page_count {
+                        0 => String::new(),
+                        n => format!(" (0 to {})", n - 1),
+                    }
+                )));
             }
-            let len =
-                len.unwrap_or_else(|| (strata_pages::PAGE_SIZE as u32).saturating_sub(*offset));
-            let bytes = rt
-                .read_slice(&address, *page, *offset, len)
-                .map_err(|e| Fatal(e.to_string()))?;
-            output::print_slice(&address, *page, *offset, &bytes, json);
-            Ok(Done::Ok)
+            let bytes = rt.read_slice(&address, *page, *offset, len)?;
+            print(out, Done::Ok, |out| {
+                output::print_slice(out, &address, *page, *offset, &bytes, json)
+            })
         }
-        Command::Run { .. } | Command::Demo => Err(Fatal(
-            "`run` and `demo` cannot be used inside a script".into(),
+        Command::Run { .. } | Command::Demo => Err(Fatal::msg(
+            "`run` and `demo` cannot be used inside a script",
         )),
     }
 }
 
+/// Checks `--offset` and `--len` against the page size, before the store
+/// is asked; the length to read.
+fn check_slice(offset: u32, len: Option<u32>) -> Result<u32, Fatal> {
+    let size = strata_pages::PAGE_SIZE as u64;
+    if u64::from(offset) >= size {
+        return Err(Fatal::msg(format!(
+            "--offset {offset} is past the end of the {size}-byte page (offsets run from 0 to {})",
+            size - 1
+        )));
+    }
+    let len = len.unwrap_or((size - u64::from(offset)) as u32);
+    if u64::from(offset) + u64::from(len) > size {
+        return Err(Fatal::msg(format!(
+            "--offset {offset} --len {len} crosses the page boundary: a slice must end within \
+             the {size}-byte page (offset + len <= {size})"
+        )));
+    }
+    Ok(len)
+}
+
+/// Writes with `f` and flushes, so each command's output is out before the
+/// next one starts; a write error becomes [`Fatal::Output`] after `done`.
+pub fn print(
+    out: &mut dyn Write,
+    done: Done,
+    f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<Done, Fatal> {
+    f(out)
+        .and_then(|()| out.flush())
+        .map_err(|e| Fatal::output(e, done))?;
+    Ok(done)
+}
+
 fn execute(rt: &Runtime<Store>, tx: &Transaction) -> Result<Receipt, Fatal> {
-    rt.execute(tx, block_now())
-        .map_err(|e| Fatal(e.to_string()))
+    Ok(rt.execute(tx, block_now())?)
+}
+
+/// Prints `message` as `strata: error: ...` on stderr, escaped; a failure to
+/// write even that is ignored (there is nowhere left to report it).
+fn report(message: &str) {
+    let _ = writeln!(
+        std::io::stderr(),
+        "strata: error: {}",
+        output::escape(message)
+    );
+}
+
+/// Help and version go to stdout through the same checks as every output;
+/// usage errors go to stderr.
+fn clap_exit(e: clap::Error) -> ExitCode {
+    if e.use_stderr() {
+        let _ = e.print();
+        return ExitCode::from(2);
+    }
+    let rendered = e.render();
+    let mut out = std::io::stdout().lock();
+    let text = if out.is_terminal() {
+        rendered.ansi().to_string()
+    } else {
+        rendered.to_string()
+    };
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            report(&format!("cannot write output: {e}"));
+            ExitCode::from(2)
+        }
+    }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_exit(e),
+    };
+    let mut out = std::io::stdout().lock();
+    let json = cli.global.json;
     let result = match &cli.command {
-        Command::Demo => demo::run(cli.global.json),
-        command => open_store(&cli.global).and_then(|store| {
-            let rt = Runtime::new(store);
-            match command {
-                Command::Run { script } => script::run(&rt, script, cli.global.json),
-                other => run_command(&rt, other, cli.global.json, &mut Vec::new()),
-            }
-        }),
+        Command::Demo => demo::run(json, &mut out),
+        command => open_store(&cli.global, command.only_reads())
+            .and_then(runtime)
+            .and_then(|rt| match command {
+                Command::Run { script } => script::run(&rt, script, json, &mut out),
+                other => run_command(&rt, other, json, &mut Vec::new(), &mut out),
+            }),
     };
     match result {
-        Ok(Done::Ok) => ExitCode::SUCCESS,
-        Ok(Done::TxFailed) => ExitCode::from(1),
-        Err(Fatal(message)) => {
-            eprintln!("strata: error: {message}");
+        Ok(done) => done.exit_code(),
+        Err(Fatal::Output { error, done }) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+            done.exit_code()
+        }
+        Err(e) => {
+            report(&e.to_string());
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_gas_is_under_the_runtime_cap() {
+        let cap = runtime_config().max_tx_gas;
+        assert_eq!(cap, strata_runtime::DEFAULT_MAX_TX_GAS);
+        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|c| c.command);
+        match parse(&["strata", "deploy", "c.wat"]) {
+            Ok(Command::Deploy(d)) => assert!(d.gas == 50_000_000 && d.gas <= cap),
+            other => panic!("{other:?}"),
+        }
+        match parse(&["strata", "call", "a", "f"]) {
+            Ok(Command::Call(c)) => assert!(c.gas == 10_000_000 && c.gas <= cap),
+            other => panic!("{other:?}"),
+        }
+        let at_cap = cap.to_string();
+        match parse(&["strata", "query", "a", "f", "--gas", &at_cap]) {
+            Ok(Command::Query(c)) => assert_eq!(c.gas, cap),
+            other => panic!("{other:?}"),
+        }
+        let above = (cap + 1).to_string();
+        let err = parse(&["strata", "call", "a", "f", "--gas", &above]).unwrap_err();
+        assert!(err.to_string().contains("cap"), "{err}");
+    }
+
+    #[test]
+    fn slices_are_checked_against_the_page() {
+        assert_eq!(check_slice(0, None).unwrap(), 4096);
+        assert_eq!(check_slice(4095, None).unwrap(), 1);
+        assert_eq!(check_slice(4000, Some(96)).unwrap(), 96);
+        assert_eq!(check_slice(10, Some(0)).unwrap(), 0);
+        let past = check_slice(4096, None).unwrap_err().to_string();
+        assert!(
+            past.contains("past the end of the 4096-byte page"),
+            "{past}"
+        );
+        let cross = check_slice(4000, Some(97)).unwrap_err().to_string();
+        assert!(cross.contains("crosses the page boundary"), "{cross}");
+        let huge = check_slice(1, Some(u32::MAX)).unwrap_err().to_string();
+        assert!(huge.contains("crosses"), "{huge}");
     }
 }

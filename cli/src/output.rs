@@ -1,20 +1,59 @@
 //! Printing receipts and accounts, for people and as JSON.
+//!
+//! Every function writes to the writer it is given and returns the write's
+//! error (a closed pipe, a full disk), so that nothing here can panic.
+//! Text that a contract or a deployer chose (abort messages, logs, names)
+//! goes through [`escape`] in the human form; JSON is left to serde_json,
+//! which escapes control characters itself.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::fmt::Write as _;
+use std::io::{self, Write};
 
 use serde::Serialize;
 use strata_runtime::{Account, Address, Arg, Receipt};
 
-static QUIET: AtomicBool = AtomicBool::new(false);
-
-/// Silences the printing functions (for script lines under a progress bar).
-pub fn set_quiet(quiet: bool) {
-    QUIET.store(quiet, Ordering::Relaxed);
+/// Whether `c` must not reach a terminal as is: C0 controls (newline, tab,
+/// escape...), DEL, C1 controls, the line and paragraph separators, and the
+/// Unicode bidirectional controls (which can make text read in another
+/// order than it is stored).
+fn needs_escape(c: char) -> bool {
+    matches!(c,
+        '\u{0}'..='\u{1f}'
+        | '\u{7f}'..='\u{9f}'
+        | '\u{61c}'
+        | '\u{200e}'
+        | '\u{200f}'
+        | '\u{2028}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}')
 }
 
-fn quiet() -> bool {
-    QUIET.load(Ordering::Relaxed)
+/// `text` with every character that could move the cursor, change colours,
+/// start a new line or reorder text replaced by a visible escape: `\n`,
+/// `\r`, `\t`, `\xNN` for the other C0 controls and DEL, `\u{NN}` for C1
+/// and Unicode controls. Everything else (other non-ASCII text included)
+/// is kept.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(needs_escape) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if needs_escape(c) && (c as u32) < 0x80 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
 }
 
 #[derive(Serialize)]
@@ -54,12 +93,9 @@ fn to_json<T: Serialize>(value: &T) -> String {
 }
 
 /// Prints a receipt.
-pub fn print_receipt(r: &Receipt, json: bool) {
-    if quiet() {
-        return;
-    }
+pub fn print_receipt(out: &mut dyn Write, r: &Receipt, json: bool) -> io::Result<()> {
     if json {
-        let out = JsonReceipt {
+        let json_receipt = JsonReceipt {
             success: r.success(),
             error: r.error.as_ref().map(|e| JsonError {
                 kind: e.kind.name(),
@@ -84,42 +120,48 @@ pub fn print_receipt(r: &Receipt, json: bool) {
                 .collect(),
             logs: &r.logs,
         };
-        println!("{}", to_json(&out));
-        return;
+        return writeln!(out, "{}", to_json(&json_receipt));
     }
     match &r.error {
-        None => println!("status       success"),
-        Some(e) => println!("status       FAILED ({}): {}", e.kind.name(), e.message),
+        None => writeln!(out, "status       success")?,
+        Some(e) => writeln!(
+            out,
+            "status       FAILED ({}): {}",
+            e.kind.name(),
+            escape(&e.message)
+        )?,
     }
     if let Some(a) = r.deployed {
-        println!("deployed     {a}");
+        writeln!(out, "deployed     {a}")?;
     }
     if !r.returns.is_empty() {
         let values: Vec<String> = r.returns.iter().map(Arg::to_string).collect();
-        println!("returns      {}", values.join(" "));
+        writeln!(out, "returns      {}", values.join(" "))?;
     }
     if !r.return_data.is_empty() {
-        println!("return data  {}", hex::encode(&r.return_data));
+        writeln!(out, "return data  {}", hex::encode(&r.return_data))?;
     }
-    println!("gas used     {}", r.gas_used);
+    writeln!(out, "gas used     {}", r.gas_used)?;
     for (a, root) in &r.state_roots {
-        println!("state root   {a} {root}");
+        writeln!(out, "state root   {a} {root}")?;
     }
     for e in &r.events {
         let topics: Vec<String> = e.topics.iter().map(hex::encode).collect();
-        println!(
+        writeln!(
+            out,
             "event        {} topics [{}] data {}",
             e.contract,
             topics.join(", "),
             hex::encode(&e.data)
-        );
+        )?;
     }
     for l in &r.logs {
-        println!("log          {l}");
+        writeln!(out, "log          {}", escape(l))?;
     }
     if r.error.is_some() {
-        println!("(nothing was changed)");
+        writeln!(out, "(nothing was changed)")?;
     }
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -130,21 +172,24 @@ struct JsonDeployed {
 }
 
 /// Prints a deployed contract's address (or JSON).
-pub fn print_deployed(address: &Address, account: &Account, json: bool) {
-    if quiet() {
-        return;
-    }
+pub fn print_deployed(
+    out: &mut dyn Write,
+    address: &Address,
+    account: &Account,
+    json: bool,
+) -> io::Result<()> {
     if json {
-        println!(
+        writeln!(
+            out,
             "{}",
             to_json(&JsonDeployed {
                 address: address.to_hex(),
                 code_hash: account.code_hash.map(|h| h.to_hex()).unwrap_or_default(),
                 state_root: account.state_root.to_hex(),
             })
-        );
+        )
     } else {
-        println!("{address}");
+        writeln!(out, "{address}")
     }
 }
 
@@ -158,12 +203,10 @@ struct JsonState {
 }
 
 /// Prints an account.
-pub fn print_state(a: &Account, json: bool) {
-    if quiet() {
-        return;
-    }
+pub fn print_state(out: &mut dyn Write, a: &Account, json: bool) -> io::Result<()> {
     if json {
-        println!(
+        return writeln!(
+            out,
             "{}",
             to_json(&JsonState {
                 state_root: a.state_root.to_hex(),
@@ -173,19 +216,19 @@ pub fn print_state(a: &Account, json: bool) {
                 nonce: a.nonce,
             })
         );
-        return;
     }
-    println!("state root   {}", a.state_root);
-    println!("page count   {}", a.page_count);
+    writeln!(out, "state root   {}", a.state_root)?;
+    writeln!(out, "page count   {}", a.page_count)?;
     match a.code_hash {
-        Some(h) => println!("code hash    {h}"),
-        None => println!("code hash    (none: not a contract)"),
+        Some(h) => writeln!(out, "code hash    {h}")?,
+        None => writeln!(out, "code hash    (none: not a contract)")?,
     }
-    println!("balance      {}", a.balance);
-    println!("nonce        {}", a.nonce);
+    writeln!(out, "balance      {}", a.balance)?;
+    writeln!(out, "nonce        {}", a.nonce)?;
     if let Some(name) = &a.name {
-        println!("name         {name}");
+        writeln!(out, "name         {}", escape(name))?;
     }
+    Ok(())
 }
 
 #[derive(Serialize)]
@@ -198,12 +241,17 @@ struct JsonSlice {
 }
 
 /// Prints a slice's bytes.
-pub fn print_slice(address: &Address, page: u32, offset: u32, bytes: &[u8], json: bool) {
-    if quiet() {
-        return;
-    }
+pub fn print_slice(
+    out: &mut dyn Write,
+    address: &Address,
+    page: u32,
+    offset: u32,
+    bytes: &[u8],
+    json: bool,
+) -> io::Result<()> {
     if json {
-        println!(
+        writeln!(
+            out,
             "{}",
             to_json(&JsonSlice {
                 address: address.to_hex(),
@@ -212,8 +260,36 @@ pub fn print_slice(address: &Address, page: u32, offset: u32, bytes: &[u8], json
                 len: bytes.len(),
                 hex: hex::encode(bytes),
             })
-        );
+        )
     } else {
-        println!("{}", hex::encode(bytes));
+        writeln!(out, "{}", hex::encode(bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn controls_are_escaped_and_the_rest_is_kept() {
+        assert_eq!(escape("plain text, ünïcödé"), "plain text, ünïcödé");
+        assert!(matches!(escape("plain"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(
+            escape("a\nb\r\tc\x1b[32md\x7f\x00"),
+            "a\\nb\\r\\tc\\x1b[32md\\x7f\\x00"
+        );
+        assert_eq!(escape("\u{85}\u{9b}"), "\\u{85}\\u{9b}");
+        assert_eq!(
+            escape("\u{202e}evil\u{2066}\u{2028}"),
+            "\\u{202e}evil\\u{2066}\\u{2028}"
+        );
+        for c in (0u32..0x20).chain(0x7f..0xa0) {
+            let c = char::from_u32(c).unwrap();
+            let e = escape(&c.to_string()).into_owned();
+            assert!(
+                e.starts_with('\\') && e.chars().all(|c| c.is_ascii_graphic()),
+                "{c:?} -> {e:?}"
+            );
+        }
     }
 }

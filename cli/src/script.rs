@@ -1,6 +1,6 @@
 //! `strata run SCRIPT`: one command per line, in order.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::time::Instant;
 
@@ -8,7 +8,8 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use strata_runtime::{Address, Runtime};
 
-use crate::{Command, Done, Fatal, Store, run_command};
+use crate::output::escape;
+use crate::{Command, Done, Fatal, Store, print, run_command};
 
 /// A script line, parsed like the command line.
 #[derive(Parser, Debug)]
@@ -35,7 +36,7 @@ fn substitute(token: &str, deployed: &[Address]) -> Result<String, Fatal> {
         let (digits, tail) = if let Some(braced) = after.strip_prefix('{') {
             let close = braced
                 .find('}')
-                .ok_or_else(|| Fatal(format!("{token:?}: `${{` without a closing `}}`")))?;
+                .ok_or_else(|| Fatal::msg(format!("{token:?}: `${{` without a closing `}}`")))?;
             (&braced[..close], &braced[close + 1..])
         } else {
             let len = after
@@ -50,12 +51,12 @@ fn substitute(token: &str, deployed: &[Address]) -> Result<String, Fatal> {
         }
         let n: usize = digits
             .parse()
-            .map_err(|_| Fatal(format!("${digits} is not a reference to a deploy")))?;
+            .map_err(|_| Fatal::msg(format!("${digits} is not a reference to a deploy")))?;
         let address = n
             .checked_sub(1)
             .and_then(|i| deployed.get(i))
             .ok_or_else(|| {
-                Fatal(format!(
+                Fatal::msg(format!(
                     "${n} refers to deploy number {n}, but only {} deploys ran so far",
                     deployed.len()
                 ))
@@ -67,11 +68,18 @@ fn substitute(token: &str, deployed: &[Address]) -> Result<String, Fatal> {
     Ok(out)
 }
 
-/// Runs the script at `path`. Each transaction commits on its own, so an
-/// interrupted script leaves the store after its last completed line.
-pub fn run(rt: &Runtime<Store>, path: &Path, json: bool) -> Result<Done, Fatal> {
+/// Runs the script at `path`, printing to `out`. Each transaction commits
+/// on its own, so an interrupted script leaves the store after its last
+/// completed line. When `out` fails (a closed pipe, a full disk), the script
+/// stops after the line whose output could not be written.
+pub fn run(
+    rt: &Runtime<Store>,
+    path: &Path,
+    json: bool,
+    out: &mut dyn Write,
+) -> Result<Done, Fatal> {
     let text = std::fs::read_to_string(path)
-        .map_err(|e| Fatal(format!("cannot read script {}: {e}", path.display())))?;
+        .map_err(|e| Fatal::msg(format!("cannot read script {}: {e}", path.display())))?;
     let lines: Vec<(usize, &str)> = text
         .lines()
         .enumerate()
@@ -91,14 +99,22 @@ pub fn run(rt: &Runtime<Store>, path: &Path, json: bool) -> Result<Done, Fatal> 
     let mut deployed = Vec::new();
     let (mut transactions, mut failures) = (0u64, 0u64);
     for (line_no, line) in lines {
-        let at = |Fatal(m): Fatal| Fatal(format!("{}:{line_no}: {m}", path.display()));
+        let so_far = if failures > 0 {
+            Done::TxFailed
+        } else {
+            Done::Ok
+        };
+        let at = |e: Fatal| match e {
+            Fatal::Message(m) => Fatal::msg(format!("{}:{line_no}: {m}", path.display())),
+            Fatal::Output { error, done } => Fatal::output(error, done.and(so_far)),
+        };
         let tokens: Vec<String> = line
             .split_whitespace()
             .map(|t| substitute(t, &deployed))
             .collect::<Result<_, _>>()
             .map_err(at)?;
         let parsed = Line::try_parse_from(&tokens).map_err(|e| {
-            Fatal(format!(
+            Fatal::msg(format!(
                 "{}:{line_no}: {}",
                 path.display(),
                 first_line(&e.to_string())
@@ -106,21 +122,27 @@ pub fn run(rt: &Runtime<Store>, path: &Path, json: bool) -> Result<Done, Fatal> 
         })?;
         let is_tx = matches!(parsed.command, Command::Deploy(_) | Command::Call(_));
         if !quiet && !json {
-            println!("> {line}");
+            print(out, so_far, |out| writeln!(out, "> {}", escape(line)))?;
         }
         let result = if quiet {
             // Keep the terminal for the progress bar: run the line, but only
             // report failures.
-            with_stdout_suppressed(|| run_command(rt, &parsed.command, json, &mut deployed))
+            run_command(
+                rt,
+                &parsed.command,
+                json,
+                &mut deployed,
+                &mut std::io::sink(),
+            )
         } else {
-            run_command(rt, &parsed.command, json, &mut deployed)
+            run_command(rt, &parsed.command, json, &mut deployed, out)
         };
         match result.map_err(at)? {
             Done::Ok => {}
             Done::TxFailed => {
                 failures += 1;
                 if let Some(bar) = &bar {
-                    bar.println(format!("line {line_no} failed: {line}"));
+                    bar.println(format!("line {line_no} failed: {}", escape(line)));
                 }
             }
         }
@@ -140,37 +162,32 @@ pub fn run(rt: &Runtime<Store>, path: &Path, json: bool) -> Result<Done, Fatal> 
     } else {
         0.0
     };
-    if json {
-        println!(
-            "{}",
-            serde_json::json!({
-                "transactions": transactions,
-                "failures": failures,
-                "seconds": secs,
-                "tx_per_second": tps,
-            })
-        );
-    } else {
-        println!(
-            "summary: {transactions} transactions, {failures} failed, {secs:.2} s, {tps:.1} tx/s"
-        );
-    }
-    Ok(if failures > 0 {
+    let done = if failures > 0 {
         Done::TxFailed
     } else {
         Done::Ok
+    };
+    print(out, done, |out| {
+        if json {
+            writeln!(
+                out,
+                "{}",
+                serde_json::json!({
+                    "transactions": transactions,
+                    "failures": failures,
+                    "seconds": secs,
+                    "tx_per_second": tps,
+                })
+            )
+        } else {
+            writeln!(
+                out,
+                "summary: {transactions} transactions, {failures} failed, {secs:.2} s, {tps:.1} tx/s"
+            )
+        }
     })
 }
 
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s).trim_start_matches("error: ")
-}
-
-/// Output of lines run under a progress bar is not printed: the summary
-/// and the failures are.
-fn with_stdout_suppressed<T>(f: impl FnOnce() -> T) -> T {
-    crate::output::set_quiet(true);
-    let r = f();
-    crate::output::set_quiet(false);
-    r
 }

@@ -34,11 +34,52 @@ pub enum KvError {
         /// What the backend said.
         detail: String,
     },
-    /// The store does not exist and creating it was not allowed.
-    #[error("cannot open the store at {path}: it does not exist (and creating it is off)")]
+    /// The store does not exist and this open may not create it (a
+    /// read-only open, or `create_if_missing` off).
+    #[error(
+        "there is no store at {path}: the directory does not exist, and this open does not \
+         create one; check the path"
+    )]
     Missing {
         /// The store path.
         path: PathBuf,
+    },
+    /// The directory exists but does not hold a Strata store: it is empty
+    /// (for a read-only open), holds other files, or is a database that
+    /// Strata did not make (it lacks the store marker; see the crate docs).
+    /// Nothing in it was changed.
+    #[error(
+        "the directory {path} is not a Strata store: {reason}. Nothing in it was changed; \
+         check the path, or give a new or empty directory to create a store there"
+    )]
+    NotAStore {
+        /// The directory.
+        path: PathBuf,
+        /// What is there instead.
+        reason: String,
+    },
+    /// A write to a store opened read-only.
+    #[error(
+        "the store at {path} is open read-only and cannot be written; open it for writing \
+         to change it"
+    )]
+    ReadOnly {
+        /// The store path.
+        path: PathBuf,
+    },
+    /// The disk (file system) holding the store is full. The write that
+    /// failed was not applied; every write acknowledged before it is kept.
+    /// Once space is freed, open the store again (RocksDB refuses further
+    /// writes on a handle that hit a full disk).
+    #[error(
+        "the disk holding the store at {path} is full: free space, then try again (reopen \
+         the store first); every write acknowledged before this one is kept ({detail})"
+    )]
+    NoSpace {
+        /// The store path.
+        path: PathBuf,
+        /// What the operating system or the backend said.
+        detail: String,
     },
     /// Any other failure to open the store.
     #[error("cannot open the store at {path}: {detail}")]

@@ -25,6 +25,29 @@
 //! (3) both backends share one key encoding, so behaviour is identical by
 //! construction. The cost is one byte per key and no per-namespace tuning.
 //!
+//! ## A RocksDB store is marked, and read-only opens change nothing
+//!
+//! `RocksKv` writes one record of its own when it creates a store: the
+//! *store marker*, `RocksKv::MARKER_VALUE` (`"strata-kv store, format 1"`)
+//! under the **empty** RocksDB key. Every namespaced key is at least its
+//! one-byte tag, so no namespace can reach the marker: it is invisible
+//! through [`KvStore`], and every tag (0 included; Strata's own layers use 1-3
+//! for pages and 16-17 for the runtime, and leave 128-255 to embedders)
+//! stays the caller's. Every open checks the marker, so a path that is not a
+//! Strata store is refused with [`KvError::NotAStore`] and left exactly as it
+//! was: a directory with other files, or a RocksDB database of another
+//! program. (A database with no record at all, the trace of a creation
+//! killed before its marker was written, is taken over by a writable open.)
+//!
+//! `RocksKv::open_read_only` creates nothing, writes nothing (RocksDB's info
+//! log is dropped) and takes no lock: it works on a full disk, on a
+//! read-only file system and next to a process that has the store open for
+//! writing, and sees the store as of its open. Its writes return
+//! [`KvError::ReadOnly`]. A full disk during a write is
+//! [`KvError::NoSpace`]: that batch is not applied, every batch acknowledged
+//! before it is kept, and once space is freed a new open writes again
+//! (RocksDB stops writing on a handle that hit a full disk).
+//!
 //! ## Reads without needless copies
 //!
 //! Values come back as [`Bytes`]: the in-memory backend hands out a

@@ -1,7 +1,7 @@
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use rocksdb::{DB, ErrorKind, Options, ReadOptions, WriteOptions};
+use rocksdb::{DB, ErrorKind, IteratorMode, LogLevel, Options, ReadOptions, WriteOptions};
 
 use crate::{BatchOp, KvError, KvStore, Namespace, Visitor, WriteBatch};
 
@@ -9,7 +9,7 @@ use crate::{BatchOp, KvError, KvStore, Namespace, Visitor, WriteBatch};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RocksConfig {
     /// Create the database (and its directory) when it does not exist.
-    /// Default: `true`.
+    /// Default: `true`. Ignored by read-only opens, which never create.
     pub create_if_missing: bool,
     /// fsync the write-ahead log on every batch, so that an acknowledged batch
     /// survives a power loss, not only a crash of the process. Default:
@@ -17,8 +17,16 @@ pub struct RocksConfig {
     /// throwaway runs and benchmarks. With it off, a batch is still atomic and
     /// still survives the process being killed.
     pub sync_writes: bool,
-    /// The most files RocksDB keeps open (`-1`: no limit). Default: 512.
+    /// The most files RocksDB keeps open (`-1`: no limit, and every table
+    /// file is opened at once). Default: 512.
     pub max_open_files: i32,
+    /// Open read-only: nothing in the directory is created or changed
+    /// (RocksDB's own log goes nowhere), the store's lock is not taken, so
+    /// the open works on a full disk, on a read-only file system and while
+    /// another process has the store open for writing; every write returns
+    /// [`KvError::ReadOnly`]. The handle sees the store as it was when it
+    /// was opened. Default: `false`.
+    pub read_only: bool,
 }
 
 impl Default for RocksConfig {
@@ -27,6 +35,7 @@ impl Default for RocksConfig {
             create_if_missing: true,
             sync_writes: true,
             max_open_files: 512,
+            read_only: false,
         }
     }
 }
@@ -39,6 +48,18 @@ impl RocksConfig {
             ..Self::default()
         }
     }
+
+    /// The configuration of [`RocksKv::open_read_only`]: read-only, with
+    /// every table file opened at once (`max_open_files: -1`), so that a
+    /// writer's compactions cannot delete a file from under this handle.
+    pub fn read_only() -> Self {
+        RocksConfig {
+            create_if_missing: false,
+            max_open_files: -1,
+            read_only: true,
+            ..Self::default()
+        }
+    }
 }
 
 /// A [`KvStore`] on RocksDB.
@@ -47,50 +68,159 @@ impl RocksConfig {
 /// stored under `ns.tag() ++ key` (see the crate docs for why a prefix rather
 /// than column families). A [`WriteBatch`] becomes one RocksDB write batch,
 /// which RocksDB applies atomically through its write-ahead log, also across a
-/// crash. RocksDB holds a lock file for as long as the store is open, so a
-/// second open of the same directory, from this or another process, fails
-/// with [`KvError::Locked`].
+/// crash. RocksDB holds a lock file for as long as the store is open for
+/// writing, so a second writable open of the same directory, from this or
+/// another process, fails with [`KvError::Locked`]; read-only opens
+/// ([`RocksKv::open_read_only`]) take no lock and work next to a writer.
+///
+/// A store is marked as Strata's when it is created: the record
+/// [`RocksKv::MARKER_VALUE`] under the empty RocksDB key, which no namespace
+/// can reach (every namespaced key is at least its one-byte tag), so the
+/// marker is invisible through [`KvStore`]. Every open checks it, so a
+/// directory that is not a Strata store is refused
+/// ([`KvError::NotAStore`]) and left as it was.
 pub struct RocksKv {
     db: DB,
     path: PathBuf,
     write_opts: WriteOptions,
+    read_only: bool,
 }
 
 impl std::fmt::Debug for RocksKv {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RocksKv").field("path", &self.path).finish()
+        f.debug_struct("RocksKv")
+            .field("path", &self.path)
+            .field("read_only", &self.read_only)
+            .finish()
     }
 }
 
+/// What an existing path holds, before RocksDB is asked to open it.
+enum Found {
+    /// Nothing: the path does not exist.
+    Missing,
+    /// An empty directory, or only the leftovers of a creation that was
+    /// interrupted before RocksDB wrote its `CURRENT` file.
+    Empty,
+    /// A RocksDB database (it has a `CURRENT` file).
+    Database,
+    /// A directory with other files.
+    Other(String),
+}
+
+/// The marker check of an existing database.
+enum Marker {
+    /// Strata's marker is there.
+    Present,
+    /// No marker, and no record at all: a creation interrupted before the
+    /// marker was written (or an empty database of another program, which
+    /// is as good as new).
+    AbsentEmpty,
+    /// Not a Strata store; the reason.
+    Absent(String),
+}
+
 impl RocksKv {
+    /// The value of the store marker, stored under the empty RocksDB key
+    /// when a store is created. It names the format, so that a later
+    /// format can tell its stores apart.
+    pub const MARKER_VALUE: &'static [u8] = b"strata-kv store, format 1";
+
     /// Opens (creating when missing) the store at `path` with the default
     /// configuration: durable, fsync'd writes.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, KvError> {
         Self::open_with(path, &RocksConfig::default())
     }
 
+    /// Opens the existing store at `path` read-only, with
+    /// [`RocksConfig::read_only`]: nothing is created or changed, no lock is
+    /// taken, and writes return [`KvError::ReadOnly`]. A path that does not
+    /// exist is [`KvError::Missing`]; a directory that is not a Strata store
+    /// (empty, other files, or a database without the marker) is
+    /// [`KvError::NotAStore`].
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Self, KvError> {
+        Self::open_with(path, &RocksConfig::read_only())
+    }
+
     /// Opens the store at `path` with `config`.
+    ///
+    /// A writable open creates a store in a directory that does not exist
+    /// or is empty (when `create_if_missing` is on), opens an existing
+    /// Strata store, and refuses anything else without changing it: a
+    /// directory with other files, or a RocksDB database without Strata's
+    /// marker that holds records, is [`KvError::NotAStore`].
     ///
     /// Errors name the path: [`KvError::NotADirectory`] when it is a file,
     /// [`KvError::PermissionDenied`], [`KvError::Locked`] when another process
-    /// has it open, [`KvError::Missing`] when it does not exist and
-    /// `create_if_missing` is off, [`KvError::Corrupt`] when RocksDB finds its
+    /// has it open for writing, [`KvError::Missing`] when it does not exist
+    /// and may not be created, [`KvError::NotAStore`], [`KvError::NoSpace`]
+    /// when the disk is full, [`KvError::Corrupt`] when RocksDB finds its
     /// files damaged, and [`KvError::Open`] for anything else.
     pub fn open_with(path: impl AsRef<Path>, config: &RocksConfig) -> Result<Self, KvError> {
         let path = path.as_ref().to_path_buf();
-        match std::fs::metadata(&path) {
-            Ok(meta) if !meta.is_dir() => return Err(KvError::NotADirectory { path }),
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        let found = inspect(&path)?;
+        if config.read_only {
+            return match found {
+                Found::Missing => Err(KvError::Missing { path }),
+                Found::Empty => Err(KvError::NotAStore {
+                    path,
+                    reason: "the directory is empty".into(),
+                }),
+                Found::Other(what) => Err(KvError::NotAStore { path, reason: what }),
+                Found::Database => {
+                    let db = open_read_only_db(&path, config)?;
+                    match check_marker(&db, &path)? {
+                        Marker::Present => Ok(RocksKv {
+                            db,
+                            path,
+                            write_opts: WriteOptions::default(),
+                            read_only: true,
+                        }),
+                        Marker::AbsentEmpty => Err(KvError::NotAStore {
+                            path,
+                            reason: "it is an empty database without Strata's store marker".into(),
+                        }),
+                        Marker::Absent(reason) => Err(KvError::NotAStore { path, reason }),
+                    }
+                }
+            };
+        }
+
+        let mark = match found {
+            Found::Missing => {
                 if !config.create_if_missing {
                     return Err(KvError::Missing { path });
                 }
                 if let Err(e) = std::fs::create_dir_all(&path) {
                     return Err(io_open_error(path, e));
                 }
+                true
             }
-            Err(e) => return Err(io_open_error(path, e)),
-        }
+            Found::Empty => {
+                if !config.create_if_missing {
+                    return Err(KvError::NotAStore {
+                        path,
+                        reason: "the directory is empty, and this open does not create a store"
+                            .into(),
+                    });
+                }
+                true
+            }
+            Found::Other(reason) => return Err(KvError::NotAStore { path, reason }),
+            Found::Database => {
+                // Look before opening for writing: a writable open changes
+                // the directory (a new log, manifest and options file), and
+                // a database that is not ours must be left as it was.
+                let probe = open_read_only_db(&path, &RocksConfig::read_only())?;
+                let marker = check_marker(&probe, &path)?;
+                drop(probe);
+                match marker {
+                    Marker::Present => false,
+                    Marker::AbsentEmpty => true,
+                    Marker::Absent(reason) => return Err(KvError::NotAStore { path, reason }),
+                }
+            }
+        };
         // RocksDB creates files inside the directory; find out early, and
         // with a clear message, when we may not.
         if let Err(e) = probe_writable(&path) {
@@ -103,17 +233,33 @@ impl RocksKv {
         let db = DB::open(&opts, &path).map_err(|e| open_error(path.clone(), e))?;
         let mut write_opts = WriteOptions::default();
         write_opts.set_sync(config.sync_writes);
-        Ok(RocksKv {
+        let kv = RocksKv {
             db,
             path,
             write_opts,
-        })
+            read_only: false,
+        };
+        if mark {
+            // Synced whatever the configuration: a store must never hold
+            // records without its marker.
+            let mut sync = WriteOptions::default();
+            sync.set_sync(true);
+            kv.db
+                .put_opt(MARKER_KEY, Self::MARKER_VALUE, &sync)
+                .map_err(|e| kv.backend_error("write", e))?;
+        }
+        Ok(kv)
     }
 
     /// Flushes RocksDB's in-memory tables to its sorted files on disk (data
     /// is already durable through the write-ahead log; this shortens recovery
-    /// on the next open).
+    /// on the next open). On a read-only handle: [`KvError::ReadOnly`].
     pub fn flush(&self) -> Result<(), KvError> {
+        if self.read_only {
+            return Err(KvError::ReadOnly {
+                path: self.path.clone(),
+            });
+        }
         self.db.flush().map_err(|e| self.backend_error("flush", e))
     }
 
@@ -122,20 +268,125 @@ impl RocksKv {
         &self.path
     }
 
+    /// Whether this handle was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
     fn backend_error(&self, op: &'static str, e: rocksdb::Error) -> KvError {
-        if e.kind() == ErrorKind::Corruption {
+        let kind = e.kind();
+        let detail = e.into_string();
+        if is_no_space(&detail) {
+            KvError::NoSpace {
+                path: self.path.clone(),
+                detail,
+            }
+        } else if kind == ErrorKind::Corruption {
             KvError::Corrupt {
                 path: Some(self.path.clone()),
-                detail: e.into_string(),
+                detail,
             }
         } else {
             KvError::Backend {
                 op,
                 path: Some(self.path.clone()),
-                detail: e.into_string(),
+                detail,
             }
         }
     }
+}
+
+/// The RocksDB key of the store marker: the empty key, outside every
+/// namespace.
+const MARKER_KEY: &[u8] = b"";
+
+/// Files RocksDB writes while it creates a database, before its `CURRENT`
+/// file exists (and our own write probe): a directory holding only these is
+/// a creation that was interrupted, and may be created again.
+fn is_creation_leftover(name: &str) -> bool {
+    matches!(name, "LOCK" | "IDENTITY" | ".strata-write-probe")
+        || name.starts_with("LOG")
+        || name.starts_with("MANIFEST-")
+        || name.ends_with(".dbtmp")
+}
+
+fn inspect(path: &Path) -> Result<Found, KvError> {
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_dir() => {
+            return Err(KvError::NotADirectory {
+                path: path.to_path_buf(),
+            });
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Missing),
+        Err(e) => return Err(io_open_error(path.to_path_buf(), e)),
+    }
+    let entries = std::fs::read_dir(path).map_err(|e| io_open_error(path.to_path_buf(), e))?;
+    let mut others = Vec::new();
+    let mut current = false;
+    for entry in entries {
+        let entry = entry.map_err(|e| io_open_error(path.to_path_buf(), e))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name == "CURRENT" {
+            current = true;
+        } else if !is_creation_leftover(&name) {
+            others.push(name);
+        }
+    }
+    Ok(if current {
+        Found::Database
+    } else if others.is_empty() {
+        Found::Empty
+    } else {
+        others.sort();
+        let shown: Vec<&str> = others.iter().take(3).map(String::as_str).collect();
+        let more = if others.len() > 3 { ", ..." } else { "" };
+        Found::Other(format!(
+            "it holds other files ({}{more}) but no database",
+            shown.join(", ")
+        ))
+    })
+}
+
+/// Opens an existing database read-only, writing nothing: no log file (the
+/// info log goes to a callback that drops it), no lock.
+fn open_read_only_db(path: &Path, config: &RocksConfig) -> Result<DB, KvError> {
+    let mut opts = Options::default();
+    opts.create_if_missing(false);
+    opts.set_max_open_files(config.max_open_files);
+    opts.set_info_logger(rocksdb::InfoLogger::new_callback_logger(
+        LogLevel::Fatal,
+        |_, _| {},
+    ));
+    DB::open_for_read_only(&opts, path, false).map_err(|e| open_error(path.to_path_buf(), e))
+}
+
+fn check_marker(db: &DB, path: &Path) -> Result<Marker, KvError> {
+    let backend = |e: rocksdb::Error| open_error(path.to_path_buf(), e);
+    match db.get_pinned(MARKER_KEY).map_err(backend)? {
+        Some(v) if v.as_ref() == RocksKv::MARKER_VALUE => return Ok(Marker::Present),
+        Some(v) => {
+            return Ok(Marker::Absent(format!(
+                "it is a database whose marker record is not Strata's ({})",
+                String::from_utf8_lossy(&v[..v.len().min(64)]).escape_debug()
+            )));
+        }
+        None => {}
+    }
+    let mut it = db.iterator(IteratorMode::Start);
+    match it.next() {
+        None => Ok(Marker::AbsentEmpty),
+        Some(Err(e)) => Err(backend(e)),
+        Some(Ok(_)) => Ok(Marker::Absent(
+            "it is a database that holds records but not Strata's store marker, so Strata \
+             did not make it"
+                .into(),
+        )),
+    }
+}
+
+fn is_no_space(detail: &str) -> bool {
+    detail.contains("No space left on device") || detail.contains("NoSpace")
 }
 
 fn stored_key(ns: Namespace, key: &[u8]) -> Vec<u8> {
@@ -173,6 +424,10 @@ fn io_open_error(path: PathBuf, e: std::io::Error) -> KvError {
             }
         }
         std::io::ErrorKind::NotADirectory => KvError::NotADirectory { path },
+        std::io::ErrorKind::StorageFull => KvError::NoSpace {
+            path,
+            detail: e.to_string(),
+        },
         _ => KvError::Open {
             path,
             detail: e.to_string(),
@@ -184,7 +439,9 @@ fn open_error(path: PathBuf, e: rocksdb::Error) -> KvError {
     let kind = e.kind();
     let detail = e.into_string();
     let lower = detail.to_ascii_lowercase();
-    if lower.contains("lock") && (lower.contains("unavailable") || lower.contains("hold")) {
+    if is_no_space(&detail) {
+        KvError::NoSpace { path, detail }
+    } else if lower.contains("lock") && (lower.contains("unavailable") || lower.contains("hold")) {
         KvError::Locked { path, detail }
     } else if lower.contains("permission denied") {
         KvError::PermissionDenied { path, detail }
@@ -208,6 +465,11 @@ impl KvStore for RocksKv {
     }
 
     fn write(&self, batch: WriteBatch) -> Result<(), KvError> {
+        if self.read_only {
+            return Err(KvError::ReadOnly {
+                path: self.path.clone(),
+            });
+        }
         // Sized once: RocksDB's batch is a 12-byte header, then per record
         // a type byte, the key and the value, each after a varint length of
         // at most 5 bytes (our key is the namespace tag and the key, which
