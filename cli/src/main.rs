@@ -33,10 +33,12 @@
 //! Every receipt line is written (and flushed) after its transaction was
 //! committed, so a printed `status       success` is an acknowledgement.
 //! When the reader of the output goes away (`strata run s | head -n 1`),
-//! `strata` stops quietly, like other Unix tools: no message, and the exit
-//! status the command had so far (the transactions already printed are
-//! committed; a `run` script stops after the line whose output could not
-//! be written).
+//! `strata` stops quietly, as other Unix tools do (no message), but exits
+//! with the status the command had so far rather than a signal's (141 in a
+//! shell), so `set -o pipefail` scripts see what the transactions did. The
+//! transactions already printed are committed; a `run` script stops at the
+//! first output it cannot write, so the line whose receipt was lost ran and
+//! committed, and no later line runs.
 //!
 //! Text a contract or a deployer chose (abort messages, logs, names) is
 //! printed with control characters escaped (`\n`, `\x1b`, `\u{202e}`...),
