@@ -37,8 +37,8 @@
 //! with the status the command had so far rather than a signal's (141 in a
 //! shell), so `set -o pipefail` scripts see what the transactions did. The
 //! transactions already printed are committed; a `run` script stops at the
-//! first output it cannot write, so the line whose receipt was lost ran and
-//! committed, and no later line runs.
+//! first output it cannot write (the echo of a line, before the line runs,
+//! or a receipt, after its transaction committed), and no later line runs.
 //!
 //! Text a contract or a deployer chose (abort messages, logs, names) is
 //! printed with control characters escaped (`\n`, `\x1b`, `\u{202e}`...),

@@ -71,7 +71,8 @@ fn substitute(token: &str, deployed: &[Address]) -> Result<String, Fatal> {
 /// Runs the script at `path`, printing to `out`. Each transaction commits
 /// on its own, so an interrupted script leaves the store after its last
 /// completed line. When `out` fails (a closed pipe, a full disk), the script
-/// stops after the line whose output could not be written.
+/// stops there: at a line's echo before the line runs, or at a receipt
+/// after its transaction committed.
 pub fn run(
     rt: &Runtime<Store>,
     path: &Path,
