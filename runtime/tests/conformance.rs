@@ -2,8 +2,12 @@
 //! case by case, against the runtime's real host (`TxHost`, through a WAT
 //! contract deployed with `Runtime` on `MemKv`) and natively against
 //! `MockHost` (the host-fns crate's dispatcher over plain bytes). The two
-//! must give the same result or the same receipt error, and leave the same
-//! memory, registers, storage, balances, events, logs and return data.
+//! must give the same result or the same receipt error, leave the same
+//! memory, registers, storage, balances, events, logs and return data, and
+//! charge the same gas (on the real host, measured with `gas_left` around
+//! the call, less the runtime's first-touch page cost, which MockHost does
+//! not charge; not for `call`, whose callee's gas only the real host
+//! charges).
 //!
 //! The real host is the reference: where `MockHost` differs, `MockHost` is
 //! wrong.
@@ -51,6 +55,9 @@ const DUMP: u32 = 57_344;
 const DUMP_END: u32 = 58_368;
 /// Where the bytes that set registers and storage up live.
 const SCRATCH: u32 = 58_400;
+/// Where `run` keeps the gas left before and after the call (in the dump
+/// area, after the registers).
+const GAS_AT: u32 = DUMP + 768;
 
 const AUTHOR: Address = Address([0xA0; 20]);
 const USER: Address = Address([0xB0; 20]);
@@ -783,6 +790,10 @@ struct After {
     return_data: Option<Vec<u8>>,
     events: Vec<Event>,
     logs: Vec<String>,
+    /// The gas the call charged, less a page's first touch on the real host
+    /// (none for `set_return`, whose return data the measurement needs, and
+    /// for `call`, whose callee's gas only the real host charges).
+    charged: Option<u64>,
 }
 
 fn banks() -> Vec<(u32, u32)> {
@@ -795,6 +806,33 @@ fn banks() -> Vec<(u32, u32)> {
 
 fn is_set_return(case: &Case) -> bool {
     (case.module, case.name) == ("strata", "set_return")
+}
+
+/// The bytes of every register of the SVM default banks.
+fn registers_len() -> usize {
+    banks()
+        .iter()
+        .map(|(bits, count)| (bits / 8 * count) as usize)
+        .sum()
+}
+
+fn is_call(case: &Case) -> bool {
+    (case.module, case.name) == ("strata", "call")
+}
+
+/// Whether the function reads (`Some(false)`) or writes (`Some(true)`) one
+/// storage page.
+fn page_access(case: &Case) -> Option<bool> {
+    match case.name {
+        "storage_read" | "storage_read_reg" | "storage_read_to_reg" | "storage_read_to_mem" => {
+            Some(false)
+        }
+        "storage_write"
+        | "storage_write_reg"
+        | "storage_write_from_mem"
+        | "storage_write_from_reg" => Some(true),
+        _ => None,
+    }
 }
 
 /// The case's memory as data segments, with the set-up bytes in scratch:
@@ -868,6 +906,7 @@ fn contract_wat(case: &Case, accounts: &[Address]) -> String {
         "storage_write",
         "address",
         "set_return",
+        "gas_left",
     ] {
         let d = strata_fn(name);
         if !imports
@@ -950,12 +989,21 @@ fn contract_wat(case: &Case, accounts: &[Address]) -> String {
             Value::I64(x) => format!("(i64.const {x})"),
         })
         .collect();
+    let gas_left = import_id(strata_fn("gas_left"));
+    if !is_set_return(case) {
+        // Gas left twice before the call and once after: the first two give
+        // what measuring costs, so the host function's charge is what is left.
+        for k in 0..2 {
+            writeln!(w, "    (i64.store {} (call {gas_left}))", c(GAS_AT + 8 * k)).unwrap();
+        }
+    }
     write!(w, "    (call {} {})", import_id(desc), args.join(" ")).unwrap();
     if result.is_some() {
         w.push_str(" local.set $r");
     }
     w.push('\n');
     if !is_set_return(case) {
+        writeln!(w, "    (i64.store {} (call {gas_left}))", c(GAS_AT + 16)).unwrap();
         let mut at = DUMP;
         for (bits, count) in banks() {
             for idx in 0..count {
@@ -971,7 +1019,7 @@ fn contract_wat(case: &Case, accounts: &[Address]) -> String {
                 at += bits / 8;
             }
         }
-        assert!(at <= DUMP_END);
+        assert!(at as usize == DUMP as usize + registers_len() && at <= GAS_AT);
         writeln!(w, "    (call {set_return} (i32.const 0) {})", c(MEM as u32)).unwrap();
     }
     if result.is_some() {
@@ -1048,13 +1096,28 @@ fn run_real(case: &Case) -> (Obs, Address, Vec<Address>, Receipt) {
     }
     .unwrap_or_else(|e| panic!("{}: the runtime failed: {e}", case.label()));
     let outcome = outcome_of(&receipt);
+    let mut charged = None;
     let after = outcome.is_ok().then(|| {
         let (memory, registers, return_data) = if is_set_return(case) {
             (None, None, Some(receipt.return_data.clone()))
         } else {
             let mut mem = receipt.return_data.clone();
             assert_eq!(mem.len(), MEM, "{}: the memory came back", case.label());
-            let regs = mem[DUMP as usize..DUMP_END as usize].to_vec();
+            let regs = mem[DUMP as usize..DUMP as usize + registers_len()].to_vec();
+            let g = |k: u32| {
+                let at = (GAS_AT + 8 * k) as usize;
+                u64::from_le_bytes(mem[at..at + 8].try_into().unwrap())
+            };
+            let (a, b, c) = (g(0), g(1), g(2));
+            // What the call cost, less the first touch of a page (the
+            // runtime's page costs, which MockHost does not charge).
+            let gas = rt.config().gas;
+            let page = match page_access(case) {
+                Some(false) => gas.page_read,
+                Some(true) => gas.page_write,
+                None => 0,
+            };
+            charged = Some(((b - c) - (a - b)) - page);
             mem[DUMP as usize..DUMP_END as usize].fill(0);
             (Some(mem), Some(regs), None)
         };
@@ -1064,6 +1127,7 @@ fn run_real(case: &Case) -> (Obs, Address, Vec<Address>, Receipt) {
             return_data,
             events: receipt.events.clone(),
             logs: receipt.logs.clone(),
+            charged: charged.filter(|_| !is_call(case)),
         }
     });
     let storage = (0..PAGES)
@@ -1177,6 +1241,7 @@ fn run_mock(case: &Case, me: Address, accounts: &[Address]) -> Obs {
                     return_data,
                     events: host.events.clone(),
                     logs: host.logs.clone(),
+                    charged: (!is_set_return(case) && !is_call(case)).then_some(host.charged),
                 }),
                 storage: host.state().storage,
                 balances: balances_of(&host),
@@ -1228,6 +1293,13 @@ fn differences(real: &Obs, mock: &Obs) -> Vec<String> {
                     r.registers.as_deref().unwrap_or(&[]),
                     m.registers.as_deref().unwrap_or(&[]),
                 );
+                if rr.len() != mr.len() {
+                    d.push(format!(
+                        "registers: {} bytes on the real host, {} on MockHost",
+                        rr.len(),
+                        mr.len()
+                    ));
+                }
                 let mut at = 0;
                 for (bits, count) in banks() {
                     let w = (bits / 8) as usize;
@@ -1255,6 +1327,12 @@ fn differences(real: &Obs, mock: &Obs) -> Vec<String> {
             }
             if r.logs != m.logs {
                 d.push(format!("logs: real {:?}, mock {:?}", r.logs, m.logs));
+            }
+            if r.charged != m.charged {
+                d.push(format!(
+                    "gas charged: real {:?}, mock {:?}",
+                    r.charged, m.charged
+                ));
             }
         }
         (None, None) => {}
