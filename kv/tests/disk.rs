@@ -9,69 +9,14 @@
 #![cfg(feature = "rocksdb")]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use strata_kv::{KvError, KvStore, Namespace, RocksKv, WriteBatch};
 
 const NS: Namespace = Namespace::new(7);
 
-/// A tmpfs mounted on a temporary directory, unmounted when dropped (also
-/// when the test fails).
-struct Tmpfs {
-    dir: tempfile::TempDir,
-}
-
-impl Tmpfs {
-    /// Mounts a tmpfs of `size` (as `mount -o size=` takes it), or says why
-    /// it cannot and returns `None`.
-    fn mount(size: &str) -> Option<Tmpfs> {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let refused = match Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
-            .arg(dir.path())
-            .output()
-        {
-            Ok(out) if out.status.success() => return Some(Tmpfs { dir }),
-            Ok(out) => String::from_utf8_lossy(&out.stderr).trim().to_string(),
-            Err(e) => format!("cannot run mount: {e}"),
-        };
-        assert!(
-            std::env::var_os("STRATA_REQUIRE_MOUNT").is_none(),
-            "STRATA_REQUIRE_MOUNT is set, but mounting a tmpfs was refused: {refused}"
-        );
-        eprintln!("SKIPPED: this test needs to mount a tmpfs, which was refused: {refused}");
-        None
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// Remounts read-only (or read-write again).
-    fn remount(&self, option: &str) {
-        let out = Command::new("mount")
-            .args(["-o", &format!("remount,{option}")])
-            .arg(self.path())
-            .output()
-            .expect("run mount");
-        assert!(
-            out.status.success(),
-            "remount {option}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        // Lazy, so that a handle still open in a failing test cannot keep
-        // the mount alive.
-        let _ = Command::new("umount")
-            .arg("-l")
-            .arg(self.dir.path())
-            .status();
-    }
-}
+#[path = "common/tmpfs.rs"]
+mod tmpfs;
+use tmpfs::Tmpfs;
 
 fn batch(n: u32, value_bytes: usize) -> WriteBatch {
     let mut b = WriteBatch::new();
