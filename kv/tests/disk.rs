@@ -46,32 +46,6 @@ fn check_batches(kv: &RocksKv, acknowledged: u32, value_bytes: usize) {
     }
 }
 
-/// Fills the file system at `dir` with a file, leaving about `leave` bytes.
-fn fill(dir: &Path, leave: u64) -> PathBuf {
-    use std::io::Write;
-    let path = dir.join("filler");
-    let mut f = std::fs::File::create(&path).unwrap();
-    let chunk = vec![0xa5u8; 64 * 1024];
-    let mut written = 0u64;
-    loop {
-        match f.write(&chunk) {
-            Ok(0) => break,
-            Ok(n) => written += n as u64,
-            Err(e) if e.kind() == std::io::ErrorKind::StorageFull => break,
-            Err(e) => panic!("filling the disk: {e}"),
-        }
-    }
-    drop(f);
-    // Give back a little, for the batches to fill.
-    std::fs::OpenOptions::new()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_len(written.saturating_sub(leave))
-        .unwrap();
-    path
-}
-
 #[test]
 fn a_full_disk_is_a_clear_error_and_loses_nothing_acknowledged() {
     let Some(fs) = Tmpfs::mount("32m") else {
@@ -85,7 +59,7 @@ fn a_full_disk_is_a_clear_error_and_loses_nothing_acknowledged() {
         kv.write(batch(acknowledged, VALUE)).unwrap();
         acknowledged += 1;
     }
-    let filler = fill(fs.path(), 256 * 1024);
+    let filler = fs.fill(256 * 1024);
     let err = loop {
         match kv.write(batch(acknowledged, VALUE)) {
             Ok(()) => acknowledged += 1,
@@ -142,7 +116,7 @@ fn a_full_disk_refuses_to_open_for_writing_but_opens_read_only() {
             kv.write(batch(n, 1000)).unwrap();
         }
     }
-    let filler = fill(fs.path(), 0);
+    let filler = fs.fill(0);
     let err = RocksKv::open(&store).unwrap_err();
     assert!(matches!(err, KvError::NoSpace { .. }), "got {err:?}");
     assert!(err.to_string().contains("is full"), "{err}");
