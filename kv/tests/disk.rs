@@ -8,8 +8,6 @@
 //! instead.
 #![cfg(feature = "rocksdb")]
 
-use std::path::{Path, PathBuf};
-
 use strata_kv::{KvError, KvStore, Namespace, RocksKv, WriteBatch};
 
 const NS: Namespace = Namespace::new(7);
