@@ -1,16 +1,20 @@
-//! Determinism: one scenario, run cold, warm, with caches cleared before
-//! every transaction, with tiny caches, with eager translation, after a
-//! restart, and on both kv backends, gives byte-identical receipts and
-//! roots. A golden file pins the receipts, so that any change to hashing,
-//! encoding or gas shows up as a diff.
+//! Determinism: one scenario, run with warm caches, with caches cleared
+//! before every block and before every transaction, with a fresh runtime
+//! for every block, with tiny caches, with eager translation, after a
+//! restart, and on both kv backends, gives byte-identical receipts (gas
+//! and state roots included) and the same committed accounts. A golden
+//! file pins the receipts, so that any change to hashing, encoding or gas
+//! shows up as a diff: `STRATA_BLESS=1 cargo test -p strata-runtime --test
+//! determinism` rewrites it; any other value of `STRATA_BLESS` (`0`,
+//! empty) only compares.
 
 mod common;
 
 use std::fmt::Write;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use common::*;
-use strata_kv::{KvStore, MemKv};
+use strata_kv::{Bytes, KvError, KvStore, MemKv, Namespace, Visitor, WriteBatch};
 use strata_runtime::{
     Address, Arg, BlockContext, Compilation, FunctionCall, Receipt, Runtime, RuntimeConfig,
     Transaction, contract_address,
@@ -100,7 +104,8 @@ fn block(i: usize) -> BlockContext {
     }
 }
 
-/// Runs the scenario; `before_each` runs before every block.
+/// Runs the scenario's blocks `from..to`; `before_each` runs before every
+/// block.
 fn run<K: KvStore + Clone + 'static>(
     rt: &Runtime<K>,
     before_each: &dyn Fn(&Runtime<K>),
@@ -113,6 +118,71 @@ fn run<K: KvStore + Clone + 'static>(
         out.extend(rt.execute_block(txs, block(i)).expect("runtime"));
     }
     out
+}
+
+/// Runs the whole scenario one transaction at a time: every transaction
+/// is a block of its own, at the context of the block it belongs to, and
+/// `before_each` runs before every transaction. The runtime has no way to
+/// act between two transactions of one block (`Runtime::clear_caches`
+/// waits for a running block), so this is the only way to start every
+/// transaction with cleared caches. It compares the same things: a
+/// receipt does not depend on where blocks begin and end (the scenario
+/// stays far below the block gas cap, so no transaction is refused), and
+/// the committed state is the same.
+fn run_tx_by_tx<K: KvStore + Clone + 'static>(
+    rt: &Runtime<K>,
+    before_each: &dyn Fn(&Runtime<K>),
+) -> Vec<Receipt> {
+    let mut out = Vec::new();
+    for (i, txs) in scenario().iter().enumerate() {
+        for tx in txs {
+            before_each(rt);
+            out.push(rt.execute(tx, block(i)).expect("runtime"));
+        }
+    }
+    out
+}
+
+/// Every account the scenario touches (the author, the sender and every
+/// contract deployed), as committed: code hash, page count, banks, state
+/// and tree roots, balance and nonce.
+fn accounts<K: KvStore + Clone + 'static>(rt: &Runtime<K>, receipts: &[Receipt]) -> String {
+    let mut s = String::new();
+    let deployed = receipts.iter().filter_map(|r| r.deployed);
+    for a in [AUTHOR, USER].into_iter().chain(deployed) {
+        let _ = writeln!(s, "{a}: {:?}", rt.account(&a).expect("account"));
+    }
+    s
+}
+
+/// A store whose whole content can be dropped for an empty one while a
+/// runtime runs on it: the runtime then stands at genesis again with every
+/// cache it filled before.
+#[derive(Default)]
+struct Resettable(RwLock<Arc<MemKv>>);
+
+impl Resettable {
+    fn inner(&self) -> Arc<MemKv> {
+        self.0.read().unwrap().clone()
+    }
+
+    fn reset(&self) {
+        *self.0.write().unwrap() = Arc::new(MemKv::new());
+    }
+}
+
+impl KvStore for Resettable {
+    fn get(&self, ns: Namespace, key: &[u8]) -> Result<Option<Bytes>, KvError> {
+        self.inner().get(ns, key)
+    }
+
+    fn write(&self, batch: WriteBatch) -> Result<(), KvError> {
+        self.inner().write(batch)
+    }
+
+    fn scan(&self, ns: Namespace, prefix: &[u8], visit: &mut Visitor<'_>) -> Result<(), KvError> {
+        self.inner().scan(ns, prefix, visit)
+    }
 }
 
 fn render(receipts: &[Receipt]) -> String {
@@ -165,8 +235,18 @@ fn mem_runtime(config: RuntimeConfig) -> Runtime<Arc<MemKv>> {
 fn nothing<K: KvStore + Clone + 'static>(_: &Runtime<K>) {}
 
 fn reference() -> Vec<Receipt> {
+    reference_with_accounts().0
+}
+
+/// The reference run: one long-lived runtime on a fresh store, blocks as
+/// the scenario has them, caches as they come. Its receipts, and the
+/// accounts it committed.
+fn reference_with_accounts() -> (Vec<Receipt>, String) {
     let n = scenario().len();
-    run(&mem_runtime(RuntimeConfig::default()), &nothing, 0, n)
+    let rt = mem_runtime(RuntimeConfig::default());
+    let receipts = run(&rt, &nothing, 0, n);
+    let accounts = accounts(&rt, &receipts);
+    (receipts, accounts)
 }
 
 #[test]
@@ -202,64 +282,156 @@ fn the_scenario_does_what_it_should() {
     );
 }
 
+/// Checks that a leg gave the reference's receipts (gas and state roots
+/// included, to the byte) and committed the reference's accounts.
+fn same_as_reference<K: KvStore + Clone + 'static>(
+    leg: &str,
+    rt: &Runtime<K>,
+    got: &[Receipt],
+    want: &(Vec<Receipt>, String),
+) {
+    assert_eq!(got.len(), want.0.len(), "{leg}: the number of receipts");
+    assert_eq!(render(got), render(&want.0), "{leg}: receipts");
+    let got_bytes: Vec<Vec<u8>> = got.iter().map(Receipt::to_bytes).collect();
+    let want_bytes: Vec<Vec<u8>> = want.0.iter().map(Receipt::to_bytes).collect();
+    assert!(got_bytes == want_bytes, "{leg}: encoded receipts");
+    assert_eq!(accounts(rt, got), want.1, "{leg}: committed accounts");
+}
+
+/// Warm: the runtime first runs the whole scenario on a store of its own,
+/// then that store is dropped for an empty one and the scenario runs again
+/// on the same runtime. Every module is compiled, every register layout
+/// validated and every contract's page cache opened before the second run
+/// begins (the reference compiles each module at its first use and opens
+/// each storage from the store); the page caches left stand at the first
+/// run's final roots, which the second run reaches only at its end, so
+/// they must be passed over until then.
 #[test]
-fn warm_cold_tiny_caches_and_eager_translation_agree() {
+fn warm_caches_from_an_earlier_run_agree() {
+    let want = reference_with_accounts();
     let n = scenario().len();
-    let want = reference();
-    let cold = run(
-        &mem_runtime(RuntimeConfig::default()),
-        &|rt| rt.clear_caches(),
-        0,
-        n,
+    let kv = Arc::new(Resettable::default());
+    let rt = Runtime::new(kv.clone());
+    let first = run(&rt, &nothing, 0, n);
+    same_as_reference("the first run", &rt, &first, &want);
+    kv.reset();
+    assert_eq!(
+        rt.account(&AUTHOR).expect("account"),
+        None,
+        "the store is at genesis again"
     );
-    assert_eq!(render(&cold), render(&want), "cold caches");
+    let warm = run(&rt, &nothing, 0, n);
+    same_as_reference("warm", &rt, &warm, &want);
+}
+
+/// Cold: every cache cleared before every transaction (each transaction a
+/// block of its own, see [`run_tx_by_tx`]), and, with the scenario's
+/// blocks, before every block.
+#[test]
+fn caches_cleared_before_every_transaction_and_block_agree() {
+    let want = reference_with_accounts();
+    let n = scenario().len();
+    let rt = mem_runtime(RuntimeConfig::default());
+    let cold = run_tx_by_tx(&rt, &|rt| rt.clear_caches());
+    same_as_reference("caches cleared before every transaction", &rt, &cold, &want);
+    // The same blocks of one with the caches kept: where blocks end does
+    // not matter either.
+    let rt = mem_runtime(RuntimeConfig::default());
+    let split = run_tx_by_tx(&rt, &nothing);
+    same_as_reference("a block per transaction", &rt, &split, &want);
+    let rt = mem_runtime(RuntimeConfig::default());
+    let cold = run(&rt, &|rt| rt.clear_caches(), 0, n);
+    same_as_reference("caches cleared before every block", &rt, &cold, &want);
+}
+
+/// A new runtime for every block, on the one store: nothing of a runtime
+/// (caches, reused transaction state) outlives a block.
+#[test]
+fn a_fresh_runtime_for_every_block_agrees() {
+    let want = reference_with_accounts();
+    let kv = Arc::new(MemKv::new());
+    let mut got = Vec::new();
+    for i in 0..scenario().len() {
+        got.extend(run(&Runtime::new(kv.clone()), &nothing, i, i + 1));
+    }
+    same_as_reference("a fresh runtime per block", &Runtime::new(kv), &got, &want);
+}
+
+#[test]
+fn tiny_caches_and_eager_translation_agree() {
+    let want = reference_with_accounts();
+    let n = scenario().len();
     let tiny = RuntimeConfig {
         module_cache: 1,
         contract_cache: 1,
         pages_per_contract: 1,
         ..RuntimeConfig::default()
     };
-    assert_eq!(
-        render(&run(&mem_runtime(tiny), &nothing, 0, n)),
-        render(&want),
-        "tiny caches"
-    );
+    let rt = mem_runtime(tiny);
+    let got = run(&rt, &nothing, 0, n);
+    same_as_reference("tiny caches", &rt, &got, &want);
     let eager = RuntimeConfig {
         compilation: Compilation::Eager,
         ..RuntimeConfig::default()
     };
-    assert_eq!(
-        render(&run(&mem_runtime(eager), &nothing, 0, n)),
-        render(&want),
-        "eager translation"
-    );
-    // Warm: the same transactions again on a second runtime sharing a store
-    // that is warm from a full run are not comparable (the state moved on),
-    // so warm up a runtime with the scenario's modules by running it to the
-    // middle, then compare the rest with a cold runtime on the same state.
-    let kv = Arc::new(MemKv::new());
-    let rt = Runtime::new(kv.clone());
-    let mut warm = run(&rt, &nothing, 0, 5);
-    warm.extend(run(&rt, &nothing, 5, n));
-    assert_eq!(render(&warm), render(&want), "warm");
+    let rt = mem_runtime(eager);
+    let got = run(&rt, &nothing, 0, n);
+    same_as_reference("eager translation", &rt, &got, &want);
+}
+
+/// Whether `STRATA_BLESS` asks to rewrite the golden file: only `1` or
+/// `true`.
+fn blessing(value: Option<&str>) -> bool {
+    matches!(value, Some(v) if v == "1" || v.eq_ignore_ascii_case("true"))
+}
+
+const BLESS: &str = "STRATA_BLESS=1 cargo test -p strata-runtime --test determinism";
+
+/// Why the checked-in receipts are not the ones run, as a unified line
+/// diff, or `None` when they are equal.
+fn staleness(path: &str, checked_in: &str, generated: &str) -> Option<String> {
+    (checked_in != generated).then(|| {
+        let diff = similar::TextDiff::from_lines(checked_in, generated);
+        format!(
+            "receipts differ from {path}: hashing, encoding or gas changed. If that is \
+             intended, regenerate it with `{BLESS}` and say why in the commit.\n{}",
+            diff.unified_diff().header("checked in", "generated")
+        )
+    })
+}
+
+#[test]
+fn only_one_or_true_blesses_and_a_stale_file_shows_a_diff() {
+    assert!(blessing(Some("1")) && blessing(Some("true")) && blessing(Some("TRUE")));
+    for no in ["0", "", "false", "no", " 1", "yes"] {
+        assert!(!blessing(Some(no)), "{no:?} only compares");
+    }
+    assert!(!blessing(None));
+    assert_eq!(staleness("f", "x\n", "x\n"), None);
+    let why = staleness("f", "tx 0: ok\n  gas_used 5\n", "tx 0: ok\n  gas_used 6\n").unwrap();
+    for part in [
+        BLESS,
+        "--- checked in",
+        "+++ generated",
+        "\n tx 0: ok\n",
+        "\n-  gas_used 5\n",
+        "\n+  gas_used 6\n",
+    ] {
+        assert!(why.contains(part), "{part:?} in {why}");
+    }
 }
 
 #[test]
 fn golden_receipts() {
     let got = render(&reference());
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/scenario.txt");
-    if std::env::var_os("STRATA_BLESS").is_some() {
+    if blessing(std::env::var("STRATA_BLESS").ok().as_deref()) {
         std::fs::write(&path, &got).unwrap();
+        return;
     }
     let want = std::fs::read_to_string(&path).unwrap_or_default();
-    if got != want {
-        let first = got.lines().zip(want.lines()).position(|(a, b)| a != b);
-        panic!(
-            "receipts differ from {} (first differing line {:?}): hashing, encoding or gas changed. \
-             If that is intended, regenerate with STRATA_BLESS=1 cargo test -p strata-runtime --test determinism",
-            path.display(),
-            first.map(|i| (got.lines().nth(i), want.lines().nth(i)))
-        );
+    if let Some(why) = staleness(&path.display().to_string(), &want, &got) {
+        panic!("{why}");
     }
 }
 
