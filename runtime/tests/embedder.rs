@@ -11,7 +11,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use common::*;
-use strata_host_fns::{Address, CustomContextVM, Host, HostErrorKind, host_functions};
+use strata_host_fns::{
+    Address, CustomContextVM, Host, HostErrorKind, HostFnDesc, Svm, host_functions,
+};
 use strata_kv::MemKv;
 use strata_runtime::{ErrorKind, Runtime, Transaction};
 
@@ -85,12 +87,19 @@ host_functions! {
         impl set_balance;
 }
 
-/// Doubles the balance of the address given as input.
+/// Doubles the balance of the address given as input. `double_in_register`
+/// is `double` with every node call replaced by the built-in function of
+/// the same signature (`svm.reg_read_be_i64` for `vmcall_get_balance`,
+/// `svm.reg_write_be_i64` for `vmcall_set_balance`) on the same register:
+/// the same instructions, so the same fuel, and only the host functions'
+/// table costs differ.
 const DOUBLER: &str = r#"(module
   (import "node" "vmcall_get_balance" (func $get (param i32 i32) (result i64)))
   (import "node" "vmcall_set_balance" (func $set (param i64 i32 i32)))
   (import "svm" "mem_to_reg_copy" (func $m2r (param i32 i32 i32 i32 i32)))
   (import "strata" "input_copy" (func $input (param i32 i32 i32)))
+  (import "svm" "reg_read_be_i64" (func $reg_get (param i32 i32) (result i64)))
+  (import "svm" "reg_write_be_i64" (func $reg_set (param i64 i32 i32)))
   (memory 1)
   (func (export "double") (result i64)
     (call $input (i32.const 0) (i32.const 0) (i32.const 20))
@@ -98,8 +107,24 @@ const DOUBLER: &str = r#"(module
     (call $set (i64.mul (call $get (i32.const 160) (i32.const 0)) (i64.const 2))
                (i32.const 160) (i32.const 0))
     (call $get (i32.const 160) (i32.const 0)))
+  (func (export "double_in_register") (result i64)
+    (call $input (i32.const 0) (i32.const 0) (i32.const 20))
+    (call $m2r (i32.const 0) (i32.const 0) (i32.const 20) (i32.const 160) (i32.const 0))
+    (call $reg_set (i64.mul (call $reg_get (i32.const 160) (i32.const 0)) (i64.const 2))
+               (i32.const 160) (i32.const 0))
+    (call $reg_get (i32.const 160) (i32.const 0)))
   (func (export "bad_register") (result i64)
     (call $get (i32.const 64) (i32.const 0))))"#;
+
+/// The declared cost of `name` in `functions`, a fixed one.
+fn fixed_gas(functions: &[HostFnDesc], name: &str) -> u64 {
+    let d = functions
+        .iter()
+        .find(|d| d.name == name)
+        .unwrap_or_else(|| panic!("no host function {name}"));
+    assert_eq!(d.gas.per_byte, None, "{name} costs the same on every call");
+    d.gas.base
+}
 
 fn node_runtime(balances: HashMap<Address, i64>) -> Runtime<Arc<MemKv>> {
     Runtime::builder(Arc::new(MemKv::new()))
@@ -132,12 +157,43 @@ fn an_embedder_balance_function_multiplies_a_balance_it_holds() {
             BLOCK,
         )
         .unwrap();
+    assert!(again.success(), "{:?}", again.error);
     assert_eq!(
         rt.with_extension(|n: &mut NodeState| n.balances[&alice]),
         Some(84)
     );
-    // The table's gas is charged: two gets and a set cost 1,100 on top.
-    assert!(again.gas_used > 1_100);
+    assert_eq!(again.gas_used, r.gas_used, "the same work costs the same");
+    // The table's gas is charged: the same function with the node's two
+    // gets and one set replaced by built-in calls of the same signature
+    // costs exactly the difference of their declared costs less.
+    let twin = rt
+        .execute(
+            &Transaction::Call(call_tx(c, "double_in_register", vec![], alice.0.to_vec())),
+            BLOCK,
+        )
+        .unwrap();
+    assert!(twin.success(), "{:?}", twin.error);
+    assert_eq!(
+        rt.with_extension(|n: &mut NodeState| n.balances[&alice]),
+        Some(84),
+        "the twin does not call the node"
+    );
+    let (get, set) = (
+        fixed_gas(Node::FUNCTIONS, "vmcall_get_balance"),
+        fixed_gas(Node::FUNCTIONS, "vmcall_set_balance"),
+    );
+    assert_eq!((get, set), (300, 500), "the costs declared above");
+    let (reg_get, reg_set) = (
+        fixed_gas(Svm::FUNCTIONS, "reg_read_be_i64"),
+        fixed_gas(Svm::FUNCTIONS, "reg_write_be_i64"),
+    );
+    assert_eq!(
+        again.gas_used.checked_sub(twin.gas_used),
+        Some(2 * (get - reg_get) + (set - reg_set)),
+        "double used {}, double_in_register {}",
+        again.gas_used,
+        twin.gas_used
+    );
 }
 
 #[test]
