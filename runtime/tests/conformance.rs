@@ -33,12 +33,13 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
-use strata_host_fns::testing::MockHost;
+use strata_host_fns::testing::{MockCall, MockHost};
 use strata_host_fns::{
     Address, BankLayout, CallContext, CallStatus, Event, HostError, HostErrorKind, HostFnDesc,
-    Strata, Svm, Value,
+    Registers, Strata, Svm, Value,
 };
 use strata_kv::MemKv;
+use strata_registers::{BankSpec, RegisterLimits};
 use strata_runtime::{
     Arg, BlockContext, CallTx, DeployTx, FunctionCall, Receipt, Runtime, Transaction,
 };
@@ -96,6 +97,8 @@ struct Setup {
     read_only: bool,
     /// What `MockHost::call` answers (the real host really calls).
     call_status: Option<CallStatus>,
+    /// The case contract's register banks (`None`: the SVM defaults).
+    banks: Option<Vec<BankSpec>>,
 }
 
 impl Setup {
@@ -120,6 +123,7 @@ impl Setup {
             input: b"input!".to_vec(),
             read_only: false,
             call_status: None,
+            banks: None,
         }
     }
 }
@@ -200,6 +204,13 @@ impl Case {
         let mut s = format!("{}.{}({})", self.module, self.name, args.join(", "));
         if self.setup.read_only {
             s.push_str(" [query]");
+        }
+        if let Some(banks) = &self.setup.banks {
+            let banks: Vec<String> = banks
+                .iter()
+                .map(|b| format!("{}x{}", b.count, b.width_bits))
+                .collect();
+            write!(s, " [banks {}]", banks.join(" ")).unwrap();
         }
         s
     }
@@ -796,9 +807,17 @@ struct After {
     charged: Option<u64>,
 }
 
-fn banks() -> Vec<(u32, u32)> {
-    BankLayout::svm_default()
-        .specs()
+/// The case contract's register banks, as declared at deploy.
+fn bank_specs(case: &Case) -> Vec<BankSpec> {
+    case.setup
+        .banks
+        .clone()
+        .unwrap_or_else(|| BankLayout::svm_default().specs().to_vec())
+}
+
+/// The case contract's banks, as (width in bits, count).
+fn banks(case: &Case) -> Vec<(u32, u32)> {
+    bank_specs(case)
         .iter()
         .map(|s| (s.width_bits, s.count))
         .collect()
@@ -808,9 +827,9 @@ fn is_set_return(case: &Case) -> bool {
     (case.module, case.name) == ("strata", "set_return")
 }
 
-/// The bytes of every register of the SVM default banks.
-fn registers_len() -> usize {
-    banks()
+/// The bytes of every register of the case contract's banks.
+fn registers_len(case: &Case) -> usize {
+    banks(case)
         .iter()
         .map(|(bits, count)| (bits / 8 * count) as usize)
         .sum()
@@ -1005,7 +1024,7 @@ fn contract_wat(case: &Case, accounts: &[Address]) -> String {
     if !is_set_return(case) {
         writeln!(w, "    (i64.store {} (call {gas_left}))", c(GAS_AT + 16)).unwrap();
         let mut at = DUMP;
-        for (bits, count) in banks() {
+        for (bits, count) in banks(case) {
             for idx in 0..count {
                 writeln!(
                     w,
@@ -1019,7 +1038,11 @@ fn contract_wat(case: &Case, accounts: &[Address]) -> String {
                 at += bits / 8;
             }
         }
-        assert!(at as usize == DUMP as usize + registers_len() && at <= GAS_AT);
+        assert!(
+            at as usize == DUMP as usize + registers_len(case) && at <= GAS_AT,
+            "{}: the registers do not fit the dump area",
+            case.label()
+        );
         writeln!(w, "    (call {set_return} (i32.const 0) {})", c(MEM as u32)).unwrap();
     }
     if result.is_some() {
@@ -1029,13 +1052,19 @@ fn contract_wat(case: &Case, accounts: &[Address]) -> String {
     w
 }
 
-fn deploy(rt: &Runtime<Arc<MemKv>>, code: &str, pages: u32, balance: u128) -> Address {
+fn deploy(
+    rt: &Runtime<Arc<MemKv>>,
+    code: &str,
+    pages: u32,
+    balance: u128,
+    banks: Option<Vec<BankSpec>>,
+) -> Address {
     let tx = DeployTx {
         author: AUTHOR,
         nonce: None,
         name: None,
         page_count: pages,
-        banks: None,
+        banks,
         code: wat::parse_str(code).unwrap_or_else(|e| panic!("{e}\n{code}")),
         ctor: None,
         balance,
@@ -1079,10 +1108,16 @@ fn run_real(case: &Case) -> (Obs, Address, Vec<Address>, Receipt) {
         .setup
         .accounts
         .iter()
-        .map(|b| deploy(&rt, ACCOUNT_WAT, 1, *b))
+        .map(|b| deploy(&rt, ACCOUNT_WAT, 1, *b, None))
         .collect();
     let wat = contract_wat(case, &accounts);
-    let me = deploy(&rt, &wat, PAGES, case.setup.balance);
+    let me = deploy(
+        &rt,
+        &wat,
+        PAGES,
+        case.setup.balance,
+        case.setup.banks.clone(),
+    );
     let block = case.setup.block;
     let r = rt
         .execute(&Transaction::Call(call_tx(me, "setup", vec![])), block)
@@ -1103,7 +1138,7 @@ fn run_real(case: &Case) -> (Obs, Address, Vec<Address>, Receipt) {
         } else {
             let mut mem = receipt.return_data.clone();
             assert_eq!(mem.len(), MEM, "{}: the memory came back", case.label());
-            let regs = mem[DUMP as usize..DUMP as usize + registers_len()].to_vec();
+            let regs = mem[DUMP as usize..DUMP as usize + registers_len(case)].to_vec();
             let g = |k: u32| {
                 let at = (GAS_AT + 8 * k) as usize;
                 u64::from_le_bytes(mem[at..at + 8].try_into().unwrap())
@@ -1166,9 +1201,9 @@ fn receipt_error(e: &HostError) -> (String, String) {
     }
 }
 
-fn registers_of(host: &MockHost) -> Vec<u8> {
+fn registers_of(host: &MockHost, case: &Case) -> Vec<u8> {
     let mut out = vec![];
-    for (bits, count) in banks() {
+    for (bits, count) in banks(case) {
         for idx in 0..count {
             out.extend_from_slice(host.registers.get(bits, idx).expect("a register"));
         }
@@ -1180,6 +1215,10 @@ fn registers_of(host: &MockHost) -> Vec<u8> {
 fn run_mock(case: &Case, me: Address, accounts: &[Address]) -> Obs {
     let s = &case.setup;
     let mut host = MockHost::new(MOCK_GAS);
+    if let Some(specs) = &s.banks {
+        let layout = BankLayout::new(specs.clone(), &RegisterLimits::DEFAULT).expect("banks");
+        host.registers = Registers::new(&layout);
+    }
     host.context = CallContext {
         address: me,
         sender: USER,
@@ -1231,7 +1270,7 @@ fn run_mock(case: &Case, me: Address, accounts: &[Address]) -> Obs {
                 (None, None, Some(host.return_data.clone()))
             } else {
                 mem[DUMP as usize..DUMP_END as usize].fill(0);
-                (Some(mem), Some(registers_of(&host)), None)
+                (Some(mem), Some(registers_of(&host, case)), None)
             };
             Obs {
                 outcome: Ok(v),
@@ -1271,7 +1310,7 @@ fn first_diff(a: &[u8], b: &[u8]) -> String {
 }
 
 /// The differences between the real host's and MockHost's observations.
-fn differences(real: &Obs, mock: &Obs) -> Vec<String> {
+fn differences(case: &Case, real: &Obs, mock: &Obs) -> Vec<String> {
     let mut d = vec![];
     if real.outcome != mock.outcome {
         d.push(format!(
@@ -1301,7 +1340,7 @@ fn differences(real: &Obs, mock: &Obs) -> Vec<String> {
                     ));
                 }
                 let mut at = 0;
-                for (bits, count) in banks() {
+                for (bits, count) in banks(case) {
                     let w = (bits / 8) as usize;
                     for idx in 0..count {
                         let (x, y) = (rr.get(at..at + w), mr.get(at..at + w));
@@ -1404,9 +1443,15 @@ fn cases_for(m: &str, n: &str) -> Vec<&'static Case> {
 
 #[test]
 fn the_real_host_and_mock_host_agree_on_every_case() {
+    check_cases(cases());
+}
+
+/// Runs every case on both hosts, and fails with every case whose real
+/// receipt is not what it expects or where the hosts differ.
+fn check_cases(cases: Vec<Case>) {
     let mut failures = vec![];
     let mut ran = 0;
-    for case in cases() {
+    for case in cases {
         let (mut real, me, accounts, receipt) = run_real(&case);
         let mut mock = run_mock(&case, me, &accounts);
         if let Some(e) = check_expectation(&case, &real.outcome) {
@@ -1433,7 +1478,7 @@ fn the_real_host_and_mock_host_agree_on_every_case() {
                 other => failures.push(format!("{}: {other:?}", case.label())),
             }
         }
-        let d = differences(&real, &mock);
+        let d = differences(&case, &real, &mock);
         if !d.is_empty() {
             failures.push(format!("{}:\n    {}", case.label(), d.join("\n    ")));
         }
@@ -1445,4 +1490,396 @@ fn the_real_host_and_mock_host_agree_on_every_case() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Register banks unlike the SVM's: widths the SVM has not (128 and 2048
+/// bits), one it has with fewer registers (2 of 64 bits), and none of its
+/// 32, 160, 256 and 512 bits.
+const CUSTOM_BANKS: [BankSpec; 3] = [
+    BankSpec::new(128, 3),
+    BankSpec::new(64, 2),
+    BankSpec::new(2048, 1),
+];
+
+/// A case of `f` for a contract deployed with [`CUSTOM_BANKS`], its
+/// registers set up in those banks.
+fn custom(f: &str, args: Vec<Value>, expect: &'static str) -> Case {
+    let mut c = case(f, args, expect);
+    c.setup.banks = Some(CUSTOM_BANKS.to_vec());
+    let wide: Vec<u8> = (0..=255).rev().collect();
+    c.setup.regs = vec![
+        (64, 0, vec![1, 2, 3, 4, 5, 6, 7, 8]),
+        (128, 1, (0x10..0x20).collect()),
+        (2048, 0, wide),
+    ];
+    c
+}
+
+/// Every function that names a register, on a contract with
+/// [`CUSTOM_BANKS`]: the registers the banks declare work, and the ones
+/// only the SVM defaults have (a width, or an index past a smaller bank)
+/// are errors.
+fn custom_bank_cases() -> Vec<Case> {
+    let mut v = Vec::new();
+    let mut add = |c: Case| v.push(c);
+
+    let f = "svm.mem_to_reg_copy";
+    add(custom(f, vec![i(0), i(400), i(16), i(128), i(2)], "ok"));
+    add(custom(f, vec![i(0), i(400), i(64), i(2048), i(0)], "ok"));
+    add(custom(f, vec![i(0), i(300), i(5), i(64), i(1)], "ok"));
+    add(custom(f, vec![i(0), i(400), i(17), i(128), i(0)], "len"));
+    add(custom(
+        f,
+        vec![i(0), i(300), i(5), i(64), i(2)],
+        "dst_reg_idx",
+    ));
+    add(custom(
+        f,
+        vec![i(0), i(300), i(5), i(160), i(0)],
+        "dst_reg_bits",
+    ));
+    add(custom(
+        f,
+        vec![i(0), i(300), i(5), i(32), i(0)],
+        "dst_reg_bits",
+    ));
+
+    let f = "svm.reg_to_mem_copy";
+    add(custom(f, vec![i(128), i(1), i(16), i(0), i(500)], "ok"));
+    add(custom(f, vec![i(2048), i(0), i(256), i(0), i(1000)], "ok"));
+    add(custom(f, vec![i(128), i(1), i(17), i(0), i(500)], "len"));
+    add(custom(
+        f,
+        vec![i(128), i(3), i(1), i(0), i(500)],
+        "src_reg_idx",
+    ));
+    add(custom(
+        f,
+        vec![i(512), i(0), i(8), i(0), i(500)],
+        "src_reg_bits",
+    ));
+
+    let f = "svm.storage_read_to_reg";
+    add(custom(f, vec![i(1), i(0), i(0), i(16), i(128), i(0)], "ok"));
+    add(custom(
+        f,
+        vec![i(1), i(0), i(0), i(16), i(2048), i(0)],
+        "ok",
+    ));
+    add(custom(
+        f,
+        vec![i(1), i(0), i(0), i(17), i(128), i(0)],
+        "len",
+    ));
+    add(custom(
+        f,
+        vec![i(1), i(0), i(0), i(8), i(160), i(0)],
+        "dst_reg_bits",
+    ));
+    add(custom(
+        f,
+        vec![i(1), i(0), i(0), i(8), i(64), i(2)],
+        "dst_reg_idx",
+    ));
+
+    let f = "svm.storage_write_from_reg";
+    add(custom(f, vec![i(128), i(1), i(16), i(3), i(0), i(0)], "ok"));
+    add(custom(
+        f,
+        vec![i(2048), i(0), i(256), i(2), i(0), i(100)],
+        "ok",
+    ));
+    add(custom(
+        f,
+        vec![i(128), i(1), i(17), i(3), i(0), i(0)],
+        "len",
+    ));
+    add(custom(
+        f,
+        vec![i(160), i(0), i(20), i(3), i(0), i(0)],
+        "src_reg_bits",
+    ));
+    add(custom(
+        f,
+        vec![i(64), i(2), i(8), i(3), i(0), i(0)],
+        "src_reg_idx",
+    ));
+
+    let f = "svm.reg_replace_byte";
+    add(custom(f, vec![i(128), i(1), i(0xAB), i(15)], "ok"));
+    add(custom(f, vec![i(2048), i(0), i(1), i(255)], "ok"));
+    add(custom(f, vec![i(128), i(1), i(1), i(16)], "offset"));
+    add(custom(f, vec![i(64), i(2), i(1), i(0)], "reg_idx"));
+    add(custom(f, vec![i(256), i(0), i(1), i(0)], "reg_bits"));
+
+    let f = "svm.reg_read_be_i64";
+    add(custom(f, vec![i(128), i(1)], "ok"));
+    add(custom(f, vec![i(2048), i(0)], "ok"));
+    add(custom(f, vec![i(64), i(0)], "ok"));
+    add(custom(f, vec![i(64), i(2)], "reg_idx"));
+    add(custom(f, vec![i(160), i(7)], "reg_bits"));
+
+    let f = "svm.reg_write_be_i64";
+    add(custom(f, vec![l(-2), i(128), i(2)], "ok"));
+    add(custom(f, vec![l(7), i(2048), i(0)], "ok"));
+    add(custom(f, vec![l(1), i(64), i(2)], "reg_idx"));
+    add(custom(f, vec![l(1), i(512), i(0)], "reg_bits"));
+
+    let f = "strata.storage_read_reg";
+    add(custom(f, vec![i(1), i(0), i(16), i(128), i(0)], "ok"));
+    add(custom(f, vec![i(1), i(0), i(8), i(2048), i(0)], "ok"));
+    add(custom(f, vec![i(1), i(0), i(17), i(128), i(0)], "len"));
+    add(custom(f, vec![i(1), i(0), i(8), i(64), i(2)], "reg_idx"));
+    add(custom(f, vec![i(1), i(0), i(8), i(160), i(0)], "reg_bits"));
+
+    let f = "strata.storage_write_reg";
+    add(custom(f, vec![i(2), i(0), i(128), i(1), i(16)], "ok"));
+    add(custom(f, vec![i(2), i(100), i(2048), i(0), i(256)], "ok"));
+    add(custom(f, vec![i(2), i(0), i(128), i(1), i(17)], "len"));
+    add(custom(f, vec![i(2), i(0), i(64), i(2), i(8)], "reg_idx"));
+    add(custom(f, vec![i(2), i(0), i(512), i(0), i(8)], "reg_bits"));
+
+    let f = "strata.reg_set";
+    add(custom(f, vec![i(128), i(2), i(300), i(5)], "ok"));
+    add(custom(f, vec![i(2048), i(0), i(400), i(64)], "ok"));
+    add(custom(f, vec![i(128), i(0), i(300), i(17)], "len"));
+    add(custom(f, vec![i(64), i(2), i(300), i(1)], "reg_idx"));
+    add(custom(f, vec![i(160), i(0), i(300), i(1)], "reg_bits"));
+
+    let f = "strata.reg_get";
+    add(custom(f, vec![i(128), i(1), i(700), i(16)], "ok"));
+    add(custom(f, vec![i(2048), i(0), i(700), i(256)], "ok"));
+    add(custom(f, vec![i(128), i(1), i(700), i(17)], "len"));
+    add(custom(f, vec![i(64), i(2), i(700), i(1)], "reg_idx"));
+    add(custom(f, vec![i(32), i(0), i(700), i(1)], "reg_bits"));
+
+    v
+}
+
+#[test]
+fn register_functions_agree_with_custom_banks() {
+    let cases = custom_bank_cases();
+    let register_fns: BTreeSet<(&str, &str)> = Svm::FUNCTIONS
+        .iter()
+        .chain(Strata::FUNCTIONS)
+        .filter(|d| d.params.iter().any(|(name, _)| name.contains("reg_bits")))
+        .map(|d| (d.module, d.name))
+        .collect();
+    let covered: BTreeSet<(&str, &str)> = cases
+        .iter()
+        .filter(|c| c.expect == "ok")
+        .map(|c| (c.module, c.name))
+        .collect();
+    let missing: Vec<_> = register_fns.difference(&covered).collect();
+    assert!(
+        missing.is_empty(),
+        "register functions without a successful custom-bank case: {missing:?}"
+    );
+    check_cases(cases);
+}
+
+/// A callee for the nested-call test. `echo` writes its input to page 0
+/// and returns `callee says: ` and its input; `slow` counts down from
+/// 1,000 first, so that it costs more gas for the same effect.
+const CALLEE_WAT: &str = r#"(module
+  (import "strata" "input_len" (func $len (result i32)))
+  (import "strata" "input_copy" (func $copy (param i32 i32 i32)))
+  (import "strata" "storage_write" (func $write (param i32 i32 i32 i32)))
+  (import "strata" "set_return" (func $ret (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "callee says: ")
+  (func $echo
+    (call $copy (i32.const 13) (i32.const 0) (call $len))
+    (call $write (i32.const 0) (i32.const 0) (i32.const 13) (call $len))
+    (call $ret (i32.const 0) (i32.add (i32.const 13) (call $len))))
+  (func (export "echo") (call $echo))
+  (func (export "slow") (local $n i32)
+    (local.set $n (i32.const 1000))
+    (loop $l
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br_if $l (local.get $n)))
+    (call $echo)))"#;
+
+/// Where the caller keeps the callee's return data, and its length.
+const REPLY_AT: usize = 1000;
+const REPLY_LEN_AT: usize = 996;
+const NESTED_INPUT: &[u8] = b"hello";
+const NESTED_GAS: i64 = 500_000;
+
+/// The caller for the nested-call test: `run` calls `function` of
+/// `callee` with [`NESTED_INPUT`], measuring gas around the call as the
+/// case contracts do, copies the callee's return data to [`REPLY_AT`] and
+/// returns its whole memory as return data and the call's status.
+fn caller_wat(callee: &Address, function: &str) -> String {
+    format!(
+        r#"(module
+  (import "strata" "call" (func $call (param i32 i32 i32 i32 i32 i64) (result i32)))
+  (import "strata" "call_return_len" (func $rlen (result i32)))
+  (import "strata" "call_return_copy" (func $rcopy (param i32 i32 i32)))
+  (import "strata" "set_return" (func $ret (param i32 i32)))
+  (import "strata" "gas_left" (func $gas_left (result i64)))
+  (memory (export "memory") 1)
+  (data (i32.const 100) "{addr}")
+  (data (i32.const 300) "{function}")
+  (data (i32.const 400) "{input}")
+  (func (export "run") (result i32) (local $r i32)
+    (i64.store (i32.const {g0}) (call $gas_left))
+    (i64.store (i32.const {g1}) (call $gas_left))
+    (call $call (i32.const 100) (i32.const 300) (i32.const {flen}) (i32.const 400) (i32.const {ilen}) (i64.const {NESTED_GAS})) local.set $r
+    (i64.store (i32.const {g2}) (call $gas_left))
+    (i32.store (i32.const {REPLY_LEN_AT}) (call $rlen))
+    (call $rcopy (i32.const {REPLY_AT}) (i32.const 0) (call $rlen))
+    (call $ret (i32.const 0) (i32.const {MEM}))
+    local.get $r))"#,
+        addr = wat_bytes(&callee.0),
+        input = wat_bytes(NESTED_INPUT),
+        flen = function.len(),
+        ilen = NESTED_INPUT.len(),
+        g0 = GAS_AT,
+        g1 = GAS_AT + 8,
+        g2 = GAS_AT + 16,
+    )
+}
+
+/// What a nested call of `function` shows on the real host.
+struct Nested {
+    callee: Address,
+    caller: Address,
+    /// The caller's receipt.
+    receipt: Receipt,
+    /// What the call charged the caller (measured with `gas_left`).
+    charged: u64,
+    /// The callee's committed page 0.
+    callee_page: Vec<u8>,
+    /// The receipt of the same function of the callee called directly, on
+    /// a runtime in the same state.
+    direct: Receipt,
+}
+
+fn nested(function: &str) -> Nested {
+    let rt = Runtime::new(Arc::new(MemKv::new()));
+    let callee = deploy(&rt, CALLEE_WAT, 1, 0, None);
+    let caller = deploy(&rt, &caller_wat(&callee, function), 1, 0, None);
+    let receipt = rt
+        .execute(&Transaction::Call(call_tx(caller, "run", vec![])), BLOCK)
+        .expect("runtime");
+    assert!(receipt.success(), "{function}: {:?}", receipt.error);
+    assert_eq!(receipt.return_data.len(), MEM, "{function}: the memory");
+    let g = |k: u32| {
+        let at = (GAS_AT + 8 * k) as usize;
+        u64::from_le_bytes(receipt.return_data[at..at + 8].try_into().unwrap())
+    };
+    let charged = (g(1) - g(2)) - (g(0) - g(1));
+    let callee_page = rt.read_slice(&callee, 0, 0, PAGE).expect("read_slice");
+
+    let rt = Runtime::new(Arc::new(MemKv::new()));
+    assert_eq!(
+        deploy(&rt, CALLEE_WAT, 1, 0, None),
+        callee,
+        "the same callee"
+    );
+    let direct = rt
+        .execute(
+            &Transaction::Call(call_tx(callee, function, NESTED_INPUT.to_vec())),
+            BLOCK,
+        )
+        .expect("runtime");
+    assert!(direct.success(), "{function} directly: {:?}", direct.error);
+    Nested {
+        callee,
+        caller,
+        receipt,
+        charged,
+        callee_page,
+        direct,
+    }
+}
+
+/// A successful `strata.call` on the real host: status 0, the callee's
+/// return data through `call_return_len`/`call_return_copy`, its write
+/// kept, and the caller charged the call's table cost (what MockHost
+/// charges for the same call) plus exactly the gas the callee uses when
+/// called directly; so the transaction's gas grows by exactly what the
+/// callee's grows by.
+#[test]
+fn a_successful_nested_call_returns_the_callees_data_and_charges_its_gas() {
+    let mut reply = b"callee says: ".to_vec();
+    reply.extend_from_slice(NESTED_INPUT);
+    let echo = nested("echo");
+    let r = &echo.receipt;
+    assert_eq!(
+        r.returns,
+        vec![Arg::I32(CallStatus::Success.code())],
+        "the status"
+    );
+    let len = u32::from_le_bytes(
+        r.return_data[REPLY_LEN_AT..REPLY_LEN_AT + 4]
+            .try_into()
+            .unwrap(),
+    );
+    assert_eq!(len as usize, reply.len(), "call_return_len");
+    assert_eq!(
+        &r.return_data[REPLY_AT..REPLY_AT + reply.len()],
+        &reply[..],
+        "call_return_copy"
+    );
+    assert_eq!(
+        &echo.callee_page[..NESTED_INPUT.len()],
+        NESTED_INPUT,
+        "the callee's write is kept"
+    );
+    assert!(
+        r.state_roots.iter().any(|(a, _)| *a == echo.callee),
+        "the receipt has the callee's root: {:?}",
+        r.state_roots
+    );
+    assert_eq!(echo.direct.return_data, reply, "the callee called directly");
+
+    // MockHost, told what the callee answers, charges the call's own cost.
+    let mut host = MockHost::new(MOCK_GAS);
+    host.context = CallContext {
+        address: echo.caller,
+        sender: USER,
+        block_height: BLOCK.height,
+        block_time: BLOCK.time,
+    };
+    host.call_status = CallStatus::Success;
+    host.call_reply = reply.clone();
+    let mut mem = vec![0u8; MEM];
+    mem[100..120].copy_from_slice(&echo.callee.0);
+    mem[300..304].copy_from_slice(b"echo");
+    mem[400..400 + NESTED_INPUT.len()].copy_from_slice(NESTED_INPUT);
+    let args = [i(100), i(300), i(4), i(400), i(5), l(NESTED_GAS)];
+    let out = Strata::invoke(&mut mem, &mut host, "call", &args);
+    assert_eq!(
+        out.map_err(|e| e.to_string()),
+        Ok(Some(i(CallStatus::Success.code())))
+    );
+    assert_eq!(
+        host.calls,
+        vec![MockCall {
+            target: echo.callee,
+            function: "echo".into(),
+            input: NESTED_INPUT.to_vec(),
+            gas_limit: NESTED_GAS as u64,
+        }]
+    );
+    assert_eq!(host.last_call_return, reply);
+    let own = strata_fn("call").gas.for_len(NESTED_INPUT.len() as u32);
+    assert_eq!(host.charged, own, "MockHost charges the table's cost");
+    assert_eq!(
+        echo.charged,
+        own + echo.direct.gas_used,
+        "the real host charges the call's cost and the callee's gas"
+    );
+
+    // A callee that costs more for the same effect costs the transaction
+    // exactly as much more.
+    let slow = nested("slow");
+    assert_eq!(slow.receipt.returns, r.returns);
+    assert_eq!(slow.callee_page, echo.callee_page);
+    let extra = slow.direct.gas_used - echo.direct.gas_used;
+    assert!(extra > 1000, "slow costs more: {extra}");
+    assert_eq!(slow.charged - echo.charged, extra);
+    assert_eq!(slow.receipt.gas_used - r.gas_used, extra);
 }
