@@ -276,11 +276,7 @@ impl Done {
 }
 
 fn parse_address(s: &str, what: &str) -> Result<Address, Fatal> {
-    Address::from_hex(s).ok_or_else(|| {
-        Fatal::msg(format!(
-            "{what} {s:?} is not an address: expected 40 hex characters"
-        ))
-    })
+    Address::from_hex(s).map_err(|e| Fatal::msg(format!("{what} {s:?} is not an address: {e}")))
 }
 
 fn parse_args(args: &[String]) -> Result<Vec<Arg>, Fatal> {
@@ -426,7 +422,7 @@ pub fn run_command(
                 Some(a) if a.is_contract() => {}
                 _ => return Err(Fatal::msg(format!("no contract at address {contract}"))),
             }
-            let input = hex::decode(c.input.strip_prefix("0x").unwrap_or(&c.input))
+            let input = strata_primitives::hex::decode(&c.input)
                 .map_err(|e| Fatal::msg(format!("--input {:?} is not hex: {e}", c.input)))?;
             let tx = CallTx {
                 contract,

@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use serde::Serialize;
+use strata_primitives::hex;
 use strata_runtime::{Account, Address, Arg, Receipt};
 
 /// Whether `c` must not reach a terminal as is: C0 controls (newline, tab,

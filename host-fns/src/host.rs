@@ -8,7 +8,7 @@ use crate::{Address, CallContext, CallStatus, Event, HostErrorKind, StorageFault
 /// registers, the executing contract's storage, the call context, input and
 /// return data, events and logs, balances, and calls into other contracts.
 ///
-/// The runtime implements it for a transaction; [`crate::testing::MockHost`]
+/// The runtime implements it for a transaction; `testing::MockHost` (feature `testing`)
 /// implements it for tests. Host functions are generic over it, so the same
 /// code runs natively and inside any VM.
 ///

@@ -27,7 +27,7 @@
 //! [`CustomContextVM`] (the idea of Zephyr's Soroban fork), and the rest of
 //! the world only through the [`Host`] trait. Neither is tied to wasmi, so
 //! every function is written once, unit-tested natively over a `Vec<u8>` and
-//! a [`testing::MockHost`], and runs unchanged inside any VM. Every access is
+//! a `testing::MockHost` (feature `testing`), and runs unchanged inside any VM. Every access is
 //! checked: a bad pointer, register, page or length ends the call with a
 //! [`HostError`] naming the function and the argument; gas already charged
 //! stays charged; nothing panics.
@@ -40,6 +40,7 @@ mod host;
 mod native;
 mod svm;
 pub mod table;
+#[cfg(feature = "testing")]
 pub mod testing;
 mod types;
 #[cfg(feature = "wasmi")]
@@ -56,4 +57,4 @@ pub use types::{
 #[cfg(feature = "wasmi")]
 pub use wasmi;
 #[cfg(feature = "wasmi")]
-pub use wasmi_glue::{WasmiState, with_wasmi_host};
+pub use wasmi_glue::{WasmiModule, WasmiState, with_wasmi_host};

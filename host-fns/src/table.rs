@@ -373,6 +373,15 @@ macro_rules! host_functions {
                     Ok(())
                 }
             }
+
+            impl $crate::WasmiModule for $Module {
+                fn link_wasmi<H: $crate::Host + 'static>(
+                    &self,
+                    linker: &mut $crate::wasmi::Linker<$crate::WasmiState<H>>,
+                ) -> Result<(), $crate::wasmi::errors::LinkerError> {
+                    Self::link(linker)
+                }
+            }
         }
     };
 }

@@ -1,43 +1,10 @@
-use std::fmt;
-
 use parity_scale_codec::{Decode, Encode};
 use strata_registers::RegisterError;
 use strata_slices::SliceError;
 use strata_vm_abstraction::MemoryError;
 
-/// A 20-byte account address.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Encode, Decode)]
-pub struct Address(pub [u8; 20]);
-
-impl Address {
-    /// The length of an address in bytes.
-    pub const LEN: usize = 20;
-
-    /// Lower-case hex of the 20 bytes (40 characters).
-    pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
-    }
-
-    /// Parses 40 hex characters (an optional `0x` prefix is accepted).
-    pub fn from_hex(s: &str) -> Option<Self> {
-        let s = s.strip_prefix("0x").unwrap_or(s);
-        let mut out = [0u8; 20];
-        hex::decode_to_slice(s, &mut out).ok()?;
-        Some(Address(out))
-    }
-}
-
-impl fmt::Display for Address {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_hex())
-    }
-}
-
-impl fmt::Debug for Address {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Address({})", self.to_hex())
-    }
-}
+/// A 20-byte account address (defined in `strata-primitives`).
+pub use strata_primitives::Address;
 
 /// What a contract can learn about the call it runs in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Encode, Decode)]
@@ -201,8 +168,22 @@ pub enum HostErrorKind {
         /// The contract's message.
         message: String,
     },
-    /// The host itself failed (storage I/O, a corrupt record): not the
-    /// contract's fault, and the transaction is not applied.
+    /// The host function refuses what the contract asked for a reason of
+    /// its own: an embedder's rule (an unknown account in the node's
+    /// ledger, an operation its chain forbids), not a fault of an argument,
+    /// of memory or of gas. The contract's fault: the transaction fails with
+    /// a `host_error` receipt, its writes are rolled back and its gas is
+    /// charged; inside a nested call, the caller sees the call fail.
+    #[error("refused: {0}")]
+    Denied(String),
+    /// The host itself failed (storage I/O, a corrupt record, an embedder's
+    /// host function that cannot go on): not the contract's fault. There is
+    /// no receipt: the transaction, and the block it is in, are not
+    /// applied, and the runtime returns the failure as a fatal error (in
+    /// `strata-runtime`, `RuntimeError::HostFunction` naming the function,
+    /// or the typed error the runtime's own host met). Raise this only
+    /// when every node would not fail the same way, or when going on would
+    /// be wrong.
     #[error("host failure: {0}")]
     Host(String),
 }

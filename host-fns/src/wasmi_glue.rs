@@ -1,7 +1,19 @@
 use strata_vm_abstraction::WasmiMemory;
 use wasmi::Caller;
 
-use crate::{Host, HostError};
+use crate::{Host, HostError, HostModule};
+
+/// An import module that can define its functions in a wasmi linker over
+/// any [`Host`]: what [`host_functions!`](crate::host_functions) makes, and
+/// what a runtime takes from an embedder (it links the module over its own
+/// host type, which the embedder never names).
+pub trait WasmiModule: HostModule {
+    /// Defines every function of this module in `linker`.
+    fn link_wasmi<H: Host + 'static>(
+        &self,
+        linker: &mut wasmi::Linker<WasmiState<H>>,
+    ) -> Result<(), wasmi::errors::LinkerError>;
+}
 
 /// The data of a wasmi `Store` that runs a contract: the host, and the
 /// instance's memory handle, taken once after instantiation so that host

@@ -74,7 +74,6 @@
 mod batch;
 mod error;
 mod mem;
-mod namespace;
 #[cfg(feature = "rocksdb")]
 mod rocks;
 pub mod testing;
@@ -86,9 +85,11 @@ pub use batch::{BatchOp, Key, WriteBatch};
 pub use bytes::Bytes;
 pub use error::KvError;
 pub use mem::MemKv;
-pub use namespace::Namespace;
 #[cfg(feature = "rocksdb")]
 pub use rocks::{RocksConfig, RocksKv};
+/// Re-exported from `strata-primitives`, where the registry of Strata's own
+/// tags ([`strata_primitives::namespaces`]) lives.
+pub use strata_primitives::Namespace;
 
 /// The visitor of [`KvStore::scan`]: gets each key (without its namespace
 /// tag) and value, and returns [`ControlFlow::Break`] to stop.

@@ -10,10 +10,6 @@ use crate::tree::{self, Group, RootRecord};
 use crate::{Hash32, NS_PAGES, Page, PageError, PageHash, StateRoot};
 use smallvec::SmallVec;
 
-/// Per dirty page, as a commit hashes it: index, hash, bytes used, changed.
-/// Inline for the common few pages, so a small commit allocates nothing.
-type Hashed = SmallVec<[(u32, Hash32, usize, bool); 4]>;
-
 /// How a [`PageCache`] is sized.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PageCacheConfig {
@@ -589,8 +585,21 @@ impl<K: KvStore> PageCache<K> {
             })
             .sum();
         let mut batch = WriteBatch::with_capacity(k + groups + 1);
-        match self.update_tree(&indices, &mut batch) {
-            Ok((tree_root, pages_changed, nodes_hashed, hashed)) => {
+        let update = tree::update_paths(
+            &mut self.base.groups,
+            depth,
+            self.base.tree_root,
+            &self.dirty,
+            &indices,
+            &mut batch,
+        );
+        match update {
+            Ok(tree::PathUpdate {
+                tree_root,
+                pages_changed,
+                nodes_hashed,
+                hashed,
+            }) => {
                 let record = RootRecord {
                     page_count: self.base.page_count,
                     tree_root,
@@ -632,99 +641,6 @@ impl<K: KvStore> PageCache<K> {
                 Err(e)
             }
         }
-    }
-
-    /// Hashes the dirty pages and the tree paths above them into the loaded
-    /// groups, adding a record per changed group to `batch`. Returns the new
-    /// tree root, the pages changed, the nodes hashed, and (index, hash,
-    /// bytes used, changed) per page.
-    #[allow(clippy::type_complexity)]
-    fn update_tree(
-        &mut self,
-        indices: &[u32],
-        batch: &mut WriteBatch,
-    ) -> Result<(Hash32, usize, usize, Hashed), PageError> {
-        let base = &mut self.base;
-        let depth = base.depth;
-        let missing = |band: u32, index: u32| PageError::Corrupt {
-            what: "node",
-            key: [0; 32],
-            detail: format!("tree group {index} of band {band} was not loaded"),
-        };
-        let (_, h0) = tree::band_geometry(depth, 0);
-        let mut changed: SmallVec<[u32; 8]> = SmallVec::with_capacity(indices.len());
-        let mut hashed: Hashed = SmallVec::with_capacity(indices.len());
-        let mut tree_root = base.tree_root;
-        for &i in indices {
-            let Some(page) = self.dirty.get(&i) else {
-                continue;
-            };
-            let used = tree::used_len(&page[..]);
-            let hash = tree::used_page_hash(&page[..used]).0;
-            let leaf = if depth == 0 {
-                &mut tree_root
-            } else {
-                let group = base
-                    .groups
-                    .get_mut(&(0, i >> h0))
-                    .ok_or_else(|| missing(0, i >> h0))?;
-                &mut group[tree::bottom_slot(h0, i)]
-            };
-            let is_changed = *leaf != hash;
-            if is_changed {
-                *leaf = hash;
-                changed.push(i);
-            }
-            hashed.push((i, hash, used, is_changed));
-        }
-        let pages_changed = changed.len();
-        let mut nodes_hashed = 0;
-        // Band by band, upwards: `changed` holds the sorted indices, at the
-        // band's bottom height, of the nodes that changed below it.
-        let mut slots: SmallVec<[usize; 1 << tree::GROUP_HEIGHT]> = SmallVec::new();
-        let bands = tree::bands(depth);
-        for band in 0..bands {
-            let (top, h) = tree::band_geometry(depth, band);
-            let mut parents: SmallVec<[u32; 8]> = SmallVec::with_capacity(changed.len());
-            let mut run = 0;
-            while run < changed.len() {
-                let gi = changed[run] >> h;
-                slots.clear();
-                while run < changed.len() && changed[run] >> h == gi {
-                    slots.push(tree::bottom_slot(h, changed[run]));
-                    run += 1;
-                }
-                let group = base
-                    .groups
-                    .get_mut(&(band, gi))
-                    .ok_or_else(|| missing(band, gi))?;
-                for _ in 0..h {
-                    for s in slots.iter_mut() {
-                        *s >>= 1;
-                    }
-                    slots.dedup();
-                    for &s in &slots {
-                        group[s] = tree::node_hash(&group[2 * s], &group[2 * s + 1]);
-                        nodes_hashed += 1;
-                    }
-                }
-                tree::put_group(batch, group, top, h);
-                let node = group[1];
-                if band + 1 == bands {
-                    tree_root = node;
-                } else {
-                    let (_, ph) = tree::band_geometry(depth, band + 1);
-                    let parent = base
-                        .groups
-                        .get_mut(&(band + 1, gi >> ph))
-                        .ok_or_else(|| missing(band + 1, gi >> ph))?;
-                    parent[tree::bottom_slot(ph, gi)] = node;
-                }
-                parents.push(gi);
-            }
-            changed = parents;
-        }
-        Ok((tree_root, pages_changed, nodes_hashed, hashed))
     }
 
     /// [`commit`](Self::commit), then writes the batch to the store. Returns

@@ -21,7 +21,7 @@ pub enum PageError {
         root: StateRoot,
     },
     /// A tree node that the state needs is missing from the store.
-    #[error("state root {root} is incomplete: tree node {} is missing from the store", hex::encode(.node))]
+    #[error("state root {root} is incomplete: tree node {} is missing from the store", strata_primitives::hex::encode(.node))]
     MissingNode {
         /// The state being read.
         root: StateRoot,
@@ -41,7 +41,7 @@ pub enum PageError {
         hash: PageHash,
     },
     /// A stored record does not match its key or has the wrong size.
-    #[error("corrupt {what} record {}: {detail}", hex::encode(.key))]
+    #[error("corrupt {what} record {}: {detail}", strata_primitives::hex::encode(.key))]
     Corrupt {
         /// What kind of record: `page`, `node` or `root`.
         what: &'static str,

@@ -62,6 +62,7 @@ pub use tree::{MerkleProof, prove, verify};
 pub use types::{Hash32, PageHash, StateRoot};
 
 use strata_kv::Namespace;
+use strata_primitives::namespaces;
 
 /// The size of one page, in bytes.
 pub const PAGE_SIZE: usize = 4096;
@@ -74,12 +75,12 @@ pub static ZERO_PAGE: Page = [0; PAGE_SIZE];
 
 /// Namespace of page contents: page hash → [`PAGE_SIZE`] bytes. The zero page
 /// is never stored.
-pub const NS_PAGES: Namespace = Namespace::new(1);
+pub const NS_PAGES: Namespace = namespaces::PAGES;
 /// Namespace of inner Merkle nodes: node hash → left child hash ++ right
 /// child hash (64 bytes). All-zero subtrees are never stored.
-pub const NS_NODES: Namespace = Namespace::new(2);
+pub const NS_NODES: Namespace = namespaces::NODES;
 /// Namespace of committed state roots: state root → page count (u32,
 /// little-endian) ++ tree root (32 bytes). Written only by caches with
 /// [`PageCacheConfig::root_records`] on (the default; the runtime turns it
 /// off and keeps both in its account records).
-pub const NS_ROOTS: Namespace = Namespace::new(3);
+pub const NS_ROOTS: Namespace = namespaces::ROOTS;

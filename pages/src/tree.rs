@@ -3,6 +3,9 @@
 //!
 //! ## Hashing rules (all blake3, each kind under its own key)
 //!
+//! Each is a `strata_primitives::Domain` (the one hashing API, with the
+//! known-answer vectors):
+//!
 //! - leaf (page hash): `keyed_H(K_leaf, page bytes without their trailing
 //!   zeros)`, blake3's keyed mode with `K_leaf = H("strata/page-leaf/v2")`.
 //!   Every page is [`PAGE_SIZE`] bytes, so dropping its trailing zeros is
@@ -36,8 +39,12 @@
 
 use std::sync::{Arc, OnceLock};
 
+use hashbrown::HashMap;
 use parity_scale_codec::{Decode, Encode};
+use smallvec::SmallVec;
 use strata_kv::{KvStore, WriteBatch};
+
+use strata_primitives::Domain;
 
 use crate::{
     Hash32, NS_NODES, NS_PAGES, NS_ROOTS, PAGE_SIZE, Page, PageError, PageHash, StateRoot,
@@ -57,38 +64,26 @@ pub fn page_hash(page: &[u8]) -> PageHash {
 /// [`page_hash`] of bytes already without trailing zeros.
 pub(crate) fn used_page_hash(used: &[u8]) -> PageHash {
     debug_assert_eq!(used_len(used), used.len());
-    PageHash(*blake3::keyed_hash(leaf_key(), used).as_bytes())
+    PageHash(Domain::PageLeaf.hash(used))
 }
 
-/// The key of leaf hashes. Leaves are hashed in blake3's keyed mode rather
-/// than behind a prefix byte, so the domains stay apart at no cost.
-fn leaf_key() -> &'static [u8; 32] {
-    static KEY: OnceLock<[u8; 32]> = OnceLock::new();
-    key(&KEY, b"strata/page-leaf/v2")
-}
-
-/// The hash of an inner node from its children: keyed blake3 over exactly
-/// 64 bytes, a single compression (a tag byte would make it two).
+/// The hash of an inner node from its children ([`Domain::TreeNode`]):
+/// keyed blake3 over exactly 64 bytes, a single compression (a tag byte
+/// would make it two).
 pub fn node_hash(left: &Hash32, right: &Hash32) -> Hash32 {
     let mut buf = [0u8; 64];
     buf[..32].copy_from_slice(left);
     buf[32..].copy_from_slice(right);
-    *blake3::keyed_hash(key(&NODE_KEY, b"strata/tree-node/v1"), &buf).as_bytes()
+    Domain::TreeNode.hash(&buf)
 }
 
-/// The state root of a contract with `page_count` pages and this tree root.
+/// The state root of a contract with `page_count` pages and this tree root
+/// ([`Domain::StateRoot`]).
 pub fn state_root(page_count: u32, tree_root: &Hash32) -> StateRoot {
     let mut buf = [0u8; 36];
     buf[..4].copy_from_slice(&page_count.to_le_bytes());
     buf[4..].copy_from_slice(tree_root);
-    StateRoot(*blake3::keyed_hash(key(&ROOT_KEY, b"strata/state-root/v1"), &buf).as_bytes())
-}
-
-static NODE_KEY: OnceLock<[u8; 32]> = OnceLock::new();
-static ROOT_KEY: OnceLock<[u8; 32]> = OnceLock::new();
-
-fn key<'a>(cell: &'a OnceLock<[u8; 32]>, context: &[u8]) -> &'a [u8; 32] {
-    cell.get_or_init(|| *blake3::hash(context).as_bytes())
+    StateRoot(Domain::StateRoot.hash(&buf))
 }
 
 /// The depth of the tree over `page_count` pages: `ceil(log2(page_count))`,
@@ -476,6 +471,118 @@ pub fn read_page(kv: &dyn KvStore, root: StateRoot, index: u32) -> Result<Page, 
     Ok(page)
 }
 
+/// Per dirty page, as a commit hashes it: index, hash, bytes used, changed.
+/// Inline for the common few pages, so a small commit allocates nothing.
+pub(crate) type Hashed = SmallVec<[(u32, Hash32, usize, bool); 4]>;
+
+/// What [`update_paths`] did.
+pub(crate) struct PathUpdate {
+    /// The new tree root.
+    pub tree_root: Hash32,
+    /// Pages whose hash changed.
+    pub pages_changed: usize,
+    /// Inner nodes hashed.
+    pub nodes_hashed: usize,
+    /// Every dirty page, hashed.
+    pub hashed: Hashed,
+}
+
+/// Hashes the dirty pages `indices` (sorted) and the tree paths above them
+/// into the loaded `groups` of a tree of `depth` standing at `tree_root`,
+/// adding a record per changed group to `batch`. Every group on those paths
+/// must be loaded; a missing one is an error, and leaves `groups` partly
+/// updated (the caller forgets them).
+pub(crate) fn update_paths(
+    groups: &mut HashMap<(u32, u32), Box<Group>>,
+    depth: u32,
+    tree_root: Hash32,
+    dirty: &HashMap<u32, Arc<Page>>,
+    indices: &[u32],
+    batch: &mut WriteBatch,
+) -> Result<PathUpdate, PageError> {
+    let missing = |band: u32, index: u32| PageError::Corrupt {
+        what: "node",
+        key: [0; 32],
+        detail: format!("tree group {index} of band {band} was not loaded"),
+    };
+    let (_, h0) = band_geometry(depth, 0);
+    let mut changed: SmallVec<[u32; 8]> = SmallVec::with_capacity(indices.len());
+    let mut hashed: Hashed = SmallVec::with_capacity(indices.len());
+    let mut tree_root = tree_root;
+    for &i in indices {
+        let Some(page) = dirty.get(&i) else {
+            continue;
+        };
+        let used = used_len(&page[..]);
+        let hash = used_page_hash(&page[..used]).0;
+        let leaf = if depth == 0 {
+            &mut tree_root
+        } else {
+            let group = groups
+                .get_mut(&(0, i >> h0))
+                .ok_or_else(|| missing(0, i >> h0))?;
+            &mut group[bottom_slot(h0, i)]
+        };
+        let is_changed = *leaf != hash;
+        if is_changed {
+            *leaf = hash;
+            changed.push(i);
+        }
+        hashed.push((i, hash, used, is_changed));
+    }
+    let pages_changed = changed.len();
+    let mut nodes_hashed = 0;
+    // Band by band, upwards: `changed` holds the sorted indices, at the
+    // band's bottom height, of the nodes that changed below it.
+    let mut slots: SmallVec<[usize; 1 << GROUP_HEIGHT]> = SmallVec::new();
+    let bands = bands(depth);
+    for band in 0..bands {
+        let (top, h) = band_geometry(depth, band);
+        let mut parents: SmallVec<[u32; 8]> = SmallVec::with_capacity(changed.len());
+        let mut run = 0;
+        while run < changed.len() {
+            let gi = changed[run] >> h;
+            slots.clear();
+            while run < changed.len() && changed[run] >> h == gi {
+                slots.push(bottom_slot(h, changed[run]));
+                run += 1;
+            }
+            let group = groups
+                .get_mut(&(band, gi))
+                .ok_or_else(|| missing(band, gi))?;
+            for _ in 0..h {
+                for s in slots.iter_mut() {
+                    *s >>= 1;
+                }
+                slots.dedup();
+                for &s in &slots {
+                    group[s] = node_hash(&group[2 * s], &group[2 * s + 1]);
+                    nodes_hashed += 1;
+                }
+            }
+            put_group(batch, group, top, h);
+            let node = group[1];
+            if band + 1 == bands {
+                tree_root = node;
+            } else {
+                let (_, ph) = band_geometry(depth, band + 1);
+                let parent = groups
+                    .get_mut(&(band + 1, gi >> ph))
+                    .ok_or_else(|| missing(band + 1, gi >> ph))?;
+                parent[bottom_slot(ph, gi)] = node;
+            }
+            parents.push(gi);
+        }
+        changed = parents;
+    }
+    Ok(PathUpdate {
+        tree_root,
+        pages_changed,
+        nodes_hashed,
+        hashed,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -587,9 +694,37 @@ mod tests {
 
     #[test]
     fn domains_are_separated() {
-        // A page whose bytes are a node encoding does not hash like the node.
+        // The same 64 bytes as a page (a leaf) and as a node's children, and
+        // the same 36 bytes as a page and as a root's input, hash apart.
+        let (left, right) = ([1u8; 32], [2u8; 32]);
         let mut page = [0u8; PAGE_SIZE];
-        page[0] = 1;
-        assert_ne!(page_hash(&page).0, node_hash(&[0; 32], &[0; 32]));
+        page[..32].copy_from_slice(&left);
+        page[32..64].copy_from_slice(&right);
+        assert_ne!(page_hash(&page).0, node_hash(&left, &right));
+        let mut page = [0u8; PAGE_SIZE];
+        page[..4].copy_from_slice(&3u32.to_le_bytes());
+        page[4..36].copy_from_slice(&[7; 32]);
+        assert_ne!(page_hash(&page).0, state_root(3, &[7; 32]).0);
+    }
+
+    /// The tree's hashes against vectors made with `b3sum` (see
+    /// `strata-primitives`' known-answer tests for how): a page hashes
+    /// without its trailing zeros.
+    #[test]
+    fn known_answers() {
+        let hex = |s: &str| strata_primitives::hex::decode_array::<32>(s).unwrap();
+        let mut page = [0u8; PAGE_SIZE];
+        page[..10].copy_from_slice(b"hello page");
+        let leaf = hex("2b4b68c7beb135ff686a553de5101cccd740fa6dd33721a951cc92fb6353113f");
+        assert_eq!(page_hash(&page).0, leaf);
+        assert_eq!(page_hash(b"hello page").0, leaf);
+        assert_eq!(
+            node_hash(&[1; 32], &[2; 32]),
+            hex("da9d4cfcea7d2f44fce0f33b4c21eba0b5e17f7fecd8bde3f3b37e956a4323a6")
+        );
+        assert_eq!(
+            state_root(3, &[7; 32]).0,
+            hex("69c8a56116f45ca472b9761325de00ddd083a76fb4c2971f135880177eda636e")
+        );
     }
 }

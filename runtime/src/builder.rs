@@ -5,13 +5,13 @@
 use std::any::Any;
 use std::sync::{Arc, Mutex};
 
-use strata_host_fns::{HostFnDesc, Strata, Svm, WasmiState};
+use strata_host_fns::{HostFnDesc, Strata, Svm, WasmiModule, WasmiState};
 use strata_kv::KvStore;
 use wasmi::{Engine, Linker};
 
 use crate::caches::Caches;
-use crate::exec::TxState;
-use crate::{BlockKv, Runtime, RuntimeConfig, RuntimeError, Shared, TxHost};
+use crate::exec::{TxHost, TxState};
+use crate::{BlockKv, Runtime, RuntimeConfig, RuntimeError, Shared};
 
 type LinkFn<K> = Box<
     dyn Fn(&mut Linker<WasmiState<TxHost<K>>>) -> Result<(), wasmi::errors::LinkerError>
@@ -45,16 +45,14 @@ impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
     }
 
     /// Adds an embedder's import module, declared with
-    /// [`strata_host_fns::host_functions!`]: pass its `FUNCTIONS` and its
-    /// `link` function.
-    pub fn host_module<F>(mut self, functions: &'static [HostFnDesc], link: F) -> Self
-    where
-        F: Fn(&mut Linker<WasmiState<TxHost<K>>>) -> Result<(), wasmi::errors::LinkerError>
-            + Send
-            + Sync
-            + 'static,
-    {
-        self.modules.push((functions, Box::new(link)));
+    /// [`strata_host_fns::host_functions!`]: pass the module's struct, as in
+    /// `.host_module(Node)`. Its functions are linked over the runtime's
+    /// own host, and checked at deploy like the built-in ones; a name taken
+    /// by another module fails [`build`](Self::build).
+    pub fn host_module<M: WasmiModule + Send + Sync + 'static>(mut self, module: M) -> Self {
+        let functions = module.functions();
+        self.modules
+            .push((functions, Box::new(move |linker| module.link_wasmi(linker))));
         self
     }
 

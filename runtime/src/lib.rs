@@ -3,7 +3,7 @@
 //! The layer a node embeds. It composes the storage stack (kv, pages,
 //! slices), registers and host functions, and runs contracts on wasmi 2:
 //!
-//! - **Deploy** validates code eagerly and completely ([`validate`]:
+//! - **Deploy** validates code eagerly and completely (`validate`:
 //!   wasmparser, no floats/SIMD/threads/memory64/multi-memory/start
 //!   function, every import a host function with its exact signature,
 //!   limits), stores it once by [`CodeHash`], and creates the account at a
@@ -104,7 +104,10 @@ mod exec;
 mod overlay;
 pub mod stack;
 mod types;
+#[cfg(feature = "testing")]
 pub mod validate;
+#[cfg(not(feature = "testing"))]
+mod validate;
 
 use std::any::Any;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -119,7 +122,6 @@ pub use builder::RuntimeBuilder;
 pub use config::{
     Compilation, DEFAULT_MAX_BLOCK_GAS, DEFAULT_MAX_TX_GAS, GasSchedule, Limits, RuntimeConfig,
 };
-pub use exec::TxHost;
 pub use overlay::BlockKv;
 pub use strata_host_fns::{Address, Event};
 pub use types::{
@@ -128,12 +130,12 @@ pub use types::{
 };
 pub use validate::CodeError;
 
-use exec::TxState;
+use exec::{TxHost, TxState};
 
 /// Namespace of account records: address → SCALE-encoded [`Account`].
-pub const NS_ACCOUNTS: Namespace = Namespace::new(16);
+pub const NS_ACCOUNTS: Namespace = strata_primitives::namespaces::ACCOUNTS;
 /// Namespace of code: code hash → wasm bytes.
-pub const NS_CODE: Namespace = Namespace::new(17);
+pub const NS_CODE: Namespace = strata_primitives::namespaces::CODE;
 
 /// A failure of the runtime itself, not of a transaction: the store failed
 /// or holds a damaged record. Nothing of the transaction (or block) was
@@ -160,6 +162,21 @@ pub enum RuntimeError {
     /// Storage failed during execution.
     #[error("storage failed during execution: {0}")]
     Storage(String),
+    /// A host function failed fatally ([`HostErrorKind::Host`]): an
+    /// embedder's host function that cannot go on, or the runtime's own host
+    /// in a state it cannot work in. The transaction (and its block) was
+    /// not applied.
+    ///
+    /// [`HostErrorKind::Host`]: strata_host_fns::HostErrorKind::Host
+    #[error("host function {module}.{function} failed: {message}")]
+    HostFunction {
+        /// The import module of the function.
+        module: &'static str,
+        /// The function's name.
+        function: &'static str,
+        /// What it said.
+        message: String,
+    },
     /// A host module could not be linked (for example, a duplicate name).
     #[error("cannot link host functions: {0}")]
     Link(String),

@@ -2,7 +2,7 @@
 //! embedder's thread has.
 //!
 //! Every contract frame (the transaction's first, and each nested
-//! `strata.call`) and every block starts inside [`with_stack`], which checks
+//! `strata.call`) and every block starts inside `with_stack`, which checks
 //! the native stack left on the current thread and, when less than
 //! [`RED_ZONE`] is left, runs the frame on a fresh segment of
 //! [`SEGMENT`] bytes (the `stacker` crate: a guarded `mmap`, returned when

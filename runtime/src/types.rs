@@ -7,33 +7,8 @@ use strata_registers::BankSpec;
 
 use crate::RuntimeError;
 
-/// The blake3 hash of a contract's code, under which the code is stored once.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Encode, Decode)]
-pub struct CodeHash(pub [u8; 32]);
-
-impl CodeHash {
-    /// The hash of `code`.
-    pub fn of(code: &[u8]) -> Self {
-        CodeHash(*blake3::hash(code).as_bytes())
-    }
-
-    /// Lower-case hex.
-    pub fn to_hex(&self) -> String {
-        hex::encode(self.0)
-    }
-}
-
-impl fmt::Display for CodeHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_hex())
-    }
-}
-
-impl fmt::Debug for CodeHash {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "CodeHash({})", self.to_hex())
-    }
-}
+/// The hash of a contract's code (defined in `strata-primitives`).
+pub use strata_primitives::CodeHash;
 
 /// An account: a contract (with code and storage) or a plain account (an
 /// author or a recipient of transfers: balance and nonce only).
@@ -144,19 +119,8 @@ fn record_checksum(address: &Address, body: &[u8]) -> u32 {
     h.finalize()
 }
 
-/// The address of the contract an `author` deploys with its `nonce`-th
-/// deploy of `code_hash`: the first 20 bytes of
-/// `blake3("strata/address" ++ author ++ nonce (u64 LE) ++ code_hash)`.
-pub fn contract_address(author: &Address, nonce: u64, code_hash: &CodeHash) -> Address {
-    let mut h = blake3::Hasher::new();
-    h.update(b"strata/address");
-    h.update(&author.0);
-    h.update(&nonce.to_le_bytes());
-    h.update(&code_hash.0);
-    let mut out = [0u8; 20];
-    out.copy_from_slice(&h.finalize().as_bytes()[..20]);
-    Address(out)
-}
+/// The address of a contract (defined in `strata-primitives`).
+pub use strata_primitives::contract_address;
 
 /// A scalar argument or result of an exported function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Encode, Decode)]

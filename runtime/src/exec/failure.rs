@@ -60,7 +60,13 @@ pub(crate) fn classify(e: wasmi::Error) -> Failure {
                 return Failure::Tx(TxError::new(ErrorKind::Abort, message.clone()));
             }
             HostErrorKind::ReadOnly => ErrorKind::ReadOnly,
-            HostErrorKind::Host(msg) => return Failure::Fatal(RuntimeError::Storage(msg.clone())),
+            HostErrorKind::Host(message) => {
+                return Failure::Fatal(RuntimeError::HostFunction {
+                    module: h.module,
+                    function: h.function,
+                    message: message.clone(),
+                });
+            }
             _ => ErrorKind::HostError,
         };
         return Failure::Tx(TxError::new(kind, h.to_string()));
@@ -166,9 +172,20 @@ mod tests {
             Failure::Tx(e) => assert_eq!((e.kind, e.message.as_str()), (ErrorKind::Abort, "no")),
             _ => panic!("an abort fails the transaction"),
         }
-        assert!(matches!(
-            classify(host(HostErrorKind::Host("disk".into()))),
-            Failure::Fatal(_)
-        ));
+        assert_eq!(
+            kind_of(host(HostErrorKind::Denied("no such account".into()))),
+            ErrorKind::HostError
+        );
+        match classify(host(HostErrorKind::Host("disk".into()))) {
+            Failure::Fatal(RuntimeError::HostFunction {
+                module,
+                function,
+                message,
+            }) => assert_eq!(
+                (module, function, message.as_str()),
+                ("strata", "f", "disk")
+            ),
+            _ => panic!("a host failure is fatal and names its function"),
+        }
     }
 }

@@ -1,5 +1,13 @@
 //! Deploy-time validation: eager and complete, so that invalid code never
-//! reaches the store (as CAP-0060 has it).
+//! reaches the store (as CAP-0060 has it). The rules and their errors are in
+//! [`CodeError`] (`error.rs`); SVM-era modules get their `memory` export
+//! added (`memory_export.rs`).
+
+mod error;
+mod memory_export;
+
+pub use error::CodeError;
+use memory_export::add_memory_export;
 
 use std::collections::BTreeMap;
 
@@ -11,136 +19,15 @@ use wasmparser::{
 
 use crate::config::Limits;
 
-/// Why code was rejected at deploy: the rule, and where there is one, the
-/// function or import at fault.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum CodeError {
-    /// Larger than the code size limit.
-    #[error("code is {size} bytes; the limit is {max}")]
-    TooLarge {
-        /// The size.
-        size: usize,
-        /// The limit.
-        max: usize,
-    },
-    /// Not valid WebAssembly, or uses a feature Strata does not allow
-    /// (floats, SIMD, threads, memory64, multi-memory, reference types,
-    /// tail calls, exceptions...). The message is the validator's, with the
-    /// byte offset.
-    #[error("invalid or disallowed wasm: {0}")]
-    Invalid(String),
-    /// The module has a start function (contracts run only when called).
-    #[error("rule no-start-function: the module declares a start function (function {function})")]
-    StartFunction {
-        /// The start function's index.
-        function: u32,
-    },
-    /// An import that is not a function (memories, tables and globals are
-    /// the contract's own).
-    #[error("rule function-imports-only: import {module}.{name} is a {kind}, not a function")]
-    NonFunctionImport {
-        /// The import module.
-        module: String,
-        /// The import name.
-        name: String,
-        /// What it imports.
-        kind: &'static str,
-    },
-    /// An import that names no host function.
-    #[error("rule known-imports: import {module}.{name} is not a host function of this runtime")]
-    UnknownImport {
-        /// The import module.
-        module: String,
-        /// The import name.
-        name: String,
-    },
-    /// An import of a host function with another signature.
-    #[error(
-        "rule import-signatures: import {module}.{name} has signature {found}, \
-         but the host function is {expected}"
-    )]
-    ImportSignature {
-        /// The import module.
-        module: String,
-        /// The import name.
-        name: String,
-        /// The host function's signature.
-        expected: String,
-        /// The import's signature.
-        found: String,
-    },
-    /// More than one memory or table.
-    #[error("rule one-{what}: the module declares {count} {what}s; at most one is allowed")]
-    TooMany {
-        /// `memory` or `table`.
-        what: &'static str,
-        /// How many.
-        count: u32,
-    },
-    /// A memory or table over its limit.
-    #[error("rule {what}-limit: {what} of {size} {unit} exceeds the limit of {max}")]
-    OverLimit {
-        /// `memory` or `table`.
-        what: &'static str,
-        /// The declared size (initial or maximum).
-        size: u64,
-        /// The limit.
-        max: u64,
-        /// `pages` or `elements`.
-        unit: &'static str,
-    },
-    /// Too many functions.
-    #[error("rule function-count: {count} functions exceed the limit of {max}")]
-    TooManyFunctions {
-        /// How many.
-        count: u64,
-        /// The limit.
-        max: u32,
-    },
-    /// A function with too many locals.
-    #[error("rule locals-limit: function {function} declares {count} locals; the limit is {max}")]
-    TooManyLocals {
-        /// The function index.
-        function: u32,
-        /// How many.
-        count: u64,
-        /// The limit.
-        max: u32,
-    },
-    /// A function type with too many parameters.
-    #[error("rule params-limit: function {function} takes {count} parameters; the limit is {max}")]
-    TooManyParams {
-        /// The function index.
-        function: u32,
-        /// How many.
-        count: usize,
-        /// The limit.
-        max: u32,
-    },
-    /// An export called `memory` that is not the memory.
-    #[error(
-        "rule memory-export: export \"memory\" must be the module's memory, but it is a {kind}"
-    )]
-    MemoryExportName {
-        /// What it exports instead.
-        kind: &'static str,
-    },
-    /// A required export is missing.
-    #[error("rule required-exports: the module exports no function {name:?}")]
-    MissingExport {
-        /// The function.
-        name: String,
-    },
-}
-
 /// Code that passed validation.
 #[derive(Clone, Debug)]
 pub struct ValidatedCode {
     /// The code to store: the input, with a `memory` export added when the
     /// module had a memory that it did not export under that name.
     pub code: Vec<u8>,
-    /// The exported functions and their signatures.
+    /// The exported functions and their signatures. (Deploy needs only the
+    /// check; the signatures are for tests and the fuzz targets.)
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
     pub exports: BTreeMap<String, FuncSig>,
 }
 
@@ -422,64 +309,4 @@ fn check_import(
         });
     }
     Ok(())
-}
-
-/// Rewrites `code` so that its memory 0 is also exported as `memory`:
-/// SVM-era contracts declare `(memory 1)` without exporting it, and the host
-/// functions reach guest memory through that export. Every other section is
-/// copied byte for byte; the export section is re-encoded with the one entry
-/// added (or created, in its place in the section order).
-fn add_memory_export(code: &[u8]) -> Result<Vec<u8>, wasmparser::BinaryReaderError> {
-    use wasm_encoder::{ExportKind, ExportSection, Module, RawSection};
-
-    let memory_export = |section: &mut ExportSection| {
-        section.export(strata_vm_abstraction::MEMORY_EXPORT, ExportKind::Memory, 0);
-    };
-    let mut module = Module::new();
-    let mut exported = false;
-    for payload in Parser::new(0).parse_all(code) {
-        let payload = payload?;
-        match &payload {
-            Payload::ExportSection(reader) => {
-                let mut section = ExportSection::new();
-                for export in reader.clone() {
-                    let export = export?;
-                    let kind = match export.kind {
-                        ExternalKind::Func => ExportKind::Func,
-                        ExternalKind::Table => ExportKind::Table,
-                        ExternalKind::Memory => ExportKind::Memory,
-                        ExternalKind::Global => ExportKind::Global,
-                        ExternalKind::Tag => ExportKind::Tag,
-                    };
-                    section.export(export.name, kind, export.index);
-                }
-                memory_export(&mut section);
-                module.section(&section);
-                exported = true;
-                continue;
-            }
-            Payload::End(_) => break,
-            _ => {}
-        }
-        if let Some((id, range)) = payload.as_section() {
-            // The export section comes before start (8), element (9), data
-            // count (12), code (10) and data (11).
-            if !exported && matches!(id, 8..=12) {
-                let mut section = ExportSection::new();
-                memory_export(&mut section);
-                module.section(&section);
-                exported = true;
-            }
-            module.section(&RawSection {
-                id,
-                data: code.get(range).unwrap_or_default(),
-            });
-        }
-    }
-    if !exported {
-        let mut section = ExportSection::new();
-        memory_export(&mut section);
-        module.section(&section);
-    }
-    Ok(module.finish())
 }

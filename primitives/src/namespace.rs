@@ -1,0 +1,96 @@
+//! Namespaces of a store, and the registry of the ones Strata uses.
+
+use std::fmt;
+
+/// A namespace: a one-byte tag that keeps several kinds of records apart in
+/// one store.
+///
+/// Stored keys are `tag ++ key`. Because every tag is exactly one byte, keys
+/// of two namespaces can neither collide nor prefix one another. The tags
+/// Strata's own layers use are listed in [`namespaces`]; embedders that
+/// share a store should pick tags at or above [`Namespace::FIRST_EMBEDDER`].
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Namespace(u8);
+
+impl Namespace {
+    /// The first tag that Strata's own crates never use: tags from here to
+    /// 255 are free for embedders.
+    pub const FIRST_EMBEDDER: u8 = 128;
+
+    /// The namespace with this tag.
+    pub const fn new(tag: u8) -> Self {
+        Namespace(tag)
+    }
+
+    /// The one-byte tag of this namespace.
+    pub const fn tag(self) -> u8 {
+        self.0
+    }
+}
+
+impl fmt::Debug for Namespace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Namespace({})", self.0)
+    }
+}
+
+impl fmt::Display for Namespace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "namespace {}", self.0)
+    }
+}
+
+/// The registry: every namespace Strata's own layers write, in one place so
+/// that no two layers can take the same tag. All are below
+/// [`Namespace::FIRST_EMBEDDER`]. (The kv store's format marker lives under
+/// the empty key, outside every namespace.)
+pub mod namespaces {
+    use super::Namespace;
+
+    /// Page contents (`strata-pages`): page hash → the page's bytes without
+    /// trailing zeros. The zero page is never stored.
+    pub const PAGES: Namespace = Namespace::new(1);
+    /// Inner Merkle nodes (`strata-pages`): node hash → left child hash ++
+    /// right child hash (64 bytes). All-zero subtrees are never stored.
+    pub const NODES: Namespace = Namespace::new(2);
+    /// Committed state roots (`strata-pages`): state root → page count (u32
+    /// LE) ++ tree root (32 bytes). Written only by page caches with root
+    /// records on (the runtime keeps both in its account records instead).
+    pub const ROOTS: Namespace = Namespace::new(3);
+    /// Account records (`strata-runtime`): address → checksummed
+    /// SCALE-encoded account.
+    pub const ACCOUNTS: Namespace = Namespace::new(16);
+    /// Contract code (`strata-runtime`): code hash → wasm bytes.
+    pub const CODE: Namespace = Namespace::new(17);
+
+    /// Every registered namespace with a short name, in tag order.
+    pub const ALL: [(Namespace, &str); 5] = [
+        (PAGES, "pages"),
+        (NODES, "nodes"),
+        (ROOTS, "roots"),
+        (ACCOUNTS, "accounts"),
+        (CODE, "code"),
+    ];
+
+    /// The name of a registered namespace.
+    pub fn name(ns: Namespace) -> Option<&'static str> {
+        ALL.iter().find(|(n, _)| *n == ns).map(|(_, name)| *name)
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn tags_are_unique_ordered_and_below_the_embedders() {
+            for pair in ALL.windows(2) {
+                assert!(pair[0].0.tag() < pair[1].0.tag(), "{pair:?}");
+            }
+            for (ns, name) in ALL {
+                assert!(ns.tag() < Namespace::FIRST_EMBEDDER, "{name}");
+                assert_eq!(super::name(ns), Some(name));
+            }
+            assert_eq!(super::name(Namespace::new(200)), None);
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! The `memory` export SVM-era modules lack, added without re-encoding the
+//! rest of the module.
+
+use wasmparser::{ExternalKind, Parser, Payload};
+
+/// Rewrites `code` so that its memory 0 is also exported as `memory`:
+/// SVM-era contracts declare `(memory 1)` without exporting it, and the host
+/// functions reach guest memory through that export. Every other section is
+/// copied byte for byte; the export section is re-encoded with the one entry
+/// added (or created, in its place in the section order).
+pub(super) fn add_memory_export(code: &[u8]) -> Result<Vec<u8>, wasmparser::BinaryReaderError> {
+    use wasm_encoder::{ExportKind, ExportSection, Module, RawSection};
+
+    let memory_export = |section: &mut ExportSection| {
+        section.export(strata_vm_abstraction::MEMORY_EXPORT, ExportKind::Memory, 0);
+    };
+    let mut module = Module::new();
+    let mut exported = false;
+    for payload in Parser::new(0).parse_all(code) {
+        let payload = payload?;
+        match &payload {
+            Payload::ExportSection(reader) => {
+                let mut section = ExportSection::new();
+                for export in reader.clone() {
+                    let export = export?;
+                    let kind = match export.kind {
+                        ExternalKind::Func => ExportKind::Func,
+                        ExternalKind::Table => ExportKind::Table,
+                        ExternalKind::Memory => ExportKind::Memory,
+                        ExternalKind::Global => ExportKind::Global,
+                        ExternalKind::Tag => ExportKind::Tag,
+                    };
+                    section.export(export.name, kind, export.index);
+                }
+                memory_export(&mut section);
+                module.section(&section);
+                exported = true;
+                continue;
+            }
+            Payload::End(_) => break,
+            _ => {}
+        }
+        if let Some((id, range)) = payload.as_section() {
+            // The export section comes before start (8), element (9), data
+            // count (12), code (10) and data (11).
+            if !exported && matches!(id, 8..=12) {
+                let mut section = ExportSection::new();
+                memory_export(&mut section);
+                module.section(&section);
+                exported = true;
+            }
+            module.section(&RawSection {
+                id,
+                data: code.get(range).unwrap_or_default(),
+            });
+        }
+    }
+    if !exported {
+        let mut section = ExportSection::new();
+        memory_export(&mut section);
+        module.section(&section);
+    }
+    Ok(module.finish())
+}
