@@ -128,7 +128,7 @@ fn fixed_gas(functions: &[HostFnDesc], name: &str) -> u64 {
 
 fn node_runtime(balances: HashMap<Address, i64>) -> Runtime<Arc<MemKv>> {
     Runtime::builder(Arc::new(MemKv::new()))
-        .host_module(Node::FUNCTIONS, Node::link)
+        .host_module(Node)
         .extension(Box::new(NodeState { balances }))
         .build()
         .unwrap()
@@ -242,7 +242,7 @@ fn embedder_imports_are_checked_at_deploy() {
 fn a_store_failure_is_an_error_and_keeps_the_embedder_state() {
     let kv = Arc::new(strata_kv::testing::Instrumented::new(MemKv::new()));
     let rt = Runtime::builder(kv.clone())
-        .host_module(Node::FUNCTIONS, Node::link)
+        .host_module(Node)
         .extension(Box::new(NodeState::default()))
         .build()
         .unwrap();
