@@ -140,3 +140,78 @@ pub fn markdown(modules: &[&dyn HostModule]) -> String {
     }
     out
 }
+
+/// The raw import declarations of the Rust contract SDK (`sdk/src/raw.rs`):
+/// one Rust module per import module, with one `extern "C"` function per
+/// host function, all `i32`/`i64` as in the wasm ABI. Off wasm32 (the SDK's
+/// host builds: unit tests and docs) each is a function of the same
+/// signature that panics, so the pure parts of the SDK build and test
+/// anywhere.
+pub fn rust_imports(modules: &[&dyn HostModule]) -> String {
+    let mut out = String::new();
+    out.push_str(concat!(
+        "//! The raw host-function imports, one module per import module.\n",
+        "//!\n",
+        "//! GENERATED from the host-function table of strata-host-fns\n",
+        "//! (host-fns/src/functions.rs). Do not edit: run\n",
+        "//! `STRATA_BLESS=1 cargo test -p strata-host-fns --test generated` to regenerate.\n",
+        "//!\n",
+        "//! Pointers are wasm32 addresses as `i32`. Everything here is `unsafe`:\n",
+        "//! the safe wrappers are the rest of this crate. Off wasm32 each function\n",
+        "//! panics: host functions exist only inside the Strata runtime.\n",
+        "#![allow(clippy::too_many_arguments, clippy::missing_safety_doc)]\n",
+    ));
+    for m in modules {
+        let name = m.name();
+        let sig = |f: &HostFnDesc, unused: bool| {
+            let params: Vec<String> = f
+                .params
+                .iter()
+                .map(|(n, t)| format!("{}{n}: {}", if unused { "_" } else { "" }, t.wat()))
+                .collect();
+            let ret = match f.results.first() {
+                None => String::new(),
+                Some(t) => format!(" -> {}", t.wat()),
+            };
+            format!("fn {}({}){ret}", f.name, params.join(", "))
+        };
+        let docs = |out: &mut String, f: &HostFnDesc, indent: &str| {
+            for line in f.docs.lines() {
+                let line = line.trim();
+                let sep = if line.is_empty() { "" } else { " " };
+                let _ = writeln!(out, "{indent}///{sep}{line}");
+            }
+            let _ = writeln!(out, "{indent}///\n{indent}/// Gas: {}.", gas_text(f));
+        };
+        let _ = write!(
+            out,
+            "\n/// The `{name}` import module.\n#[cfg(target_arch = \"wasm32\")]\npub mod {name} {{\n    #[link(wasm_import_module = \"{name}\")]\n    extern \"C\" {{\n"
+        );
+        for (i, f) in m.functions().iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            docs(&mut out, f, "        ");
+            let _ = writeln!(out, "        pub {};", sig(f, false));
+        }
+        out.push_str("    }\n}\n");
+        let _ = write!(
+            out,
+            "\n/// The `{name}` import module (off wasm32: every function panics).\n#[cfg(not(target_arch = \"wasm32\"))]\npub mod {name} {{\n"
+        );
+        for (i, f) in m.functions().iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            docs(&mut out, f, "    ");
+            let _ = writeln!(
+                out,
+                "    pub unsafe {} {{\n        crate::outside_strata(\"{name}.{}\")\n    }}",
+                sig(f, true),
+                f.name
+            );
+        }
+        out.push_str("}\n");
+    }
+    out
+}

@@ -43,8 +43,8 @@ pub enum CallStatus {
     Failed = 1,
     /// There is no contract at the address.
     NoContract = 2,
-    /// The callee exports no function by that name (with the signature `() ->
-    /// ()`).
+    /// The callee exports no function by that name that takes no
+    /// parameters (contract calls pass input bytes; results are dropped).
     NoFunction = 3,
     /// The callee is already on the call stack and re-entry is disabled.
     Reentrancy = 4,

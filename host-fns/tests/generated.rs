@@ -1,4 +1,4 @@
-//! The checked-in C header and ABI reference must match the table.
+//! The checked-in C header, ABI reference and Rust SDK imports must match the table.
 //! `STRATA_BLESS=1 cargo test -p strata-host-fns --test generated` rewrites
 //! them; any other value of `STRATA_BLESS` (`0`, empty) only compares.
 
@@ -43,6 +43,12 @@ fn check(file: &str, generated: String) {
 #[test]
 fn c_header_is_up_to_date() {
     check("include/strata.h", docs::c_header(&builtin_modules()));
+}
+
+#[test]
+fn rust_sdk_imports_are_up_to_date() {
+    // The SDK lives beside this crate; its raw imports come from the table.
+    check("../sdk/src/raw.rs", docs::rust_imports(&builtin_modules()));
 }
 
 #[test]

@@ -19,7 +19,9 @@ use crate::{Address, BlockKv, CodeHash, NS_CODE, RuntimeConfig, RuntimeError, Sh
 #[derive(Clone)]
 pub(crate) struct CachedModule {
     pub module: Module,
-    pub code_len: usize,
+    /// The bytes of the code that run: all but its custom sections
+    /// ([`validate::runnable_len`](crate::validate::runnable_len)).
+    pub runnable_len: usize,
 }
 
 /// Page caches of recently run contracts. A cache lent to a transaction
@@ -98,7 +100,7 @@ impl<K: KvStore + Clone + 'static> Caches<K> {
         })?;
         let cached = CachedModule {
             module,
-            code_len: code.len(),
+            runnable_len: crate::validate::runnable_len(&code),
         };
         self.modules.put(*hash, cached.clone());
         Ok(cached)

@@ -12,7 +12,10 @@ pub struct GasSchedule {
     /// Per contract frame (instantiation), whether or not its module is
     /// cached.
     pub instantiate_base: u64,
-    /// Per KiB of the instantiated contract's code, on every frame.
+    /// Per KiB of the instantiated contract's code, on every frame. Custom
+    /// sections (debug info, names) do not count: they ride along and
+    /// never run, and were paid for once at deploy (`deploy_per_byte`
+    /// counts every byte stored).
     pub instantiate_per_kib: u64,
     /// The first read of a page in a transaction.
     pub page_read: u64,

@@ -168,7 +168,7 @@ pub(crate) fn run_frame_inner<K: KvStore + Clone + 'static>(
     let gas = shared.config.gas;
     let instantiate_cost = gas.instantiate_base.saturating_add(
         gas.instantiate_per_kib
-            .saturating_mul(module.code_len.div_ceil(1024) as u64),
+            .saturating_mul(module.runnable_len.div_ceil(1024) as u64),
     );
     if instantiate_cost > frame.gas_limit {
         let f = Failure::Tx(TxError::new(

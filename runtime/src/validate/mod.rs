@@ -19,6 +19,35 @@ use wasmparser::{
 
 use crate::config::Limits;
 
+/// The bytes of `code` that run: its length without its custom sections
+/// (each with its id byte and size), which wasmi never executes. Per-call
+/// gas follows this; code that does not parse counts whole.
+pub fn runnable_len(code: &[u8]) -> usize {
+    let mut custom = 0usize;
+    for payload in Parser::new(0).parse_all(code) {
+        match payload {
+            Ok(Payload::CustomSection(reader)) => {
+                // `range` is the section's content (its name and data); the
+                // header before it is the id byte and the content's size.
+                let content = reader.range().len();
+                custom += 1 + leb128_len(content) + content;
+            }
+            Ok(_) => {}
+            Err(_) => return code.len(),
+        }
+    }
+    code.len().saturating_sub(custom)
+}
+
+fn leb128_len(mut n: usize) -> usize {
+    let mut len = 1;
+    while n >= 0x80 {
+        n >>= 7;
+        len += 1;
+    }
+    len
+}
+
 /// Code that passed validation.
 #[derive(Clone, Debug)]
 pub struct ValidatedCode {
@@ -309,4 +338,27 @@ fn check_import(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasm_encoder::Section;
+
+    #[test]
+    fn custom_sections_do_not_count_as_runnable() {
+        let plain = wat::parse_str("(module (func (export \"f\")))").unwrap();
+        assert_eq!(runnable_len(&plain), plain.len());
+        for size in [0usize, 5, 127, 128, 300, 20_000] {
+            let mut with = plain.clone();
+            wasm_encoder::CustomSection {
+                name: "debug".into(),
+                data: vec![7u8; size].into(),
+            }
+            .append_to(&mut with);
+            assert!(with.len() > plain.len());
+            assert_eq!(runnable_len(&with), plain.len(), "{size}");
+        }
+        assert_eq!(runnable_len(b"not wasm"), 8);
+    }
 }

@@ -1,0 +1,310 @@
+//! The Rust example contracts (`examples/rust/`), built by
+//! `scripts/build-rust-contract` with Debian's rustc 1.63 for wasm32, then
+//! deployed unchanged and run on the real runtime.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use strata_kv::MemKv;
+use strata_runtime::{
+    Address, Arg, BlockContext, CallTx, DeployTx, ErrorKind, FunctionCall, Receipt, Runtime,
+    Transaction,
+};
+
+const AUTHOR: Address = Address([0xA0; 20]);
+const ALICE: Address = Address([0xA1; 20]);
+const BOB: Address = Address([0xB0; 20]);
+const CAROL: Address = Address([0xC0; 20]);
+const BLOCK: BlockContext = BlockContext {
+    height: 1,
+    time: 1_700_000_000,
+};
+const GAS: u64 = 5_000_000;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Builds `examples/rust/<name>.rs` into its own directory (tests run in
+/// parallel) and returns the wasm.
+pub fn build(name: &str, tag: &str) -> Vec<u8> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("rust-contracts")
+        .join(tag);
+    let out = dir.join(format!("{name}.wasm"));
+    let run = Command::new(root().join("scripts/build-rust-contract"))
+        .arg(root().join(format!("examples/rust/{name}.rs")))
+        .arg(&out)
+        .output()
+        .expect("scripts/build-rust-contract runs");
+    assert!(
+        run.status.success(),
+        "building {name}.rs failed (scripts/setup installs the wasm32 Rust): {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    std::fs::read(&out).unwrap()
+}
+
+fn deploy(
+    rt: &Runtime<Arc<MemKv>>,
+    code: Vec<u8>,
+    pages: u32,
+    ctor: Option<(&str, Vec<Arg>)>,
+) -> Receipt {
+    let tx = DeployTx {
+        author: AUTHOR,
+        nonce: None,
+        name: None,
+        page_count: pages,
+        banks: None,
+        code,
+        ctor: ctor.map(|(function, args)| FunctionCall {
+            function: function.into(),
+            args,
+        }),
+        balance: 0,
+        gas_limit: GAS,
+    };
+    rt.execute(&Transaction::Deploy(tx), BLOCK).unwrap()
+}
+
+fn call(
+    rt: &Runtime<Arc<MemKv>>,
+    contract: Address,
+    sender: Address,
+    function: &str,
+    args: Vec<Arg>,
+    input: Vec<u8>,
+) -> Receipt {
+    let tx = CallTx {
+        contract,
+        sender,
+        call: FunctionCall {
+            function: function.into(),
+            args,
+        },
+        input,
+        gas_limit: GAS,
+    };
+    rt.execute(&Transaction::Call(tx), BLOCK).unwrap()
+}
+
+fn runtime() -> Runtime<Arc<MemKv>> {
+    Runtime::new(Arc::new(MemKv::new()))
+}
+
+fn ok(r: &Receipt) {
+    assert!(r.success(), "{:?}", r.error);
+}
+
+fn aborted(r: &Receipt, message: &str) {
+    let e = r.error.as_ref().expect("the transaction fails");
+    assert_eq!(e.kind, ErrorKind::Abort, "{}", e.message);
+    assert!(
+        e.message.contains(message),
+        "{:?} lacks {message:?}",
+        e.message
+    );
+}
+
+#[test]
+fn counter_counts_reverts_and_reports_panics() {
+    let code = build("counter", "counter");
+    assert!(code.len() < 16 * 1024, "{} bytes", code.len());
+    let rt = runtime();
+    let d = deploy(&rt, code, 1, None);
+    ok(&d);
+    let c = d.deployed.unwrap();
+    for n in 1..=3 {
+        let r = call(&rt, c, ALICE, "inc", vec![], vec![]);
+        ok(&r);
+        assert_eq!(r.returns, vec![Arg::I64(n)]);
+    }
+    // The same layout as the WAT counter: an i64 LE at page 0, offset 0.
+    assert_eq!(rt.read_slice(&c, 0, 0, 8).unwrap(), 3i64.to_le_bytes());
+    let r = call(&rt, c, ALICE, "add", vec![Arg::I64(4)], vec![]);
+    assert_eq!(r.returns, vec![Arg::I64(7)]);
+
+    // `revert` and a panic both end in the receipt with their message, and
+    // roll the transaction's writes back.
+    aborted(
+        &call(&rt, c, ALICE, "add", vec![Arg::I64(-1)], vec![]),
+        "add: the amount must not be negative",
+    );
+    aborted(
+        &call(&rt, c, ALICE, "add", vec![Arg::I64(i64::MAX)], vec![]),
+        "panicked at 'add: the counter would overflow'",
+    );
+    aborted(
+        &call(&rt, c, ALICE, "fail", vec![], vec![]),
+        "failing on purpose",
+    );
+    assert_eq!(rt.read_slice(&c, 0, 0, 8).unwrap(), 7i64.to_le_bytes());
+}
+
+fn addresses(list: &[Address]) -> Vec<u8> {
+    list.iter().flat_map(|a| a.0).collect()
+}
+
+#[test]
+fn token_transfers_approves_and_emits_events() {
+    let rt = runtime();
+    let d = deploy(
+        &rt,
+        build("token", "token"),
+        9,
+        Some(("init", vec![Arg::I64(1_000)])),
+    );
+    ok(&d);
+    let t = d.deployed.unwrap();
+    let balance = |who: Address| {
+        let r = call(&rt, t, ALICE, "balance_of", vec![], addresses(&[who]));
+        ok(&r);
+        r.returns[0]
+    };
+    assert_eq!(balance(AUTHOR), Arg::I64(1_000));
+    assert_eq!(balance(BOB), Arg::I64(0));
+
+    let r = call(
+        &rt,
+        t,
+        AUTHOR,
+        "transfer",
+        vec![Arg::I64(250)],
+        addresses(&[BOB]),
+    );
+    ok(&r);
+    assert_eq!(
+        (balance(AUTHOR), balance(BOB)),
+        (Arg::I64(750), Arg::I64(250))
+    );
+    let event = &r.events[0];
+    assert_eq!(event.contract, t);
+    assert_eq!(&event.topics[0][..8], b"Transfer");
+    assert_eq!(&event.topics[1][..20], &AUTHOR.0);
+    assert_eq!(&event.topics[2][..20], &BOB.0);
+    assert_eq!(event.data, 250u128.to_le_bytes());
+
+    aborted(
+        &call(
+            &rt,
+            t,
+            BOB,
+            "transfer",
+            vec![Arg::I64(251)],
+            addresses(&[CAROL]),
+        ),
+        "insufficient balance",
+    );
+    aborted(
+        &call(
+            &rt,
+            t,
+            BOB,
+            "transfer",
+            vec![Arg::I64(0)],
+            addresses(&[CAROL]),
+        ),
+        "must be positive",
+    );
+    aborted(
+        &call(&rt, t, BOB, "transfer", vec![Arg::I64(1)], vec![1, 2, 3]),
+        "20-byte addresses",
+    );
+
+    // BOB lets CAROL spend 100 of his; she moves 60 of it to ALICE.
+    let r = call(
+        &rt,
+        t,
+        BOB,
+        "approve",
+        vec![Arg::I64(100)],
+        addresses(&[CAROL]),
+    );
+    ok(&r);
+    assert_eq!(&r.events[0].topics[0][..8], b"Approval");
+    let r = call(
+        &rt,
+        t,
+        CAROL,
+        "transfer_from",
+        vec![Arg::I64(60)],
+        addresses(&[BOB, ALICE]),
+    );
+    ok(&r);
+    assert_eq!(
+        (balance(BOB), balance(ALICE)),
+        (Arg::I64(190), Arg::I64(60))
+    );
+    let left = call(
+        &rt,
+        t,
+        ALICE,
+        "allowance_of",
+        vec![],
+        addresses(&[BOB, CAROL]),
+    );
+    assert_eq!(left.returns, vec![Arg::I64(40)]);
+    aborted(
+        &call(
+            &rt,
+            t,
+            CAROL,
+            "transfer_from",
+            vec![Arg::I64(41)],
+            addresses(&[BOB, ALICE]),
+        ),
+        "allowance exceeded",
+    );
+    let supply = call(&rt, t, ALICE, "total_supply", vec![], vec![]);
+    assert_eq!(supply.returns, vec![Arg::I64(1_000)]);
+}
+
+#[test]
+fn caller_handles_its_callees_failure() {
+    let rt = runtime();
+    let counter = deploy(&rt, build("counter", "caller-counter"), 1, None)
+        .deployed
+        .unwrap();
+    let caller = deploy(&rt, build("caller", "caller"), 1, None)
+        .deployed
+        .unwrap();
+    let input = |f: &str| {
+        let mut v = counter.0.to_vec();
+        v.extend_from_slice(f.as_bytes());
+        v
+    };
+
+    let r = call(&rt, caller, ALICE, "forward", vec![], input("bump"));
+    ok(&r);
+    assert_eq!(r.returns, vec![Arg::I32(0)]);
+    assert_eq!(r.return_data, 1i64.to_le_bytes());
+
+    // The callee fails: the caller sees status 1 and the callee's message,
+    // keeps its own writes, and the callee's are rolled back.
+    let r = call(&rt, caller, ALICE, "forward", vec![], input("fail"));
+    ok(&r);
+    assert_eq!(r.returns, vec![Arg::I32(1)]);
+    assert!(
+        r.logs.iter().any(|l| l.contains("failing on purpose")),
+        "{:?}",
+        r.logs
+    );
+    assert_eq!(
+        rt.read_slice(&counter, 0, 0, 8).unwrap(),
+        1i64.to_le_bytes()
+    );
+    assert_eq!(rt.read_slice(&caller, 0, 0, 8).unwrap(), 2u64.to_le_bytes());
+    assert_eq!(rt.read_slice(&caller, 0, 8, 8).unwrap(), 1u64.to_le_bytes());
+
+    // `add` takes a parameter: contract calls pass input bytes only.
+    let r = call(&rt, caller, ALICE, "forward", vec![], input("add"));
+    assert_eq!(r.returns, vec![Arg::I32(3)], "no such function");
+    let r = call(&rt, caller, ALICE, "forward", vec![], input("nothing"));
+    assert_eq!(r.returns, vec![Arg::I32(3)]);
+    let mut stranger = vec![0x55; 20];
+    stranger.extend_from_slice(b"bump");
+    let r = call(&rt, caller, ALICE, "forward", vec![], stranger);
+    assert_eq!(r.returns, vec![Arg::I32(2)], "no contract");
+}
