@@ -74,7 +74,7 @@ pub fn return_len() -> usize {
 /// returns the part filled.
 pub fn return_data(buf: &mut [u8]) -> &[u8] {
     let n = return_len().min(buf.len());
-    let buf = &mut buf[..n];
+    let buf = buf.get_mut(..n).unwrap_or(&mut []);
     if n > 0 {
         // SAFETY: a live, writable slice within the return data.
         unsafe { raw::strata::call_return_copy(mut_ptr(buf), 0, len(buf)) }

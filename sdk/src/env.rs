@@ -16,7 +16,7 @@ pub fn input_len() -> usize {
 /// left) and returns the part of `buf` filled.
 pub fn input_at(offset: usize, buf: &mut [u8]) -> &[u8] {
     let n = input_len().saturating_sub(offset).min(buf.len());
-    let buf = &mut buf[..n];
+    let buf = buf.get_mut(..n).unwrap_or(&mut []);
     if n > 0 {
         // SAFETY: `buf` is live and writable; `offset + n` is within the input.
         unsafe { raw::strata::input_copy(mut_ptr(buf), offset as i32, len(buf)) }

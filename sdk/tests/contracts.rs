@@ -29,12 +29,25 @@ fn root() -> PathBuf {
 /// Builds `examples/rust/<name>.rs` into its own directory (tests run in
 /// parallel) and returns the wasm.
 pub fn build(name: &str, tag: &str) -> Vec<u8> {
+    build_file(
+        &root().join(format!("examples/rust/{name}.rs")),
+        name,
+        tag,
+        false,
+    )
+}
+
+fn build_file(src: &Path, name: &str, tag: &str, small_panics: bool) -> Vec<u8> {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("rust-contracts")
         .join(tag);
     let out = dir.join(format!("{name}.wasm"));
-    let run = Command::new(root().join("scripts/build-rust-contract"))
-        .arg(root().join(format!("examples/rust/{name}.rs")))
+    let mut cmd = Command::new(root().join("scripts/build-rust-contract"));
+    if small_panics {
+        cmd.arg("--small-panics");
+    }
+    let run = cmd
+        .arg(src)
         .arg(&out)
         .output()
         .expect("scripts/build-rust-contract runs");
@@ -307,4 +320,212 @@ fn caller_handles_its_callees_failure() {
     stranger.extend_from_slice(b"bump");
     let r = call(&rt, caller, ALICE, "forward", vec![], stranger);
     assert_eq!(r.returns, vec![Arg::I32(2)], "no contract");
+}
+
+fn probe(tag: &str) -> Vec<u8> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/contracts/probe.rs");
+    build_file(&src, "probe", tag, false)
+}
+
+#[test]
+fn environment_balances_registers_and_events_match_the_runtime() {
+    let rt = runtime();
+    let mut tx = DeployTx {
+        author: AUTHOR,
+        nonce: None,
+        name: None,
+        page_count: 1,
+        banks: None,
+        code: probe("probe-env"),
+        ctor: None,
+        balance: 1_000,
+        gas_limit: GAS,
+    };
+    let d = rt.execute(&Transaction::Deploy(tx.clone()), BLOCK).unwrap();
+    ok(&d);
+    let p = d.deployed.unwrap();
+
+    let r = call(&rt, p, ALICE, "whoami", vec![], vec![9; 5]);
+    ok(&r);
+    let out = &r.return_data;
+    assert_eq!(out.len(), 84);
+    assert_eq!(&out[..20], &p.0);
+    assert_eq!(&out[20..40], &ALICE.0);
+    assert_eq!(out[40..48], BLOCK.height.to_le_bytes());
+    assert_eq!(out[48..56], BLOCK.time.to_le_bytes());
+    let gas_left = u64::from_le_bytes(out[56..64].try_into().unwrap());
+    assert!(gas_left > 0 && gas_left < GAS, "{gas_left}");
+    assert_eq!(out[64..80], 1_000u128.to_le_bytes());
+    assert_eq!(out[80..84], 5u32.to_le_bytes());
+
+    // Transfers: done, then refused for want of balance.
+    let r = call(&rt, p, ALICE, "pay", vec![Arg::I64(400)], BOB.0.to_vec());
+    assert_eq!(r.returns, vec![Arg::I32(0)], "{:?}", r.error);
+    assert_eq!(rt.account(&BOB).unwrap().unwrap().balance, 400);
+    let r = call(&rt, p, ALICE, "pay", vec![Arg::I64(601)], BOB.0.to_vec());
+    assert_eq!(r.returns, vec![Arg::I32(1)]);
+    assert_eq!(rt.account(&p).unwrap().unwrap().balance, 600);
+
+    let r = call(&rt, p, ALICE, "registers", vec![], vec![0xAB; 20]);
+    ok(&r);
+    assert_eq!(r.return_data, vec![0xAB; 20]);
+    assert_eq!(rt.read_slice(&p, 0, 100, 20).unwrap(), vec![0xAB; 20]);
+
+    let r = call(
+        &rt,
+        p,
+        ALICE,
+        "chatter",
+        vec![Arg::I32(2)],
+        vec![1, 2, 3, 4],
+    );
+    ok(&r);
+    assert_eq!(r.logs, vec!["probe: hello".to_string()]);
+    assert_eq!(r.events[0].topics.len(), 2);
+    assert_eq!(&r.events[0].topics[1][..1], b"b");
+    assert_eq!(r.events[0].data, vec![3, 4]);
+    let r = call(&rt, p, ALICE, "chatter", vec![Arg::I32(5)], vec![]);
+    assert_eq!(r.error.unwrap().kind, ErrorKind::HostError);
+
+    // A second deploy of the same code by the same author is a new contract.
+    tx.balance = 0;
+    let again = rt.execute(&Transaction::Deploy(tx), BLOCK).unwrap();
+    assert_ne!(again.deployed.unwrap(), p);
+}
+
+/// Custom sections (debug info) ride along: deploy charges for every byte
+/// once, as it stores them, but a call's gas follows the code that runs.
+#[test]
+fn custom_sections_cost_once_at_deploy_never_per_call() {
+    use wasm_encoder::Section;
+
+    let plain = build("counter", "custom-sections");
+    let mut padded = plain.clone();
+    let extra_data = vec![0x5a; 300 * 1024];
+    wasm_encoder::CustomSection {
+        name: ".debug_info".into(),
+        data: extra_data.as_slice().into(),
+    }
+    .append_to(&mut padded);
+    let extra = (padded.len() - plain.len()) as u64;
+
+    let rt = runtime();
+    let d_plain = deploy(&rt, plain, 1, None);
+    let d_padded = deploy(&rt, padded, 1, None);
+    ok(&d_plain);
+    ok(&d_padded);
+    let per_byte = strata_runtime::GasSchedule::default().deploy_per_byte;
+    assert_eq!(d_padded.gas_used - d_plain.gas_used, per_byte * extra);
+
+    let a = call(&rt, d_plain.deployed.unwrap(), ALICE, "inc", vec![], vec![]);
+    let b = call(
+        &rt,
+        d_padded.deployed.unwrap(),
+        ALICE,
+        "inc",
+        vec![],
+        vec![],
+    );
+    ok(&a);
+    ok(&b);
+    assert_eq!(
+        a.gas_used, b.gas_used,
+        "300 KiB of debug info cost nothing per call"
+    );
+}
+
+/// The README's rows: code size and `inc` gas of the Rust counter (both
+/// panic handlers) next to the WAT and C counters (`cargo test -p
+/// strata-sdk --test contracts -- --nocapture sizes`), and a token
+/// transfer's gas. The small Rust build costs no more than the C one plus a
+/// tenth.
+#[test]
+fn sizes_and_gas_next_to_the_wat_and_c_counters() {
+    let rust = build("counter", "sizes");
+    let small = build_file(
+        &root().join("examples/rust/counter.rs"),
+        "counter",
+        "sizes-small",
+        true,
+    );
+    let wat = wat::parse_file(root().join("examples/counter.wat")).unwrap();
+    let c_out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rust-contracts/sizes/counter-c.wasm");
+    let clang = Command::new("clang")
+        .args(["--target=wasm32", "-nostdlib", "-O2", "-Wl,--no-entry"])
+        .arg("-I")
+        .arg(root().join("host-fns/include"))
+        .arg("-o")
+        .arg(&c_out)
+        .arg(root().join("examples/counter.c"))
+        .output()
+        .expect("clang runs (scripts/setup installs it)");
+    assert!(
+        clang.status.success(),
+        "{}",
+        String::from_utf8_lossy(&clang.stderr)
+    );
+    let c = std::fs::read(&c_out).unwrap();
+
+    let rt = runtime();
+    let mut rows = Vec::new();
+    for (name, code) in [
+        ("rust", rust),
+        ("rust --small-panics", small),
+        ("wat", wat),
+        ("c", c),
+    ] {
+        let size = code.len();
+        let d = deploy(&rt, code, 1, None);
+        ok(&d);
+        let a = d.deployed.unwrap();
+        ok(&call(&rt, a, ALICE, "inc", vec![], vec![]));
+        let r = call(&rt, a, ALICE, "inc", vec![], vec![]);
+        ok(&r);
+        println!(
+            "counter {name:>19}: {size:>6} bytes, deploy {:>6} gas, inc {:>5} gas",
+            d.gas_used, r.gas_used
+        );
+        rows.push((name, size, r.gas_used));
+    }
+    let (rust, small, c) = (rows[0], rows[1], rows[3]);
+    assert!(rust.1 < 16 * 1024, "{rust:?}");
+    assert!(small.1 < 4 * 1024, "{small:?}");
+    // Per-call gas differs only by the code instantiated (per KiB) and the
+    // instructions run: the small build is within a tenth of C's.
+    assert!(small.2 * 10 <= c.2 * 11, "rust {small:?} against c {c:?}");
+    assert!(
+        rust.2 > small.2,
+        "core::fmt costs per call: {rust:?} {small:?}"
+    );
+
+    let d = deploy(
+        &rt,
+        build("token", "sizes"),
+        9,
+        Some(("init", vec![Arg::I64(1_000)])),
+    );
+    ok(&d);
+    let t = d.deployed.unwrap();
+    let r = call(
+        &rt,
+        t,
+        AUTHOR,
+        "transfer",
+        vec![Arg::I64(5)],
+        BOB.0.to_vec(),
+    );
+    ok(&r);
+    let again = call(
+        &rt,
+        t,
+        AUTHOR,
+        "transfer",
+        vec![Arg::I64(5)],
+        BOB.0.to_vec(),
+    );
+    println!(
+        "token transfer (new recipient) {} gas, (known recipient) {} gas",
+        r.gas_used, again.gas_used
+    );
+    assert!(again.gas_used <= r.gas_used);
 }
