@@ -2,7 +2,7 @@
 //! cold calls, blocks.
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use strata_benches::runtime::{
-    ColdCall, DesignFloor, RawCounter, block, counter_mem, counter_rocks,
+    ColdCall, DesignFloor, RawCounter, TokenTx, block, counter_mem, counter_rocks,
 };
 
 fn runtime(c: &mut Criterion) {
@@ -21,6 +21,10 @@ fn runtime(c: &mut Criterion) {
     g.bench_function("design_floor_counter_rocksdb", |b| {
         b.iter(|| floor_rocks.run())
     });
+    let mut rust_token = TokenTx::rust();
+    let mut wat_token = TokenTx::wat();
+    g.bench_function("token_transfer_rust_memkv", |b| b.iter(|| rust_token.run()));
+    g.bench_function("token_transfer_wat_memkv", |b| b.iter(|| wat_token.run()));
     let mut cold = ColdCall::new(2_000);
     g.sample_size(10);
     g.bench_function("cold_call_large_contract_lazy", |b| b.iter(|| cold.lazy()));

@@ -494,6 +494,86 @@ pub fn block<K: KvStore + Clone + 'static>(bench: &CounterTx<K>, n: usize) -> u6
     receipts.len() as u64
 }
 
+/// A Rust example contract (`examples/rust/<name>.rs`), built with
+/// `scripts/build-rust-contract` (Debian's rustc 1.63 for wasm32).
+pub fn rust_contract(name: &str) -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    strata_sdk::build::example(name, dir.path()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Token transfers on MemKv: the deployer sends 1 to each of 100 holders in
+/// turn (after the first lap every recipient is known).
+pub struct TokenTx {
+    rt: Runtime<Arc<MemKv>>,
+    token: Address,
+    n: u64,
+}
+
+impl TokenTx {
+    fn new(code: Vec<u8>, pages: u32) -> Self {
+        let rt = Runtime::new(Arc::new(MemKv::new()));
+        let tx = DeployTx {
+            author: Address([1; 20]),
+            nonce: None,
+            name: None,
+            page_count: pages,
+            banks: None,
+            code,
+            ctor: Some(FunctionCall {
+                function: "init".into(),
+                args: vec![Arg::I64(i64::MAX / 2)],
+            }),
+            balance: 0,
+            gas_limit: 100_000_000,
+        };
+        let r = rt.execute(&Transaction::Deploy(tx), BLOCK).expect("deploy");
+        assert!(r.success(), "{:?}", r.error);
+        let mut t = TokenTx {
+            rt,
+            token: r.deployed.expect("deployed"),
+            n: 0,
+        };
+        for _ in 0..100 {
+            t.run();
+        }
+        t
+    }
+
+    /// `examples/rust/token.rs`.
+    pub fn rust() -> Self {
+        Self::new(rust_contract("token"), 9)
+    }
+
+    /// `examples/token.wat`, the same token in WAT.
+    pub fn wat() -> Self {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        Self::new(
+            wat::parse_file(root.join("examples/token.wat")).expect("token.wat"),
+            1,
+        )
+    }
+
+    /// One transfer; returns its gas.
+    pub fn run(&mut self) -> u64 {
+        let mut to = [0x40u8; 20];
+        to[..8].copy_from_slice(&(self.n % 100).to_le_bytes());
+        self.n += 1;
+        let tx = Transaction::Call(CallTx {
+            contract: self.token,
+            sender: Address([1; 20]),
+            call: FunctionCall {
+                function: "transfer".into(),
+                args: vec![Arg::I64(1)],
+            },
+            input: to.to_vec(),
+            gas_limit: 10_000_000,
+        });
+        let r = self.rt.execute(&tx, BLOCK).expect("transfer");
+        debug_assert!(r.success(), "{:?}", r.error);
+        r.gas_used
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -545,5 +625,32 @@ mod tests {
             panic!("the raw counter keeps a map")
         };
         assert_eq!(map.get(&[7u8; 20]), Some(&3i64.to_le_bytes()));
+    }
+
+    #[test]
+    fn both_tokens_transfer() {
+        for mut t in [TokenTx::rust(), TokenTx::wat()] {
+            let gas = t.run();
+            assert!(gas > 0);
+            let r = t.rt.query(
+                &CallTx {
+                    contract: t.token,
+                    sender: Address([1; 20]),
+                    call: FunctionCall {
+                        function: "balance_of".into(),
+                        args: vec![],
+                    },
+                    input: {
+                        let mut to = [0x40u8; 20];
+                        to[..8].copy_from_slice(&0u64.to_le_bytes());
+                        to.to_vec()
+                    },
+                    gas_limit: 1_000_000,
+                },
+                BLOCK,
+            );
+            let r = r.expect("query");
+            assert_eq!(r.returns, vec![Arg::I64(2)], "{:?}", r.error);
+        }
     }
 }

@@ -6,23 +6,9 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
 fn build(name: &str, dir: &Path) -> PathBuf {
-    let out = dir.join(format!("{name}.wasm"));
-    let run = std::process::Command::new(root().join("scripts/build-rust-contract"))
-        .arg(root().join(format!("examples/rust/{name}.rs")))
-        .arg(&out)
-        .output()
-        .expect("scripts/build-rust-contract runs");
-    assert!(
-        run.status.success(),
-        "building {name}.rs failed (scripts/setup installs the wasm32 Rust): {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    out
+    strata_sdk::build::example(name, dir).unwrap_or_else(|e| panic!("{e}"));
+    dir.join(format!("{name}.wasm"))
 }
 
 fn strata(store: &Path, args: &[&str]) -> (i32, String, String) {

@@ -41,22 +41,8 @@ fn build_file(src: &Path, name: &str, tag: &str, small_panics: bool) -> Vec<u8> 
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("rust-contracts")
         .join(tag);
-    let out = dir.join(format!("{name}.wasm"));
-    let mut cmd = Command::new(root().join("scripts/build-rust-contract"));
-    if small_panics {
-        cmd.arg("--small-panics");
-    }
-    let run = cmd
-        .arg(src)
-        .arg(&out)
-        .output()
-        .expect("scripts/build-rust-contract runs");
-    assert!(
-        run.status.success(),
-        "building {name}.rs failed (scripts/setup installs the wasm32 Rust): {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    std::fs::read(&out).unwrap()
+    strata_sdk::build::contract(src, &dir.join(format!("{name}.wasm")), small_panics)
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn deploy(

@@ -245,6 +245,26 @@ fn main() {
         &mut rows,
     );
     run(
+        "token transfer: Rust (strata-sdk) vs WAT token, MemKv",
+        &|| {
+            let mut rust = runtime::TokenTx::rust();
+            let mut wat = runtime::TokenTx::wat();
+            Pair {
+                name: "token transfer: Rust (strata-sdk) vs WAT token, MemKv",
+                ours: Box::new(move || {
+                    rust.run();
+                    1
+                }),
+                base: Box::new(move || {
+                    wat.run();
+                    1
+                }),
+                target: Target::Report,
+            }
+        },
+        &mut rows,
+    );
+    run(
         "commit 1 dirty page: 65,536-page vs 16-page contract",
         &|| {
             let mut large = pages::CommitOne::new(65_536);
