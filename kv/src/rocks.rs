@@ -358,8 +358,26 @@ fn open_read_only_db(path: &Path, config: &RocksConfig) -> Result<DB, KvError> {
         LogLevel::Fatal,
         |_, _| {},
     ));
-    DB::open_for_read_only(&opts, path, false).map_err(|e| open_error(path.to_path_buf(), e))
+    // A read-only open lists the writer's files and then opens them; a
+    // writer that rotates its log in between deletes one ("No such file or
+    // directory" while opening `NNNNNN.log`). That race is transient, so an
+    // I/O error is retried a few times, briefly, before it is reported.
+    let mut attempt = 0u64;
+    loop {
+        match DB::open_for_read_only(&opts, path, false) {
+            Ok(db) => return Ok(db),
+            Err(e) if e.kind() == rocksdb::ErrorKind::IOError && attempt < READ_ONLY_RETRIES => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(5 * attempt));
+            }
+            Err(e) => return Err(open_error(path.to_path_buf(), e)),
+        }
+    }
 }
+
+/// How often a read-only open retries an I/O error (a writer's log
+/// rotation racing the open): about 0.3 s in all.
+const READ_ONLY_RETRIES: u64 = 10;
 
 fn check_marker(db: &DB, path: &Path) -> Result<Marker, KvError> {
     let backend = |e: rocksdb::Error| open_error(path.to_path_buf(), e);

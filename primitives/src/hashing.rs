@@ -8,6 +8,10 @@
 //! | [`Domain::StateRoot`] | blake3 keyed with `blake3("strata/state-root/v1")` | page count (u32 LE) ++ tree root (36 bytes) |
 //! | [`Domain::Code`] | plain blake3 | the wasm bytes as deployed |
 //! | [`Domain::ContractAddress`] | plain blake3 of `"strata/address"` ++ input | author ++ nonce (u64 LE) ++ code hash (60 bytes) |
+//! | [`Domain::AccountKey`] | blake3 keyed with `blake3("strata/account-key/v1")` | an address (20 bytes): its path in the account tree |
+//! | [`Domain::AccountRecord`] | blake3 keyed with `blake3("strata/account-record/v1")` | a stored account record |
+//! | [`Domain::AccountLeaf`] | blake3 keyed with `blake3("strata/account-leaf/v1")` | account key ++ record hash (64 bytes) |
+//! | [`Domain::AccountNode`] | blake3 keyed with `blake3("strata/account-node/v1")` | left child ++ right child (64 bytes) |
 //!
 //! Why the domains cannot collide:
 //! - The keyed domains are blake3 under different keys, and plain blake3 is
@@ -46,6 +50,15 @@ pub enum Domain {
     Code,
     /// The address of a deployed contract.
     ContractAddress,
+    /// An address's path in the account tree (`strata-state`): hashed, so
+    /// that chosen addresses cannot make deep paths cheaply.
+    AccountKey,
+    /// A stored account record, as the account tree commits to it.
+    AccountRecord,
+    /// A leaf of the account tree: an account key and its record's hash.
+    AccountLeaf,
+    /// An inner node of the account tree over two children.
+    AccountNode,
 }
 
 /// How a domain frames its input.
@@ -61,12 +74,16 @@ pub enum Scheme {
 
 impl Domain {
     /// Every domain.
-    pub const ALL: [Domain; 5] = [
+    pub const ALL: [Domain; 9] = [
         Domain::PageLeaf,
         Domain::TreeNode,
         Domain::StateRoot,
         Domain::Code,
         Domain::ContractAddress,
+        Domain::AccountKey,
+        Domain::AccountRecord,
+        Domain::AccountLeaf,
+        Domain::AccountNode,
     ];
 
     /// How this domain frames its input.
@@ -77,16 +94,24 @@ impl Domain {
             Domain::StateRoot => Scheme::Keyed("strata/state-root/v1"),
             Domain::Code => Scheme::Plain,
             Domain::ContractAddress => Scheme::Prefixed("strata/address"),
+            Domain::AccountKey => Scheme::Keyed("strata/account-key/v1"),
+            Domain::AccountRecord => Scheme::Keyed("strata/account-record/v1"),
+            Domain::AccountLeaf => Scheme::Keyed("strata/account-leaf/v1"),
+            Domain::AccountNode => Scheme::Keyed("strata/account-node/v1"),
         }
     }
 
     /// The blake3 key of a keyed domain, computed once.
     fn key(self) -> Option<&'static [u8; 32]> {
-        static KEYS: [OnceLock<[u8; 32]>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        static KEYS: [OnceLock<[u8; 32]>; 7] = [const { OnceLock::new() }; 7];
         let slot = match self {
             Domain::PageLeaf => &KEYS[0],
             Domain::TreeNode => &KEYS[1],
             Domain::StateRoot => &KEYS[2],
+            Domain::AccountKey => &KEYS[3],
+            Domain::AccountRecord => &KEYS[4],
+            Domain::AccountLeaf => &KEYS[5],
+            Domain::AccountNode => &KEYS[6],
             Domain::Code | Domain::ContractAddress => return None,
         };
         let Scheme::Keyed(context) = self.scheme() else {

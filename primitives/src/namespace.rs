@@ -62,14 +62,18 @@ pub mod namespaces {
     pub const ACCOUNTS: Namespace = Namespace::new(16);
     /// Contract code (`strata-runtime`): code hash → wasm bytes.
     pub const CODE: Namespace = Namespace::new(17);
+    /// Account-tree nodes (`strata-state`): node hash → the node (a leaf's
+    /// key and record hash, or an inner node's two children).
+    pub const ACCOUNT_NODES: Namespace = Namespace::new(18);
 
     /// Every registered namespace with a short name, in tag order.
-    pub const ALL: [(Namespace, &str); 5] = [
+    pub const ALL: [(Namespace, &str); 6] = [
         (PAGES, "pages"),
         (NODES, "nodes"),
         (ROOTS, "roots"),
         (ACCOUNTS, "accounts"),
         (CODE, "code"),
+        (ACCOUNT_NODES, "account nodes"),
     ];
 
     /// The name of a registered namespace.

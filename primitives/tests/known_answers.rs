@@ -65,3 +65,25 @@ fn contract_address_vector() {
         "0a80448603aeea2bbeb2ed1fea9e489fdbf05785".parse().unwrap()
     );
 }
+
+#[test]
+fn account_tree_domains() {
+    assert_eq!(
+        Domain::AccountKey.hash(&[0xaa; 20]),
+        h("253cd204b06413d5b3e6997ca749702bdb43e18cc0698764ac5e8127cce7194c")
+    );
+    assert_eq!(
+        Domain::AccountRecord.hash(b"account record"),
+        h("3f9b297253b12239317be5089fda94e210599e2739ef9d13c889439784b444e0")
+    );
+    let mut pair = [3u8; 64];
+    pair[32..].fill(4);
+    assert_eq!(
+        Domain::AccountLeaf.hash(&pair),
+        h("2ba0f92514f08aacd5f69f8e46251cf9d04bd40fb1006adee75560dbaacc57e5")
+    );
+    assert_eq!(
+        Domain::AccountNode.hash(&pair),
+        h("b9618adbd3310f9bd40bccfb7ddf4d1e5493fa4f97d9d62e93c51cf315e18857")
+    );
+}
