@@ -208,6 +208,9 @@ enum FloorStore {
     Map {
         accounts: hashbrown::HashMap<[u8; 20], Vec<u8>>,
         pages: hashbrown::HashMap<[u8; 32], Vec<u8>>,
+        /// Account-tree nodes and the head record.
+        nodes: hashbrown::HashMap<[u8; 32], Vec<u8>>,
+        head: Vec<u8>,
     },
     Rocks {
         db: rocksdb::DB,
@@ -239,8 +242,12 @@ struct FloorState {
 ///   ([`Account::to_record`](strata_runtime::Account::to_record), the
 ///   record format);
 /// - hash the written page (a Merkle leaf), and the state root from it;
-/// - write the page under its content hash and the account record, in one
-///   batch.
+/// - the global state root (`strata-state`, once per block, and each
+///   transaction here is a block of one): hash the new account record and
+///   the account tree's leaf over it (the floor's tree holds its one
+///   account, so the leaf is the root; its key is computed once);
+/// - write the page under its content hash, the account record, the tree
+///   node and the head record, in one batch.
 ///
 /// It keeps the page in memory (as a warm cache does), knows which bytes
 /// the contract wrote without scanning, charges no gas for pages, and
@@ -251,6 +258,8 @@ pub struct DesignFloor {
     linker: Linker<FloorState>,
     store: FloorStore,
     address: [u8; 20],
+    /// The account's key in the account tree.
+    key: [u8; 32],
     state: Option<FloorState>,
 }
 
@@ -260,6 +269,8 @@ impl DesignFloor {
         Self::with(FloorStore::Map {
             accounts: hashbrown::HashMap::new(),
             pages: hashbrown::HashMap::new(),
+            nodes: hashbrown::HashMap::new(),
+            head: Vec::new(),
         })
     }
 
@@ -317,6 +328,7 @@ impl DesignFloor {
             }),
             store,
             address,
+            key: strata_state::account_key(&strata_runtime::Address(address)),
         };
         me.write(
             None,
@@ -341,12 +353,32 @@ impl DesignFloor {
     }
 
     fn write(&mut self, page: Option<([u8; 32], &[u8])>, account: Vec<u8>) {
+        use parity_scale_codec::Encode;
+        // The account tree's leaf (and root) over the new record, and the
+        // head naming it.
+        let leaf = strata_state::Node::Leaf {
+            key: self.key,
+            record: strata_state::record_hash(&account),
+        };
+        let node_hash = leaf.hash();
+        let head = strata_runtime::Head {
+            height: 1,
+            state_root: node_hash,
+        }
+        .encode();
         match &mut self.store {
-            FloorStore::Map { accounts, pages } => {
+            FloorStore::Map {
+                accounts,
+                pages,
+                nodes,
+                head: stored,
+            } => {
                 if let Some((hash, bytes)) = page {
                     pages.insert(hash, bytes.to_vec());
                 }
                 accounts.insert(self.address, account);
+                nodes.insert(node_hash, leaf.encode());
+                *stored = head;
             }
             FloorStore::Rocks { db, write, .. } => {
                 let mut batch = rocksdb::WriteBatch::default();
@@ -358,6 +390,10 @@ impl DesignFloor {
                 let mut key = [0u8; 21];
                 key[1..].copy_from_slice(&self.address);
                 batch.put(key, account);
+                let mut key = [18u8; 33];
+                key[1..].copy_from_slice(&node_hash);
+                batch.put(key, leaf.encode());
+                batch.put([19u8, b'h', b'e', b'a', b'd'], head);
                 db.write_opt(batch, write).expect("write");
             }
         }
@@ -489,7 +525,7 @@ impl ColdCall {
 /// A block of `n` counter transactions on a fresh counter; returns `n`.
 pub fn block<K: KvStore + Clone + 'static>(bench: &CounterTx<K>, n: usize) -> u64 {
     let txs: Vec<Transaction> = (0..n).map(|_| inc(bench.contract)).collect();
-    let receipts = bench.rt.execute_block(&txs, BLOCK).expect("block");
+    let receipts = bench.rt.execute_block(&txs, BLOCK).expect("block").receipts;
     debug_assert!(receipts.iter().all(|r| r.success()));
     receipts.len() as u64
 }

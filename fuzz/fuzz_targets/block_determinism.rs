@@ -226,7 +226,7 @@ fuzz_target!(|data: &[u8]| {
                     clear_before.push(std::mem::take(&mut clear));
                 }
             }
-            let receipts = must(a.execute_block(&txs, block), "execute_block");
+            let receipts = must(a.execute_block(&txs, block), "execute_block").receipts;
             assert_eq!(receipts.len(), txs.len());
             for (i, (tx, ra)) in txs.iter().zip(&receipts).enumerate() {
                 if clear_before[i] {

@@ -65,15 +65,19 @@ pub mod namespaces {
     /// Account-tree nodes (`strata-state`): node hash → the node (a leaf's
     /// key and record hash, or an inner node's two children).
     pub const ACCOUNT_NODES: Namespace = Namespace::new(18);
+    /// Blocks (`strata-runtime`): `head` → the latest block's height and
+    /// state root (SCALE).
+    pub const BLOCKS: Namespace = Namespace::new(19);
 
     /// Every registered namespace with a short name, in tag order.
-    pub const ALL: [(Namespace, &str); 6] = [
+    pub const ALL: [(Namespace, &str); 7] = [
         (PAGES, "pages"),
         (NODES, "nodes"),
         (ROOTS, "roots"),
         (ACCOUNTS, "accounts"),
         (CODE, "code"),
         (ACCOUNT_NODES, "account nodes"),
+        (BLOCKS, "blocks"),
     ];
 
     /// The name of a registered namespace.

@@ -7,9 +7,13 @@
 //! batch that [`Block::finish`] writes. A block that fails, or is dropped
 //! before it finishes, leaves nothing in the store.
 
+use std::collections::BTreeSet;
 use std::sync::MutexGuard;
 
 use strata_kv::{KvStore, WriteBatch};
+
+use crate::Address;
+use crate::global::{self, Head};
 
 use crate::exec::{Frame, TxState, run_frame};
 use crate::{BlockContext, Receipt, Runtime, RuntimeError, Transaction, admission, caches::Caches};
@@ -27,6 +31,9 @@ pub(crate) struct Block<'r, K: KvStore + Clone + 'static> {
     /// [`finish`](Block::finish) writes them with the overlay in one batch
     /// (so that a block of one never goes through the overlay).
     pending: WriteBatch,
+    /// The accounts whose records the block's transactions wrote before
+    /// `pending` (whose own are read from it at the end).
+    touched: BTreeSet<Address>,
     /// Whether the block ended (finished or abandoned).
     ended: bool,
 }
@@ -40,6 +47,7 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
             context,
             gas_left: runtime.shared.config.max_block_gas,
             pending: WriteBatch::new(),
+            touched: BTreeSet::new(),
             ended: false,
         }
     }
@@ -72,20 +80,26 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
         }
     }
 
-    /// Writes the whole block to the store in one atomic batch.
-    pub fn finish(mut self) -> Result<(), RuntimeError> {
+    /// Updates the account tree with the block's final records and writes
+    /// the whole block, tree nodes and head included, to the store in one
+    /// atomic batch. Returns the new head.
+    pub fn finish(mut self) -> Result<Head, RuntimeError> {
         if self.ended {
             return Err(RuntimeError::Internal("the block has ended".into()));
         }
-        let last = std::mem::take(&mut self.pending);
-        match self.runtime.shared.kv.flush_with(last) {
-            Ok(()) => {
+        let mut last = std::mem::take(&mut self.pending);
+        let kv = &self.runtime.shared.kv;
+        let touched = std::mem::take(&mut self.touched);
+        let written = global::finish_block(kv, touched, &mut last, self.context.height)
+            .and_then(|head| kv.flush_with(last).map(|()| head).map_err(Into::into));
+        match written {
+            Ok(head) => {
                 self.ended = true;
-                Ok(())
+                Ok(head)
             }
             Err(e) => {
                 self.abandon();
-                Err(e.into())
+                Err(e)
             }
         }
     }
@@ -97,6 +111,7 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
             return Ok(());
         }
         let batch = std::mem::take(&mut self.pending);
+        self.touched.extend(global::accounts_written(&batch));
         Ok(self.runtime.shared.kv.write(batch)?)
     }
 
@@ -105,6 +120,7 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
     fn abandon(&mut self) {
         self.ended = true;
         self.pending = WriteBatch::new();
+        self.touched.clear();
         self.runtime.shared.kv.clear();
         if let Some(state) = self.slot.as_mut() {
             state.caches.clear_contracts();
@@ -128,7 +144,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         txs: &[Transaction],
         context: BlockContext,
         mut receipt: impl FnMut(Receipt),
-    ) -> Result<(), RuntimeError> {
+    ) -> Result<Head, RuntimeError> {
         crate::stack::with_stack(|| {
             let mut block = Block::begin(self, context);
             for tx in txs {

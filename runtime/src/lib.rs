@@ -101,6 +101,7 @@ mod commit;
 mod config;
 mod deploy;
 mod exec;
+mod global;
 mod overlay;
 pub mod stack;
 mod types;
@@ -122,6 +123,7 @@ pub use builder::RuntimeBuilder;
 pub use config::{
     Compilation, DEFAULT_MAX_BLOCK_GAS, DEFAULT_MAX_TX_GAS, GasSchedule, Limits, RuntimeConfig,
 };
+pub use global::Head;
 pub use overlay::BlockKv;
 pub use strata_host_fns::{Address, Event};
 pub use types::{
@@ -136,6 +138,16 @@ use exec::{TxHost, TxState};
 pub const NS_ACCOUNTS: Namespace = strata_primitives::namespaces::ACCOUNTS;
 /// Namespace of code: code hash → wasm bytes.
 pub const NS_CODE: Namespace = strata_primitives::namespaces::CODE;
+
+/// What a block gave: a receipt per transaction, in order, and the head
+/// after it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockResult {
+    /// The receipts, one per transaction.
+    pub receipts: Vec<Receipt>,
+    /// The block's height and the state root over every account after it.
+    pub head: Head,
+}
 
 /// A failure of the runtime itself, not of a transaction: the store failed
 /// or holds a damaged record. Nothing of the transaction (or block) was
@@ -177,6 +189,10 @@ pub enum RuntimeError {
         /// What it said.
         message: String,
     },
+    /// The account tree (the global state root) cannot be read: a node is
+    /// missing or damaged.
+    #[error("the account tree is damaged: {0}")]
+    State(String),
     /// A host module could not be linked (for example, a duplicate name).
     #[error("cannot link host functions: {0}")]
     Link(String),
@@ -336,14 +352,24 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
     /// Executes transactions in order as one block: each is atomic on its
     /// own (a failed one changes nothing), later ones see earlier ones'
     /// effects, and the whole block reaches the store in one atomic batch.
+    ///
+    /// Returns the receipts and the block's [`Head`]: its height and the
+    /// state root over every account after it (`strata-state`'s account
+    /// tree), which a block header can carry.
     pub fn execute_block(
         &self,
         txs: &[Transaction],
         block: BlockContext,
-    ) -> Result<Vec<Receipt>, RuntimeError> {
+    ) -> Result<BlockResult, RuntimeError> {
         let mut receipts = Vec::with_capacity(txs.len());
-        self.run_block(txs, block, |r| receipts.push(r))?;
-        Ok(receipts)
+        let head = self.run_block(txs, block, |r| receipts.push(r))?;
+        Ok(BlockResult { receipts, head })
+    }
+
+    /// The latest block's height and state root, or `None` before the first
+    /// block.
+    pub fn head(&self) -> Result<Option<Head>, RuntimeError> {
+        global::head(&self.shared.kv)
     }
 
     /// Runs a call read-only: the same execution, but any storage write or

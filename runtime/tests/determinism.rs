@@ -115,7 +115,7 @@ fn run<K: KvStore + Clone + 'static>(
     let mut out = Vec::new();
     for (i, txs) in scenario().iter().enumerate().take(to).skip(from) {
         before_each(rt);
-        out.extend(rt.execute_block(txs, block(i)).expect("runtime"));
+        out.extend(rt.execute_block(txs, block(i)).expect("runtime").receipts);
     }
     out
 }
@@ -145,9 +145,12 @@ fn run_tx_by_tx<K: KvStore + Clone + 'static>(
 
 /// Every account the scenario touches (the author, the sender and every
 /// contract deployed), as committed: code hash, page count, banks, state
-/// and tree roots, balance and nonce.
+/// and tree roots, balance and nonce; and the global state root over all
+/// of them (which must not depend on where blocks ended either).
 fn accounts<K: KvStore + Clone + 'static>(rt: &Runtime<K>, receipts: &[Receipt]) -> String {
     let mut s = String::new();
+    let head = rt.head().expect("head").expect("blocks ran");
+    let _ = writeln!(s, "state root {}", hex::encode(head.state_root));
     let deployed = receipts.iter().filter_map(|r| r.deployed);
     for a in [AUTHOR, USER].into_iter().chain(deployed) {
         let _ = writeln!(s, "{a}: {:?}", rt.account(&a).expect("account"));
@@ -421,9 +424,26 @@ fn only_one_or_true_blesses_and_a_stale_file_shows_a_diff() {
     }
 }
 
+/// The head after each of the scenario's blocks: height and global state
+/// root.
+fn block_roots() -> String {
+    let rt = mem_runtime(RuntimeConfig::default());
+    let mut s = String::from("blocks\n");
+    for (i, txs) in scenario().iter().enumerate() {
+        let head = rt.execute_block(txs, block(i)).expect("runtime").head;
+        let _ = writeln!(
+            s,
+            "block {i}: height {} state root {}",
+            head.height,
+            hex::encode(head.state_root)
+        );
+    }
+    s
+}
+
 #[test]
 fn golden_receipts() {
-    let got = render(&reference());
+    let got = render(&reference()) + &block_roots();
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/scenario.txt");
     if blessing(std::env::var("STRATA_BLESS").ok().as_deref()) {
         std::fs::write(&path, &got).unwrap();

@@ -429,7 +429,8 @@ fn a_block_is_one_batch_and_each_transaction_is_atomic() {
     let block = vec![inc.clone(), fail, inc.clone(), deploy2, inc];
     let receipts = rt
         .execute_block(&block, BlockContext { height: 2, time: 5 })
-        .unwrap();
+        .unwrap()
+        .receipts;
     let ok: Vec<bool> = receipts.iter().map(Receipt::success).collect();
     assert_eq!(ok, vec![true, false, true, true, true]);
     let values: Vec<Vec<Arg>> = receipts.iter().map(|r| r.returns.clone()).collect();

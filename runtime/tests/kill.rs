@@ -112,6 +112,13 @@ fn blocks_survive_sigkill_whole_or_not_at_all() {
             replay.root_after(blocks),
             "kill {kill}: the state differs from a replay of {blocks} blocks"
         );
+        // The head (the global state root) landed with its block, or not at
+        // all: it is the replay's, whose blocks all landed.
+        assert_eq!(
+            rt.head().unwrap().map(|h| h.state_root),
+            replay.rt.head().unwrap().map(|h| h.state_root),
+            "kill {kill}: the global state root differs from a replay of {blocks} blocks"
+        );
     }
     assert!(acknowledged >= u64::from(KILLS), "blocks ran between kills");
     // The next block runs on the recovered store.
@@ -122,7 +129,8 @@ fn blocks_survive_sigkill_whole_or_not_at_all() {
             &block_writer::block(counter, caller),
             block_writer::context(acknowledged + 1),
         )
-        .unwrap();
+        .unwrap()
+        .receipts;
     assert_eq!(receipts.iter().filter(|r| r.success()).count(), 11);
     eprintln!(
         "{KILLS} kills ({landed} with the block in flight landed), {acknowledged} blocks, \

@@ -1,0 +1,121 @@
+//! The global state root: one commitment over every account, updated once
+//! per block.
+//!
+//! Every block ends by putting the final record of each account it wrote
+//! into the account tree (`strata-state`) and writing the tree's new nodes
+//! and the head record (`namespaces::BLOCKS`, key `head`: the block's
+//! height and root) in the block's own atomic batch. So the head always
+//! names a tree whose nodes are in the store, and a block that is killed
+//! half-way leaves the old head and the old tree. A block that wrote no
+//! account writes nothing, head included: the stored head is the last
+//! block that changed the state.
+//!
+//! A store written before the account tree existed has accounts but no
+//! head: its first block builds the tree from every stored account once.
+
+use parity_scale_codec::{Decode, DecodeAll, Encode};
+use strata_kv::{BatchOp, KvStore, WriteBatch};
+use strata_primitives::{Address, Hash32, namespaces};
+use strata_state::{AccountTree, EMPTY, StateError, account_key, record_hash};
+
+use crate::{NS_ACCOUNTS, RuntimeError};
+
+/// The key of the head record.
+const HEAD: &[u8] = b"head";
+
+/// The latest block: its height and the root over every account after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct Head {
+    /// The block's height.
+    pub height: u64,
+    /// The account tree's root after it ([`strata_state::EMPTY`] for a
+    /// store without accounts).
+    pub state_root: Hash32,
+}
+
+impl From<StateError> for RuntimeError {
+    fn from(e: StateError) -> Self {
+        match e {
+            StateError::Kv(e) => RuntimeError::Kv(e),
+            other => RuntimeError::State(other.to_string()),
+        }
+    }
+}
+
+/// The stored head, if any block has run.
+pub(crate) fn head(kv: &impl KvStore) -> Result<Option<Head>, RuntimeError> {
+    let Some(bytes) = kv.get(namespaces::BLOCKS, HEAD)? else {
+        return Ok(None);
+    };
+    Head::decode_all(&mut &bytes[..])
+        .map(Some)
+        .map_err(|e| RuntimeError::Corrupt {
+            what: "block head",
+            key: "head".into(),
+            detail: e.to_string(),
+        })
+}
+
+/// The addresses whose account records `batch` writes.
+pub(crate) fn accounts_written(batch: &WriteBatch) -> impl Iterator<Item = Address> + '_ {
+    batch.ops().iter().filter_map(|op| match op {
+        BatchOp::Put { ns, key, .. } if *ns == NS_ACCOUNTS => {
+            <[u8; 20]>::try_from(&key[..]).ok().map(Address)
+        }
+        _ => None,
+    })
+}
+
+/// Updates the account tree with the final records of `touched` (read
+/// from `kv`, or from `last` for the ones it writes), and adds the tree's
+/// nodes and the new head to `last`. Returns the new head.
+pub(crate) fn finish_block<K: KvStore + Clone>(
+    kv: &K,
+    touched: impl IntoIterator<Item = Address>,
+    last: &mut WriteBatch,
+    height: u64,
+) -> Result<Head, RuntimeError> {
+    let previous = head(kv)?;
+    let mut updates: Vec<(Hash32, Hash32)> = Vec::new();
+    let mut add = |address: &[u8], record: &[u8]| {
+        if let Ok(a) = <[u8; 20]>::try_from(address) {
+            updates.push((account_key(&Address(a)), record_hash(record)));
+        }
+    };
+    if previous.is_none() {
+        // No tree yet: every account already stored joins it.
+        for (address, record) in kv.scan_prefix(NS_ACCOUNTS, b"")? {
+            add(&address, &record);
+        }
+    }
+    for address in touched {
+        if let Some(record) = kv.get(NS_ACCOUNTS, &address.0)? {
+            add(&address.0, &record);
+        }
+    }
+    // The last transaction's records are not in `kv` yet, and are the
+    // newest: `update` keeps the last entry of a key.
+    for op in last.ops() {
+        if let BatchOp::Put { ns, key, value } = op
+            && *ns == NS_ACCOUNTS
+        {
+            add(key, value);
+        }
+    }
+    let root = previous.map_or(EMPTY, |h| h.state_root);
+    if updates.is_empty() {
+        // Nothing changed: the root stands, and the stored head stays at
+        // the last block that wrote anything (a block of failed
+        // transactions writes nothing at all).
+        return Ok(Head {
+            height,
+            state_root: root,
+        });
+    }
+    let mut tree = AccountTree::open(kv.clone(), root);
+    let state_root = tree.update(&updates)?;
+    tree.write_into(last);
+    let head = Head { height, state_root };
+    last.put(namespaces::BLOCKS, HEAD, head.encode());
+    Ok(head)
+}
