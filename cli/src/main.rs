@@ -451,8 +451,9 @@ pub fn run_command(
             let account = rt
                 .account(&address)?
                 .ok_or_else(|| Fatal::msg(format!("no account at address {address}")))?;
+            let head = rt.head()?;
             print(out, Done::Ok, |out| {
-                output::print_state(out, &account, json)
+                output::print_state(out, &account, head.as_ref(), json)
             })
         }
         Command::Read {

@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 use strata_primitives::hex;
-use strata_runtime::{Account, Address, Arg, Receipt};
+use strata_runtime::{Account, Address, Arg, Head, Receipt};
 
 /// Whether `c` must not reach a terminal as is: C0 controls (newline, tab,
 /// escape...), DEL, C1 controls, the line and paragraph separators, and the
@@ -201,10 +201,24 @@ struct JsonState {
     code_hash: Option<String>,
     balance: u128,
     nonce: u64,
+    /// The latest block that changed the store, and the root over every
+    /// account after it.
+    block: Option<JsonHead>,
+}
+
+#[derive(Serialize)]
+struct JsonHead {
+    height: u64,
+    state_root: String,
 }
 
 /// Prints an account.
-pub fn print_state(out: &mut dyn Write, a: &Account, json: bool) -> io::Result<()> {
+pub fn print_state(
+    out: &mut dyn Write,
+    a: &Account,
+    head: Option<&Head>,
+    json: bool,
+) -> io::Result<()> {
     if json {
         return writeln!(
             out,
@@ -215,8 +229,16 @@ pub fn print_state(out: &mut dyn Write, a: &Account, json: bool) -> io::Result<(
                 code_hash: a.code_hash.map(|h| h.to_hex()),
                 balance: a.balance,
                 nonce: a.nonce,
+                block: head.map(|h| JsonHead {
+                    height: h.height,
+                    state_root: hex::encode(h.state_root),
+                }),
             })
         );
+    }
+    if let Some(h) = head {
+        writeln!(out, "block        {}", h.height)?;
+        writeln!(out, "block root   {}", hex::encode(h.state_root))?;
     }
     writeln!(out, "state root   {}", a.state_root)?;
     writeln!(out, "page count   {}", a.page_count)?;

@@ -167,6 +167,12 @@ fn deploy_json_state_and_read() {
     assert_eq!(s["nonce"], 0);
     assert_eq!(s["state_root"], d["state_root"]);
     assert_eq!(s["code_hash"], d["code_hash"]);
+    // The latest block and the global state root over every account.
+    // The CLI runs every transaction at height 0 (it has no chain).
+    assert_eq!(s["block"]["height"], 0);
+    let block_root = s["block"]["state_root"].as_str().unwrap();
+    assert_eq!(block_root.len(), 64);
+    assert_ne!(block_root, "0".repeat(64));
     assert!(
         out.contains("\"balance\":340282366920938463463374607431768211455"),
         "u128 balance exactly: {out}"
@@ -177,6 +183,7 @@ fn deploy_json_state_and_read() {
         out.contains("page count   2") && out.contains("name         tok"),
         "{out}"
     );
+    assert!(out.contains(&format!("block root   {block_root}")), "{out}");
 
     let (code, out, _) = run(
         dir.path(),

@@ -88,13 +88,26 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
             return Err(RuntimeError::Internal("the block has ended".into()));
         }
         let mut last = std::mem::take(&mut self.pending);
-        let kv = &self.runtime.shared.kv;
+        let shared = &self.runtime.shared;
         let touched = std::mem::take(&mut self.touched);
-        let written = global::finish_block(kv, touched, &mut last, self.context.height)
-            .and_then(|head| kv.flush_with(last).map(|()| head).map_err(Into::into));
+        let written = global::finish_block(
+            &shared.kv,
+            &shared.account_nodes,
+            touched,
+            &mut last,
+            self.context.height,
+        )
+        .and_then(|done| {
+            shared
+                .kv
+                .flush_with(last)
+                .map(|()| done)
+                .map_err(Into::into)
+        });
         match written {
-            Ok(head) => {
+            Ok((head, nodes)) => {
                 self.ended = true;
+                shared.account_nodes.stored(nodes);
                 Ok(head)
             }
             Err(e) => {

@@ -89,6 +89,7 @@ impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
                 linker,
                 host_fns,
                 exec: Mutex::new(Some(Box::new(state))),
+                account_nodes: crate::global::NodeCache::new(),
                 config,
             }),
         })

@@ -13,12 +13,66 @@
 //! A store written before the account tree existed has accounts but no
 //! head: its first block builds the tree from every stored account once.
 
+use std::num::NonZeroUsize;
+use std::sync::Mutex;
+
+use lru::LruCache;
 use parity_scale_codec::{Decode, DecodeAll, Encode};
 use strata_kv::{BatchOp, KvStore, WriteBatch};
 use strata_primitives::{Address, Hash32, namespaces};
-use strata_state::{AccountTree, EMPTY, StateError, account_key, record_hash};
+use strata_state::{AccountTree, EMPTY, Node, NodeStore, StateError, account_key, record_hash};
 
 use crate::{NS_ACCOUNTS, RuntimeError};
+
+/// Account-tree nodes known to be in the store, already decoded and
+/// checked: the paths the next blocks walk again. Nodes are
+/// content-addressed and immutable, so a cached node is always right;
+/// only nodes of written batches enter (a node of a failed block is not
+/// stored, and must never be taken for one that is).
+pub(crate) struct NodeCache(Mutex<LruCache<Hash32, Node>>);
+
+impl NodeCache {
+    /// Nodes kept: the top levels of a tree of millions of accounts, and the
+    /// paths of a block's accounts (about 100 bytes each).
+    const CAPACITY: usize = 16 * 1024;
+
+    pub(crate) fn new() -> Self {
+        let cap = NonZeroUsize::new(Self::CAPACITY).unwrap_or(NonZeroUsize::MIN);
+        NodeCache(Mutex::new(LruCache::new(cap)))
+    }
+
+    /// Remembers nodes that a written batch stored.
+    pub(crate) fn stored(&self, nodes: Vec<(Hash32, Node)>) {
+        let mut cache = crate::lock(&self.0);
+        for (hash, node) in nodes {
+            cache.put(hash, node);
+        }
+    }
+
+    /// Forgets every node (with the caches of a dropped block or store).
+    pub(crate) fn clear(&self) {
+        crate::lock(&self.0).clear();
+    }
+}
+
+/// The store's nodes, through the cache.
+struct Cached<'a, K> {
+    kv: &'a K,
+    cache: &'a NodeCache,
+}
+
+impl<K: KvStore> NodeStore for Cached<'_, K> {
+    fn node(&self, hash: &Hash32) -> Result<Option<Node>, StateError> {
+        if let Some(node) = crate::lock(&self.cache.0).get(hash) {
+            return Ok(Some(*node));
+        }
+        let node = self.kv.node(hash)?;
+        if let Some(n) = node {
+            crate::lock(&self.cache.0).put(*hash, n);
+        }
+        Ok(node)
+    }
+}
 
 /// The key of the head record.
 const HEAD: &[u8] = b"head";
@@ -68,13 +122,15 @@ pub(crate) fn accounts_written(batch: &WriteBatch) -> impl Iterator<Item = Addre
 
 /// Updates the account tree with the final records of `touched` (read
 /// from `kv`, or from `last` for the ones it writes), and adds the tree's
-/// nodes and the new head to `last`. Returns the new head.
-pub(crate) fn finish_block<K: KvStore + Clone>(
+/// nodes and the new head to `last`. Returns the new head, and the nodes
+/// for the cache once `last` is written.
+pub(crate) fn finish_block<K: KvStore>(
     kv: &K,
+    cache: &NodeCache,
     touched: impl IntoIterator<Item = Address>,
     last: &mut WriteBatch,
     height: u64,
-) -> Result<Head, RuntimeError> {
+) -> Result<(Head, Vec<(Hash32, Node)>), RuntimeError> {
     let previous = head(kv)?;
     let mut updates: Vec<(Hash32, Hash32)> = Vec::new();
     let mut add = |address: &[u8], record: &[u8]| {
@@ -107,15 +163,18 @@ pub(crate) fn finish_block<K: KvStore + Clone>(
         // Nothing changed: the root stands, and the stored head stays at
         // the last block that wrote anything (a block of failed
         // transactions writes nothing at all).
-        return Ok(Head {
-            height,
-            state_root: root,
-        });
+        return Ok((
+            Head {
+                height,
+                state_root: root,
+            },
+            Vec::new(),
+        ));
     }
-    let mut tree = AccountTree::open(kv.clone(), root);
+    let mut tree = AccountTree::open(Cached { kv, cache }, root);
     let state_root = tree.update(&updates)?;
-    tree.write_into(last);
+    let nodes = tree.write_into(last);
     let head = Head { height, state_root };
     last.put(namespaces::BLOCKS, HEAD, head.encode());
-    Ok(head)
+    Ok((head, nodes))
 }

@@ -224,6 +224,8 @@ pub(crate) struct Shared<K: KvStore + Clone + 'static> {
     /// extension. `None` only if a transaction lost it to a bug; the next
     /// one then starts afresh.
     exec: Mutex<Option<Box<TxState<K>>>>,
+    /// Account-tree nodes known to be stored (`global.rs`).
+    pub account_nodes: global::NodeCache,
     pub config: RuntimeConfig,
 }
 
@@ -287,12 +289,13 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
             .map(f)
     }
 
-    /// Drops every cached module and page (for tests and benchmarks of cold
-    /// starts). State and results are unaffected.
+    /// Drops every cached module, page and account-tree node (for tests and
+    /// benchmarks of cold starts). State and results are unaffected.
     pub fn clear_caches(&self) {
         if let Some(state) = lock(&self.shared.exec).as_mut() {
             state.caches.clear();
         }
+        self.shared.account_nodes.clear();
     }
 
     /// The account at `address`, as committed, validated: a record that

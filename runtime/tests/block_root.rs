@@ -156,3 +156,34 @@ fn a_store_without_a_head_builds_its_tree_once() {
     let r = b.execute(&inc(c), BLOCK).unwrap();
     assert_eq!(r.returns, vec![Arg::I64(3)]);
 }
+
+#[test]
+fn a_failed_block_write_keeps_the_old_head_and_the_next_block_runs() {
+    let kv = Arc::new(strata_kv::testing::Instrumented::new(MemKv::new()));
+    let rt = Runtime::new(kv.clone());
+    let c = deploy(&rt, COUNTER, 1);
+    let before = rt.head().unwrap();
+    kv.fail_writes(true);
+    assert!(rt.execute_block(&[inc(c), inc(c)], BLOCK).is_err());
+    kv.fail_writes(false);
+    assert_eq!(rt.head().unwrap(), before, "nothing of the failed block");
+    let done = rt.execute_block(&[inc(c)], BLOCK).unwrap();
+    assert_eq!(done.receipts[0].returns, vec![Arg::I64(1)]);
+    // A fresh runtime (no cached nodes) reads the same tree from the store.
+    let fresh = Runtime::new(kv.clone());
+    let head = fresh.head().unwrap().unwrap();
+    assert_eq!(head, done.head);
+    let tree = AccountTree::open(kv.clone(), head.state_root);
+    let record = fresh.account(&c).unwrap().unwrap().to_record(&c);
+    tree.prove(&account_key(&c))
+        .unwrap()
+        .verify(
+            &head.state_root,
+            &account_key(&c),
+            Some(&record_hash(&record)),
+        )
+        .unwrap();
+    // And it runs the next block on the same root.
+    let next = fresh.execute_block(&[inc(c)], BLOCK).unwrap();
+    assert_ne!(next.head.state_root, head.state_root);
+}

@@ -275,10 +275,14 @@ impl<S: NodeStore> AccountTree<S> {
     }
 
     /// Puts every node made since the last write into `batch`, for the
-    /// caller to write atomically with the records they commit to.
-    pub fn write_into(&mut self, batch: &mut WriteBatch) {
-        for (hash, node) in self.fresh.drain() {
+    /// caller to write atomically with the records they commit to, and
+    /// returns them (for a cache of nodes known to be stored, once the
+    /// batch is written).
+    pub fn write_into(&mut self, batch: &mut WriteBatch) -> Vec<(Hash32, Node)> {
+        let nodes: Vec<(Hash32, Node)> = self.fresh.drain().collect();
+        for (hash, node) in &nodes {
             batch.put(namespaces::ACCOUNT_NODES, hash, node.encode());
         }
+        nodes
     }
 }
