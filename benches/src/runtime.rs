@@ -35,6 +35,16 @@ const RAW_COUNTER: &str = r#"(module
 const BLOCK: BlockContext = BlockContext { height: 1, time: 0 };
 
 fn deploy<K: KvStore + Clone + 'static>(rt: &Runtime<K>, wasm: Vec<u8>, pages: u32) -> Address {
+    deploy_with(rt, wasm, pages, None)
+}
+
+/// Deploys `wasm` from `Address([1; 20])`, running `ctor` if given.
+fn deploy_with<K: KvStore + Clone + 'static>(
+    rt: &Runtime<K>,
+    wasm: Vec<u8>,
+    pages: u32,
+    ctor: Option<FunctionCall>,
+) -> Address {
     let tx = DeployTx {
         author: Address([1; 20]),
         nonce: None,
@@ -42,11 +52,12 @@ fn deploy<K: KvStore + Clone + 'static>(rt: &Runtime<K>, wasm: Vec<u8>, pages: u
         page_count: pages,
         banks: None,
         code: wasm,
-        ctor: None,
+        ctor,
         balance: 0,
         gas_limit: 100_000_000,
     };
     let r = rt.execute(&Transaction::Deploy(tx), BLOCK).expect("deploy");
+    assert!(r.success(), "deploy: {:?}", r.error);
     r.deployed.expect("deployed")
 }
 
@@ -548,27 +559,12 @@ pub struct TokenTx {
 impl TokenTx {
     fn new(code: Vec<u8>, pages: u32) -> Self {
         let rt = Runtime::new(Arc::new(MemKv::new()));
-        let tx = DeployTx {
-            author: Address([1; 20]),
-            nonce: None,
-            name: None,
-            page_count: pages,
-            banks: None,
-            code,
-            ctor: Some(FunctionCall {
-                function: "init".into(),
-                args: vec![Arg::I64(i64::MAX / 2)],
-            }),
-            balance: 0,
-            gas_limit: 100_000_000,
+        let init = FunctionCall {
+            function: "init".into(),
+            args: vec![Arg::I64(i64::MAX / 2)],
         };
-        let r = rt.execute(&Transaction::Deploy(tx), BLOCK).expect("deploy");
-        assert!(r.success(), "{:?}", r.error);
-        let mut t = TokenTx {
-            rt,
-            token: r.deployed.expect("deployed"),
-            n: 0,
-        };
+        let token = deploy_with(&rt, code, pages, Some(init));
+        let mut t = TokenTx { rt, token, n: 0 };
         for _ in 0..100 {
             t.run();
         }
