@@ -606,6 +606,108 @@ impl TokenTx {
     }
 }
 
+/// Pays `amount` from its balance to the 20-byte address in the input.
+const PAY: &str = r#"(module
+  (import "strata" "input_copy" (func $input (param i32 i32 i32)))
+  (import "strata" "transfer" (func $transfer (param i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "pay") (param $amount i64) (result i32)
+    (call $input (i32.const 0) (i32.const 0) (i32.const 20))
+    (i64.store (i32.const 32) (local.get $amount))
+    (i64.store (i32.const 40) (i64.const 0))
+    (call $transfer (i32.const 0) (i32.const 32))))"#;
+
+/// Writes `value` at offset 0 of page `page`.
+const PUT: &str = r#"(module
+  (import "strata" "storage_write" (func $write (param i32 i32 i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "put") (param $page i32) (param $value i64)
+    (i64.store (i32.const 0) (local.get $value))
+    (call $write (local.get $page) (i32.const 0) (i32.const 0) (i32.const 8))))"#;
+
+fn call(contract: Address, function: &str, args: Vec<Arg>, input: Vec<u8>) -> Transaction {
+    Transaction::Call(CallTx {
+        contract,
+        sender: Address([2; 20]),
+        call: FunctionCall {
+            function: function.into(),
+            args,
+        },
+        input,
+        gas_limit: 1_000_000,
+    })
+}
+
+/// What one block writes to the store: (workload, records, bytes), for the
+/// three workloads of the state-lifecycle issue, each a block of 1,000
+/// transactions on MemKv: increments of one counter, transfers to 1,000
+/// accounts, and writes to random pages of a 65,536-page contract.
+pub fn block_writes() -> Vec<(&'static str, usize, usize)> {
+    use strata_kv::testing::Instrumented;
+    type Counted = Runtime<Arc<Instrumented<MemKv>>>;
+    let measure = |name: &'static str, setup: &dyn Fn(&Counted) -> Vec<Transaction>| {
+        let kv = Arc::new(Instrumented::new(MemKv::new()));
+        let rt = Runtime::new(kv.clone());
+        let txs = setup(&rt);
+        kv.reset_counts();
+        let block = rt.execute_block(&txs, BLOCK).expect("block");
+        assert!(
+            block.receipts.iter().all(|r| r.success()),
+            "{name}: every transaction succeeds"
+        );
+        (name, kv.records_written(), kv.bytes_written())
+    };
+    vec![
+        measure("1,000 increments of one counter", &|rt| {
+            let c = deploy(rt, wat::parse_str(COUNTER).expect("wat"), 1);
+            (0..1_000).map(|_| inc(c)).collect()
+        }),
+        measure("1,000 transfers to 1,000 accounts", &|rt| {
+            let tx = DeployTx {
+                author: Address([1; 20]),
+                nonce: None,
+                name: None,
+                page_count: 0,
+                banks: None,
+                code: wat::parse_str(PAY).expect("wat"),
+                ctor: None,
+                balance: 1_000_000,
+                gas_limit: 100_000_000,
+            };
+            let r = rt.execute(&Transaction::Deploy(tx), BLOCK).expect("deploy");
+            let payer = r.deployed.expect("deployed");
+            (0..1_000u32)
+                .map(|i| {
+                    let mut to = [0x50u8; 20];
+                    to[..4].copy_from_slice(&i.to_le_bytes());
+                    call(payer, "pay", vec![Arg::I64(1)], to.to_vec())
+                })
+                .collect()
+        }),
+        measure(
+            "1,000 writes to random pages of a 65,536-page contract",
+            &|rt| {
+                let c = deploy(rt, wat::parse_str(PUT).expect("wat"), 65_536);
+                let mut x = 0x2545_f491_u32;
+                (0..1_000)
+                    .map(|i| {
+                        // xorshift: the same pages every run.
+                        x ^= x << 13;
+                        x ^= x >> 17;
+                        x ^= x << 5;
+                        call(
+                            c,
+                            "put",
+                            vec![Arg::I32((x % 65_536) as i32), Arg::I64(i)],
+                            vec![],
+                        )
+                    })
+                    .collect()
+            },
+        ),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -683,6 +785,20 @@ mod tests {
             );
             let r = r.expect("query");
             assert_eq!(r.returns, vec![Arg::I64(2)], "{:?}", r.error);
+        }
+    }
+
+    #[test]
+    fn block_writes_are_measured() {
+        let rows = block_writes();
+        assert_eq!(rows.len(), 3);
+        for (name, records, bytes) in rows {
+            // Every workload writes at least one record per transaction
+            // today (the state-lifecycle issue is to change that).
+            assert!(
+                records >= 1_000 && bytes > records,
+                "{name}: {records} records, {bytes} bytes"
+            );
         }
     }
 }

@@ -14,6 +14,8 @@ pub struct Instrumented<K> {
     inner: K,
     gets: AtomicUsize,
     writes: AtomicUsize,
+    records: AtomicUsize,
+    bytes: AtomicUsize,
     fail_reads: AtomicBool,
     fail_writes: AtomicBool,
 }
@@ -25,6 +27,8 @@ impl<K: KvStore> Instrumented<K> {
             inner,
             gets: AtomicUsize::new(0),
             writes: AtomicUsize::new(0),
+            records: AtomicUsize::new(0),
+            bytes: AtomicUsize::new(0),
             fail_reads: AtomicBool::new(false),
             fail_writes: AtomicBool::new(false),
         }
@@ -45,10 +49,23 @@ impl<K: KvStore> Instrumented<K> {
         self.writes.load(Ordering::SeqCst)
     }
 
-    /// Sets both counters back to zero.
+    /// Operations (puts and deletes) of the batches written so far.
+    pub fn records_written(&self) -> usize {
+        self.records.load(Ordering::SeqCst)
+    }
+
+    /// Key (with its namespace tag) and value bytes of the batches written
+    /// so far ([`WriteBatch::payload_bytes`]).
+    pub fn bytes_written(&self) -> usize {
+        self.bytes.load(Ordering::SeqCst)
+    }
+
+    /// Sets every counter back to zero.
     pub fn reset_counts(&self) {
         self.gets.store(0, Ordering::SeqCst);
         self.writes.store(0, Ordering::SeqCst);
+        self.records.store(0, Ordering::SeqCst);
+        self.bytes.store(0, Ordering::SeqCst);
     }
 
     /// Makes gets and scans fail (or work again).
@@ -84,6 +101,9 @@ impl<K: KvStore> KvStore for Instrumented<K> {
         if self.fail_writes.load(Ordering::SeqCst) {
             return Err(Self::injected("write"));
         }
+        self.records.fetch_add(batch.len(), Ordering::SeqCst);
+        self.bytes
+            .fetch_add(batch.payload_bytes(), Ordering::SeqCst);
         self.inner.write(batch)
     }
 

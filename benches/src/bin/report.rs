@@ -520,6 +520,17 @@ fn main() {
         }
     }
 
+    if wanted("writes") {
+        eprintln!("measuring what a block writes ...");
+        for (name, records, bytes) in runtime::block_writes() {
+            extra.push(format!(
+                "| writes of a block of {name} (MemKv) | {records} records, {bytes} bytes ({:.1} records and {:.0} bytes a transaction) |",
+                records as f64 / 1_000.0,
+                bytes as f64 / 1_000.0
+            ));
+        }
+    }
+
     println!(
         "## Strata benchmark report{}\n",
         if args.quick { " (quick)" } else { "" }
