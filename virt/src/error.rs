@@ -37,8 +37,11 @@ pub enum ExecError {
     #[codec(index = 2)]
     #[error("invalid entry point: {0}")]
     InvalidImage(String),
-    /// The gas ran out. The instance keeps its place: `run(more_gas,
-    /// ExecAction::Refuel)` continues from there.
+    /// The gas ran out. Usually the instance keeps its place
+    /// ([`Virt::gas_required`](crate::Virt::gas_required) is `Some`):
+    /// `run(more_gas, ExecAction::Refuel)` continues from there. If the gas
+    /// ran out inside an operation wasmi cannot suspend, `gas_required` is
+    /// `None` and the call is over.
     #[codec(index = 3)]
     #[error("out of gas; resume with ExecAction::Refuel and more gas to continue")]
     OutOfGas,

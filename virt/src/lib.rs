@@ -186,10 +186,11 @@ impl fmt::Debug for Virt {
     }
 }
 
-/// The engine settings every program runs under: the runtime's
+/// The wasmi engine settings every program runs under: the runtime's
 /// deterministic ones (fuel on, no floats, no post-MVP proposals beyond the
-/// allowed features).
-fn engine_config() -> Config {
+/// allowed features). Public so that a reference run (a test, a bench) can
+/// run the same program with inline host functions under the same costs.
+pub fn engine_config() -> Config {
     let mut config = Config::default();
     config
         .consume_fuel(true)
@@ -200,7 +201,14 @@ fn engine_config() -> Config {
         .wasm_extended_const(false)
         .wasm_custom_page_sizes(false)
         .wasm_wide_arithmetic(false)
-        .ignore_custom_sections(true);
+        .ignore_custom_sections(true)
+        // As the runtime: translation and validation cost no fuel, so gas
+        // never depends on what was already compiled.
+        .fuel_cost(wasmi::CustomFuelCosts {
+            bytes_copied_per_fuel: 64,
+            fuel_per_bytes_translated: 0,
+            fuel_per_bytes_validated: 0,
+        });
     config
 }
 
@@ -369,6 +377,27 @@ impl Virt {
     /// harmless.
     pub fn destroy(&mut self) {
         self.inner = None;
+    }
+
+    /// The gas left after the last step, also after [`ExecError::OutOfGas`]
+    /// (then less than the next block of instructions needs; a caller that
+    /// time-slices adds it to the next budget or counts it as unspent).
+    /// `None` after [`destroy`](Self::destroy).
+    pub fn gas_left(&self) -> Option<i64> {
+        self.inner.as_ref().map(Inner::gas_left)
+    }
+
+    /// After [`ExecError::OutOfGas`], the least gas the next
+    /// [`ExecAction::Refuel`] must bring for the program to make progress
+    /// (wasmi charges a block of instructions at its start, so one block
+    /// may need more than a small slice). `None` unless out of gas.
+    pub fn gas_required(&self) -> Option<i64> {
+        match self.inner.as_ref().map(|i| &i.state) {
+            Some(State::OutOfGas(call)) => {
+                Some(i64::try_from(call.required_fuel()).unwrap_or(i64::MAX))
+            }
+            _ => None,
+        }
     }
 
     /// Whether the instance was destroyed.

@@ -112,12 +112,10 @@ pub(crate) fn validate(program: &[u8]) -> Result<BTreeMap<u32, SyscallSig>, Inst
                         params_i64: ft.params().iter().map(is_i64).collect::<Result<_, _>>()?,
                         result_i64,
                     };
-                    if let Some(old) = syscalls.get(&no) {
-                        if *old != sig {
-                            return Err(invalid(format!(
-                                "{what}: syscall {no} imported twice with different signatures"
-                            )));
-                        }
+                    if syscalls.get(&no).is_some_and(|old| *old != sig) {
+                        return Err(invalid(format!(
+                            "{what}: syscall {no} imported twice with different signatures"
+                        )));
                     }
                     syscalls.insert(no, sig);
                 }
