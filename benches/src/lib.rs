@@ -13,6 +13,7 @@ pub mod kv;
 pub mod pages;
 pub mod runtime;
 pub mod slices;
+pub mod virt;
 
 /// One side of a comparison: runs a few operations and says how many.
 pub type Side = Box<dyn FnMut() -> u64>;

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use strata_benches::{Pair, Side, Target, host_fns, kv, pages, runtime, slices};
+use strata_benches::{Pair, Side, Target, host_fns, kv, pages, runtime, slices, virt};
 
 #[derive(Parser)]
 #[command(about = "Strata's benchmark report: ratios measured side by side.")]
@@ -378,6 +378,7 @@ fn main() {
         },
         &mut rows,
     );
+    run(virt::PAIR_NAME, &virt::pair, &mut rows);
     run(
         "counter tx via runtime (MemKv, warm) vs minimal raw wasmi + HashMap",
         &|| {
