@@ -505,3 +505,33 @@ proptest! {
         prop_assert_eq!(left as u64, ref_left);
     }
 }
+
+#[test]
+fn out_of_gas_inside_a_bulk_copy_is_reported_consistently() {
+    // memory.fill charges per byte; whichever way wasmi stops, the outcome
+    // is OutOfGas, and Refuel works exactly when gas_required says so.
+    let mut virt = Virt::instantiate(&program(
+        r#"(module (memory (export "memory") 1)
+             (func (export "main")
+               (memory.fill (i32.const 0) (i32.const 7) (i32.const 65536))))"#,
+    ))
+    .unwrap();
+    assert_eq!(virt.run(20, execute()), Err(ExecError::OutOfGas));
+    match virt.gas_required() {
+        Some(need) => assert!(matches!(
+            virt.run(need.max(1_000_000), ExecAction::Refuel),
+            Ok(ExecOutcome::Finished { .. })
+        )),
+        None => assert!(matches!(
+            virt.run(1_000_000, ExecAction::Refuel),
+            Err(ExecError::InvalidInstance(_))
+        )),
+    }
+    assert!(matches!(
+        virt.run(1_000_000, execute()),
+        Ok(ExecOutcome::Finished { .. })
+    ));
+    let mut b = [0u8; 1];
+    virt.read_memory(65535, &mut b).unwrap();
+    assert_eq!(b, [7]);
+}
