@@ -193,7 +193,7 @@ pub struct CallArgs {
     pub address: String,
     /// The exported function.
     pub function: String,
-    /// Arguments: i32:N or i64:N (decimal, may be negative).
+    /// Arguments: i32:N or i64:N (decimal, may be negative, or 0x hex: i64:0x10).
     pub args: Vec<String>,
     /// Input bytes, in hex.
     #[arg(long, value_name = "HEX", default_value = "")]
@@ -300,14 +300,17 @@ pub fn read_code(path: &std::path::Path) -> Result<Vec<u8>, Fatal> {
     if bytes.starts_with(b"\0asm") {
         return Ok(bytes);
     }
-    wat::parse_bytes(&bytes)
-        .map(|c| c.into_owned())
-        .map_err(|e| {
-            Fatal::msg(format!(
-                "{} is neither wasm nor valid WAT: {e}",
-                path.display()
-            ))
-        })
+    // SVM-era `.wast` files use the 2019 instruction spellings.
+    let parsed = match std::str::from_utf8(&bytes) {
+        Ok(text) => wat::parse_str(strata_host_fns::legacy_wat::translate(text).as_ref()),
+        Err(_) => wat::parse_bytes(&bytes).map(|c| c.into_owned()),
+    };
+    parsed.map_err(|e| {
+        Fatal::msg(format!(
+            "{} is neither wasm nor valid WAT: {e}",
+            path.display()
+        ))
+    })
 }
 
 /// Opens the store the global flags name: read-only for commands that only

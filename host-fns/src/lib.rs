@@ -37,6 +37,7 @@
 pub mod docs;
 pub mod functions;
 mod host;
+pub mod legacy_wat;
 mod native;
 mod svm;
 pub mod table;

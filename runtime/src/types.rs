@@ -143,20 +143,74 @@ impl fmt::Display for Arg {
 impl std::str::FromStr for Arg {
     type Err = String;
 
-    /// Parses `i32:N` or `i64:N` (decimal, may be negative).
+    /// Parses `i32:N` or `i64:N`: decimal (may be negative) or hexadecimal
+    /// with `0x` (the bit pattern, so `i32:0xffffffff` is -1; `-0x10` is
+    /// -16).
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("argument {s:?}: expected i32:N or i64:N");
+        let bad = || format!("argument {s:?}: expected i32:N or i64:N (decimal or 0x hex)");
         let (ty, n) = s.split_once(':').ok_or_else(bad)?;
-        match ty {
-            "i32" => n
-                .parse()
+        let (neg, digits) = match n.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, n),
+        };
+        let hex = digits
+            .strip_prefix("0x")
+            .or_else(|| digits.strip_prefix("0X"));
+        let err = |e: std::num::ParseIntError| format!("{}: {e}", bad());
+        if hex.is_some_and(|h| !h.bytes().all(|b| b.is_ascii_hexdigit())) {
+            return Err(bad());
+        }
+        match (ty, hex) {
+            ("i32", None) => n.parse().map(Arg::I32).map_err(err),
+            ("i64", None) => n.parse().map(Arg::I64).map_err(err),
+            ("i32", Some(h)) if neg => i32::from_str_radix(&format!("-{h}"), 16)
                 .map(Arg::I32)
-                .map_err(|e| format!("{}: {e}", bad())),
-            "i64" => n
-                .parse()
+                .map_err(err),
+            ("i64", Some(h)) if neg => i64::from_str_radix(&format!("-{h}"), 16)
                 .map(Arg::I64)
-                .map_err(|e| format!("{}: {e}", bad())),
+                .map_err(err),
+            ("i32", Some(h)) => u32::from_str_radix(h, 16)
+                .map(|v| Arg::I32(v as i32))
+                .map_err(err),
+            ("i64", Some(h)) => u64::from_str_radix(h, 16)
+                .map(|v| Arg::I64(v as i64))
+                .map_err(err),
             _ => Err(bad()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod arg_tests {
+    use super::Arg;
+
+    #[test]
+    fn decimal_and_hex_arguments() {
+        let ok = [
+            ("i32:-7", Arg::I32(-7)),
+            ("i64:42", Arg::I64(42)),
+            ("i64:0x10", Arg::I64(16)),
+            ("i32:0XfF", Arg::I32(255)),
+            ("i32:0xffffffff", Arg::I32(-1)),
+            ("i64:0x8000000000000000", Arg::I64(i64::MIN)),
+            ("i64:-0x10", Arg::I64(-16)),
+        ];
+        for (s, want) in ok {
+            assert_eq!(s.parse::<Arg>(), Ok(want), "{s}");
+        }
+        for s in [
+            "i32:0x100000000",
+            "i64:0x",
+            "i64:0xg",
+            "i64:--0x1",
+            "i64:-0x-1",
+            "i64:0x+1",
+            "f32:0x1",
+            "i64",
+            "i32:-0x80000001",
+        ] {
+            let e = s.parse::<Arg>().unwrap_err();
+            assert!(e.contains("expected i32:N or i64:N"), "{s}: {e}");
         }
     }
 }

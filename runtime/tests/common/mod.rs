@@ -132,7 +132,8 @@ pub fn deploy_tx(wat: &str, pages: u32) -> DeployTx {
         name: None,
         page_count: pages,
         banks: None,
-        code: wat::parse_str(wat).expect("test contract parses"),
+        code: wat::parse_str(strata_host_fns::legacy_wat::translate(wat).as_ref())
+            .expect("test contract parses"),
         ctor: None,
         balance: 0,
         gas_limit: GAS,
