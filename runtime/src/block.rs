@@ -4,8 +4,9 @@
 //! [`Block`] is where per-block work lives: a transaction's writes go
 //! into the block overlay (`BlockKv`), which later transactions read
 //! through; the last transaction's writes join the overlay's in the one
-//! batch that [`Block::finish`] writes. A block that fails, or is dropped
-//! before it finishes, leaves nothing in the store.
+//! batch that [`Block::finish`] writes, without the page and node records
+//! that later transactions superseded (`sweep`). A block that fails, or
+//! is dropped before it finishes, leaves nothing in the store.
 
 use std::collections::BTreeSet;
 use std::sync::MutexGuard;
@@ -14,6 +15,7 @@ use strata_kv::{KvStore, WriteBatch};
 
 use crate::Address;
 use crate::global::{self, Head};
+use crate::sweep;
 
 use crate::exec::{Frame, TxState, run_frame};
 use crate::{BlockContext, Receipt, Runtime, RuntimeError, Transaction, admission, caches::Caches};
@@ -87,22 +89,23 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
         if self.ended {
             return Err(RuntimeError::Internal("the block has ended".into()));
         }
-        let mut last = std::mem::take(&mut self.pending);
-        let shared = &self.runtime.shared;
-        let touched = std::mem::take(&mut self.touched);
-        let written = global::finish_block(
-            &shared.kv,
-            &shared.account_nodes,
-            touched,
-            &mut last,
-            self.context.height,
-        )
-        .and_then(|done| {
-            shared
-                .kv
-                .flush_with(last)
-                .map(|()| done)
-                .map_err(Into::into)
+        let runtime = self.runtime;
+        let shared = &runtime.shared;
+        let written = self.sweep().and_then(|reachable| {
+            let mut last = std::mem::take(&mut self.pending);
+            let touched = std::mem::take(&mut self.touched);
+            let done = global::finish_block(
+                &shared.kv,
+                &shared.account_nodes,
+                touched,
+                &mut last,
+                self.context.height,
+            )?;
+            match reachable {
+                Some(r) => shared.kv.flush_retaining(last, |ns, key| r.keeps(ns, key)),
+                None => shared.kv.flush_with(last),
+            }?;
+            Ok(done)
         });
         match written {
             Ok((head, nodes)) => {
@@ -115,6 +118,20 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
                 Err(e)
             }
         }
+    }
+
+    /// When earlier transactions' writes are in the overlay (records the
+    /// later ones may have superseded), moves the last one's there too and
+    /// marks what the block's final state reaches (`sweep`). A block whose
+    /// writes are all its last transaction's has nothing superseded, and
+    /// goes on without either.
+    fn sweep(&mut self) -> Result<Option<sweep::Reachable>, RuntimeError> {
+        let kv = &self.runtime.shared.kv;
+        if kv.is_clean() {
+            return Ok(None);
+        }
+        self.write_pending()?;
+        sweep::mark(kv, self.touched.iter().copied()).map(Some)
     }
 
     /// Moves the latest transaction's writes into the overlay, where the

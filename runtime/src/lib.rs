@@ -104,6 +104,7 @@ mod exec;
 mod global;
 mod overlay;
 pub mod stack;
+mod sweep;
 mod types;
 #[cfg(feature = "testing")]
 pub mod validate;

@@ -84,6 +84,32 @@ impl<K: KvStore> BlockKv<K> {
         self.base.write(batch)
     }
 
+    /// The value a pending put holds for `key` (not the base's: `None` for
+    /// a key that is only in the base, or pending deletion).
+    pub fn pending_put(&self, ns: Namespace, key: &[u8]) -> Option<Bytes> {
+        let pending = self.pending.read().unwrap_or_else(PoisonError::into_inner);
+        pending.get(&ns.tag())?.get(key)?.clone()
+    }
+
+    /// Like [`flush_with`](Self::flush_with), leaving out every pending put
+    /// for which `keep(namespace, key)` is false (pending deletions and
+    /// `last` are always written). The block's sweep uses it so that
+    /// records its final state no longer reaches never reach the store.
+    pub fn flush_retaining(
+        &self,
+        last: WriteBatch,
+        mut keep: impl FnMut(Namespace, &[u8]) -> bool,
+    ) -> Result<(), KvError> {
+        {
+            let mut pending = self.pending.write().unwrap_or_else(PoisonError::into_inner);
+            for (tag, records) in pending.iter_mut() {
+                let ns = Namespace::new(*tag);
+                records.retain(|key, value| value.is_none() || keep(ns, key));
+            }
+        }
+        self.flush_with(last)
+    }
+
     /// Forgets every pending write.
     pub fn clear(&self) {
         self.pending
