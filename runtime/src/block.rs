@@ -17,7 +17,7 @@ use crate::Address;
 use crate::global::{self, Head};
 use crate::sweep;
 
-use crate::exec::{Frame, TxState, run_frame};
+use crate::exec::{ExternalLink, Frame, TxState, run_frame};
 use crate::{BlockContext, Receipt, Runtime, RuntimeError, Transaction, admission, caches::Caches};
 
 /// A block being run: it holds the runtime's execution lock from
@@ -38,6 +38,9 @@ pub(crate) struct Block<'r, K: KvStore + Clone + 'static> {
     touched: BTreeSet<Address>,
     /// Whether the block ended (finished or abandoned).
     ended: bool,
+    /// The channels to the node of a block started with `Runtime::start`
+    /// (`pending.rs`), lent to each transaction in turn.
+    external: Option<ExternalLink>,
 }
 
 impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
@@ -51,7 +54,15 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
             pending: WriteBatch::new(),
             touched: BTreeSet::new(),
             ended: false,
+            external: None,
         }
+    }
+
+    /// Lends `link` to the block's transactions, for their external host
+    /// functions.
+    pub fn with_external(mut self, link: Option<ExternalLink>) -> Self {
+        self.external = link;
+        self
     }
 
     /// Runs the next transaction: its receipt (a refused one, without
@@ -66,9 +77,10 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
         if let Some(refused) = admission::refuse(config, admission::gas_limit(tx), self.gas_left) {
             return Ok(refused);
         }
-        let ran = self
-            .write_pending()
-            .and_then(|()| self.runtime.run_tx(&mut self.slot, tx, self.context, false));
+        let ran = self.write_pending().and_then(|()| {
+            self.runtime
+                .run_tx(&mut self.slot, tx, self.context, false, &mut self.external)
+        });
         match ran {
             Ok((receipt, batch)) => {
                 self.gas_left = self.gas_left.saturating_sub(receipt.gas_used);
@@ -169,14 +181,17 @@ impl<K: KvStore + Clone + 'static> Drop for Block<'_, K> {
 impl<K: KvStore + Clone + 'static> Runtime<K> {
     /// Runs a block, handing each receipt to `receipt` in order. On an
     /// error nothing of the block is applied.
+    /// `external` is the channels to the node of a block started with
+    /// `Runtime::start` (`None` for `execute`).
     pub(crate) fn run_block(
         &self,
         txs: &[Transaction],
         context: BlockContext,
+        external: Option<ExternalLink>,
         mut receipt: impl FnMut(Receipt),
     ) -> Result<Head, RuntimeError> {
         crate::stack::with_stack(|| {
-            let mut block = Block::begin(self, context);
+            let mut block = Block::begin(self, context).with_external(external);
             for tx in txs {
                 receipt(block.push(tx)?);
             }
@@ -188,13 +203,16 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
     /// not a query) the batch of its writes, for the caller to apply.
     ///
     /// The state comes from `slot` and goes back there, unless a bug loses
-    /// it (then the next transaction starts with empty caches).
+    /// it (then the next transaction starts with empty caches). `external`
+    /// (the channels to the node, if any) is lent to the transaction and
+    /// taken back.
     pub(crate) fn run_tx(
         &self,
         slot: &mut Option<Box<TxState<K>>>,
         tx: &Transaction,
         block: BlockContext,
         read_only: bool,
+        external: &mut Option<ExternalLink>,
     ) -> Result<(Receipt, WriteBatch), RuntimeError> {
         let mut state = slot.take().unwrap_or_else(|| {
             Box::new(TxState::new(
@@ -203,6 +221,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
             ))
         });
         state.reset(block, read_only);
+        state.external = external.take();
         let result = match tx {
             Transaction::Deploy(d) => self.deploy(state, d),
             Transaction::Call(c) => {
@@ -221,6 +240,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         // `result` is an error only if the state was lost (a bug): then the
         // caches and the extension are lost with it.
         let (mut state, outcome, deployed, extra_gas) = result?;
+        *external = state.external.take();
         let finished = self.finish(&mut state, outcome, deployed, extra_gas);
         *slot = Some(state);
         finished

@@ -3,9 +3,10 @@
 //! state.
 
 use std::any::Any;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
-use strata_host_fns::{HostFnDesc, Strata, Svm, WasmiModule, WasmiState};
+use strata_host_fns::{HostFnDesc, HostModule, Strata, Svm, WasmiModule, WasmiState};
 use strata_kv::KvStore;
 use wasmi::{Engine, Linker};
 
@@ -25,6 +26,8 @@ pub struct RuntimeBuilder<K: KvStore + Clone + 'static> {
     config: RuntimeConfig,
     modules: Vec<(&'static [HostFnDesc], LinkFn<K>)>,
     extension: Option<Box<dyn Any + Send>>,
+    /// Whether a module is external.
+    external: bool,
 }
 
 impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
@@ -35,6 +38,7 @@ impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
             config: RuntimeConfig::default(),
             modules: Vec::new(),
             extension: None,
+            external: false,
         }
     }
 
@@ -53,6 +57,33 @@ impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
         let functions = module.functions();
         self.modules
             .push((functions, Box::new(move |linker| module.link_wasmi(linker))));
+        self
+    }
+
+    /// Adds an embedder's import module whose functions the node answers
+    /// later: a contract's call of one of them stops a transaction started
+    /// with [`Runtime::start`] and hands the node a
+    /// [`PendingTx`](crate::PendingTx) (the call, and the caller's memory
+    /// and registers), until the node resumes it with the result.
+    ///
+    /// Pass the module's struct, declared with
+    /// [`strata_host_fns::host_functions!`] as for
+    /// [`host_module`](Self::host_module): its table gives the names, types
+    /// and gas (charged exactly as inline, before the node is asked); its
+    /// implementations are not used. A transaction run with
+    /// [`Runtime::execute`] or [`Runtime::query`] that calls one fails with
+    /// [`RuntimeError::HostFunction`].
+    pub fn external_module<M: HostModule + Send + Sync + 'static>(mut self, module: M) -> Self {
+        let functions = module.functions();
+        self.external = true;
+        self.modules.push((
+            functions,
+            Box::new(move |linker| {
+                functions
+                    .iter()
+                    .try_for_each(|f| crate::exec::link_external(linker, f))
+            }),
+        ));
         self
     }
 
@@ -89,6 +120,8 @@ impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
                 linker,
                 host_fns,
                 exec: Mutex::new(Some(Box::new(state))),
+                external: self.external,
+                suspended: AtomicBool::new(false),
                 account_nodes: crate::global::NodeCache::new(),
                 config,
             }),

@@ -48,6 +48,16 @@
 //! - **Embedders** add their own import modules with the host-fns macro and
 //!   [`RuntimeBuilder::host_module`]; their functions see the same memory,
 //!   registers and gas, and are checked at deploy like any import.
+//! - **External host functions**: a module added with
+//!   [`RuntimeBuilder::external_module`] is answered by the node, later.
+//!   [`Runtime::start`] (and [`Runtime::start_block`]) runs a transaction
+//!   until a contract calls one of its functions, at any depth of nested
+//!   calls, and returns a [`PendingTx`]: the call, read and write access to
+//!   the caller's memory and registers, and [`PendingTx::resume`] with the
+//!   answer. Gas, receipt and state root are those of the same module
+//!   answering inline; a dropped [`PendingTx`] writes nothing. The
+//!   transaction runs on a thread of its own while it can wait
+//!   (`pending.rs` says why not a coroutine).
 //!
 //! ## Key design decision
 //!
@@ -103,6 +113,7 @@ mod deploy;
 mod exec;
 mod global;
 mod overlay;
+mod pending;
 pub mod stack;
 mod sweep;
 mod types;
@@ -124,8 +135,10 @@ pub use builder::RuntimeBuilder;
 pub use config::{
     Compilation, DEFAULT_MAX_BLOCK_GAS, DEFAULT_MAX_TX_GAS, GasSchedule, Limits, RuntimeConfig,
 };
+pub use exec::{AccessError, PendingCall};
 pub use global::Head;
 pub use overlay::BlockKv;
+pub use pending::{PendingTx, Step};
 pub use strata_host_fns::{Address, Event};
 pub use types::{
     Account, Arg, BlockContext, CallTx, CodeHash, DeployTx, ErrorKind, FunctionCall, Receipt,
@@ -200,6 +213,18 @@ pub enum RuntimeError {
     /// No such account.
     #[error("no account at address {0}")]
     NoAccount(Address),
+    /// A transaction started with [`Runtime::start`] waits for the node's
+    /// answer and holds the runtime: resume it, or drop its
+    /// [`PendingTx`], first.
+    #[error(
+        "a started transaction waits for the node's answer and holds the runtime: \
+         resume or drop its PendingTx first"
+    )]
+    Busy,
+    /// A started transaction could not be run (its thread could not be
+    /// started).
+    #[error("cannot run the started transaction: {0}")]
+    External(String),
     /// An invariant of the runtime broke (a bug).
     #[error("internal error: {0}")]
     Internal(String),
@@ -225,6 +250,11 @@ pub(crate) struct Shared<K: KvStore + Clone + 'static> {
     /// extension. `None` only if a transaction lost it to a bug; the next
     /// one then starts afresh.
     exec: Mutex<Option<Box<TxState<K>>>>,
+    /// Whether an embedder module is external (`pending.rs`): then
+    /// `Runtime::start` runs transactions on a thread of their own.
+    pub external: bool,
+    /// Set while a started transaction waits for the node's answer.
+    pub suspended: std::sync::atomic::AtomicBool,
     /// Account-tree nodes known to be stored (`global.rs`).
     pub account_nodes: global::NodeCache,
     pub config: RuntimeConfig,
@@ -280,8 +310,10 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
 
     /// Runs `f` on the embedder's state, if there is one of type `T`. Waits
     /// for a running transaction or block to finish first, so `f` never sees
-    /// a block's state half-applied.
+    /// a block's state half-applied; `None` while a started transaction
+    /// waits for the node ([`Runtime::start`]), which holds that state.
     pub fn with_extension<T: Any, R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        self.shared.not_suspended().ok()?;
         let mut slot = lock(&self.shared.exec);
         slot.as_mut()?
             .extension
@@ -292,8 +324,12 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
 
     /// Drops every cached module, page and account-tree node (for tests and
     /// benchmarks of cold starts). State and results are unaffected.
+    /// While a started transaction waits for the node
+    /// ([`Runtime::start`]), only the account-tree nodes are dropped.
     pub fn clear_caches(&self) {
-        if let Some(state) = lock(&self.shared.exec).as_mut() {
+        if self.shared.not_suspended().is_ok()
+            && let Some(state) = lock(&self.shared.exec).as_mut()
+        {
             state.caches.clear();
         }
         self.shared.account_nodes.clear();
@@ -346,10 +382,16 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
     /// Executes one transaction and writes its changes in one atomic batch.
     /// A failed transaction still returns a receipt (and changes nothing);
     /// an `Err` means the runtime itself failed and nothing was applied.
+    ///
+    /// A transaction that calls an external host function
+    /// ([`RuntimeBuilder::external_module`]) fails with
+    /// [`RuntimeError::HostFunction`] here: use [`start`](Self::start).
+    /// While a started transaction waits, this is [`RuntimeError::Busy`].
     pub fn execute(&self, tx: &Transaction, block: BlockContext) -> Result<Receipt, RuntimeError> {
+        self.shared.not_suspended()?;
         // A block of one, without the block's vector of receipts.
         let mut receipt = None;
-        self.run_block(std::slice::from_ref(tx), block, |r| receipt = Some(r))?;
+        self.run_block(std::slice::from_ref(tx), block, None, |r| receipt = Some(r))?;
         receipt.ok_or_else(|| RuntimeError::Internal("a block of one gave no receipt".into()))
     }
 
@@ -365,8 +407,9 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         txs: &[Transaction],
         block: BlockContext,
     ) -> Result<BlockResult, RuntimeError> {
+        self.shared.not_suspended()?;
         let mut receipts = Vec::with_capacity(txs.len());
-        let head = self.run_block(txs, block, |r| receipts.push(r))?;
+        let head = self.run_block(txs, block, None, |r| receipts.push(r))?;
         Ok(BlockResult { receipts, head })
     }
 
@@ -378,15 +421,24 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
 
     /// Runs a call read-only: the same execution, but any storage write or
     /// transfer fails the query, and nothing is ever committed.
+    /// External host functions cannot answer a query (they fail it with
+    /// [`RuntimeError::HostFunction`]).
     pub fn query(&self, call: &CallTx, block: BlockContext) -> Result<Receipt, RuntimeError> {
+        self.shared.not_suspended()?;
         if let Some(refused) = admission::refuse(&self.shared.config, call.gas_limit, u64::MAX) {
             return Ok(refused);
         }
         stack::with_stack(|| {
             let mut slot = lock(&self.shared.exec);
             // A query's batch is always empty: nothing to write.
-            self.run_tx(&mut slot, &Transaction::Call(call.clone()), block, true)
-                .map(|(receipt, _)| receipt)
+            self.run_tx(
+                &mut slot,
+                &Transaction::Call(call.clone()),
+                block,
+                true,
+                &mut None,
+            )
+            .map(|(receipt, _)| receipt)
         })
     }
 }

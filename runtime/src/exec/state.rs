@@ -12,6 +12,7 @@ use strata_kv::KvStore;
 use strata_pages::Checkpoint;
 use strata_slices::Slices;
 
+use super::ExternalLink;
 use crate::caches::Caches;
 use crate::overlay::BlockKv;
 use crate::{Account, BlockContext, CodeHash, NS_ACCOUNTS, RuntimeError};
@@ -45,6 +46,10 @@ pub(crate) struct TxState<K: KvStore + Clone + 'static> {
     pub extension: Option<Box<dyn Any + Send>>,
     /// The runtime's caches; they stay with the state between transactions.
     pub caches: Caches<K>,
+    /// The channels to the node, in a transaction started with
+    /// `Runtime::start`: external host functions ask through them. Set for
+    /// one transaction and taken back after it.
+    pub external: Option<ExternalLink>,
 }
 
 /// A page's flag in [`TxState::touched`]: read (or written, which reads).
@@ -76,6 +81,7 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
             call_stack: Vec::new(),
             extension: None,
             caches,
+            external: None,
         }
     }
 

@@ -1,0 +1,319 @@
+//! Transactions that wait for the node: [`Runtime::start`] runs a
+//! transaction until it calls a function of an external module
+//! ([`RuntimeBuilder::external_module`](crate::RuntimeBuilder::external_module)),
+//! then hands the node a [`PendingTx`]; the node answers with
+//! [`PendingTx::resume`], and the transaction goes on from where it
+//! stopped.
+//!
+//! ## Design: a thread per started transaction
+//!
+//! A contract call (`strata.call`) runs the callee inside the caller's host
+//! function, on the native stack, so an external call may come several
+//! wasmi stores deep; wasmi's own resumable calls suspend one store only.
+//! The transaction must stop with its whole native stack kept. A started
+//! transaction therefore runs on a thread of its own (the same code as
+//! [`Runtime::execute`], with the same `stacker` guard), and an external
+//! function *blocks* that thread: it sends the node the [`PendingCall`],
+//! serves the node's reads and writes of the caller's memory and registers
+//! from its own stack, and returns the node's answer.
+//!
+//! A stackful coroutine (`corosensei`) was the other candidate, and was
+//! turned down: the external function (a `'static` wasmi closure) could
+//! only reach the coroutine's yielder through a thread-local or `unsafe`,
+//! and a thread-local is unsound as soon as two coroutines interleave on
+//! one thread; and `stacker` keeps the stack's limit in a private
+//! thread-local that is wrong on a coroutine's stack (it would skip the
+//! growth it exists for, or grow on every frame) and stays wrong on the
+//! node's stack while a coroutine that grew a segment is suspended. A
+//! thread has its own stack and its own thread-locals, needs no `unsafe`
+//! and no new dependency, and a suspended transaction costs a parked
+//! thread. Starting one costs a thread spawn (tens of microseconds),
+//! which is why a runtime without external modules runs `start` inline.
+//!
+//! ## Guarantees
+//!
+//! - **As if inline.** The external function charges its table gas
+//!   exactly as the table's wrapper does before an inline function runs;
+//!   its answer is what the function returns, an error answer fails it as
+//!   the same error would inline. The receipt, gas and state root are
+//!   those of the same transaction with the module linked inline and
+//!   answering the same (`tests/external.rs` compares them byte for byte).
+//! - **Atomic.** The transaction's writes reach the store only when it
+//!   finishes, as with `execute`. Dropping a [`PendingTx`] abandons the
+//!   transaction (or block): the waiting function fails fatally, every frame
+//!   unwinds, nothing is written, and the drop returns once the runtime is
+//!   free again.
+//! - **Never a deadlock.** While a transaction waits, the runtime's other
+//!   entry points (`execute`, `execute_block`, `query`, `start`) return
+//!   [`RuntimeError::Busy`] instead of waiting for the lock the waiting
+//!   transaction holds (the thread that would answer it may be the one
+//!   asking).
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::thread::JoinHandle;
+
+use strata_host_fns::{HostErrorKind, Value};
+use strata_kv::KvStore;
+
+use crate::exec::{Access, AccessError, Down, ExternalLink, PendingCall, Up};
+use crate::{BlockContext, BlockResult, Receipt, Runtime, RuntimeError, Transaction};
+
+/// Where a started transaction (or block) stands.
+#[derive(Debug)]
+pub enum Step<T> {
+    /// It finished: its receipt (or the block's result), and its writes are
+    /// in the store.
+    Done(T),
+    /// It waits for the node to answer an external host function.
+    Pending(PendingTx<T>),
+}
+
+/// A transaction (or block) stopped inside an external host function,
+/// waiting for the node's answer: see [`Runtime::start`].
+///
+/// It holds the runtime until it finishes or is dropped. Dropping it rolls
+/// the transaction back (for a block, the whole block): nothing of it is
+/// written.
+pub struct PendingTx<T> {
+    call: PendingCall,
+    /// `None` only once resumed or dropped.
+    io: Option<Io<T>>,
+}
+
+/// The node's side of a started transaction: its channels and its thread.
+struct Io<T> {
+    up: Receiver<Up>,
+    down: Sender<Down>,
+    worker: JoinHandle<Result<T, RuntimeError>>,
+}
+
+impl<T> fmt::Debug for PendingTx<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingTx")
+            .field("call", &self.call)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> PendingTx<T> {
+    /// The call waiting for an answer: module, function, arguments, and the
+    /// calling contract's context.
+    pub fn call(&self) -> &PendingCall {
+        &self.call
+    }
+
+    /// The `len` bytes at `ptr` of the calling contract's memory.
+    pub fn read_memory(&self, ptr: u32, len: u32) -> Result<Vec<u8>, AccessError> {
+        self.access(Access::ReadMemory { ptr, len })
+    }
+
+    /// Writes `bytes` at `ptr` of the calling contract's memory, as an
+    /// inline host function may (for a result that does not fit a value).
+    pub fn write_memory(&self, ptr: u32, bytes: &[u8]) -> Result<(), AccessError> {
+        self.access(Access::WriteMemory {
+            ptr,
+            bytes: bytes.to_vec(),
+        })
+        .map(drop)
+    }
+
+    /// The whole register `idx` of the calling contract's bank of width
+    /// `bits`.
+    pub fn read_register(&self, bits: u32, idx: u32) -> Result<Vec<u8>, AccessError> {
+        self.access(Access::ReadRegister { bits, idx })
+    }
+
+    /// Sets register `idx` of the bank of width `bits` to `bytes`, zero
+    /// padded on the right (as `Registers::set`).
+    pub fn write_register(&self, bits: u32, idx: u32, bytes: &[u8]) -> Result<(), AccessError> {
+        self.access(Access::WriteRegister {
+            bits,
+            idx,
+            bytes: bytes.to_vec(),
+        })
+        .map(drop)
+    }
+
+    fn access(&self, access: Access) -> Result<Vec<u8>, AccessError> {
+        let io = self.io.as_ref().ok_or(AccessError::Gone)?;
+        io.down
+            .send(Down::Access(access))
+            .map_err(|_| AccessError::Gone)?;
+        match io.up.recv() {
+            Ok(Up::Served(served)) => served,
+            Ok(Up::Pending(_)) | Err(_) => Err(AccessError::Gone),
+        }
+    }
+}
+
+impl<T: Send + 'static> PendingTx<T> {
+    /// Answers the call and lets the transaction go on, to its end or to
+    /// its next external call.
+    ///
+    /// `Ok(value)` is the function's result (`None` for a function without
+    /// one); `Err(kind)` fails the function as that error would inline:
+    /// usually [`HostErrorKind::Denied`] (the contract's fault: a
+    /// `host_error` receipt, or a failed call the caller can handle inside
+    /// a nested call), and [`HostErrorKind::Host`] for a failure of the
+    /// node (fatal: `Err(RuntimeError::HostFunction)`, nothing applied).
+    /// An answer whose type is not the function's result type is such a
+    /// fatal failure, naming the function and both types.
+    pub fn resume(
+        mut self,
+        answer: Result<Option<Value>, HostErrorKind>,
+    ) -> Result<Step<T>, RuntimeError> {
+        let answer = answer.and_then(|value| check_answer(&self.call, value));
+        let Some(io) = self.io.take() else {
+            return Err(RuntimeError::Internal(
+                "the pending transaction was used up".into(),
+            ));
+        };
+        // A closed channel means the thread ended: `next` joins it.
+        let _ = io.down.send(Down::Answer(answer));
+        next(io)
+    }
+}
+
+impl<T> Drop for PendingTx<T> {
+    fn drop(&mut self) {
+        // The waiting function sees the closed channel and fails fatally;
+        // the transaction unwinds and writes nothing.
+        if let Some(Io { up, down, worker }) = self.io.take() {
+            drop(down);
+            drop(up);
+            let _ = worker.join();
+        }
+    }
+}
+
+/// The answer, if its type is the function's result type.
+fn check_answer(call: &PendingCall, value: Option<Value>) -> Result<Option<Value>, HostErrorKind> {
+    let expected = call.function.results.first().copied();
+    let got = value.map(Value::ty);
+    if expected == got {
+        return Ok(value);
+    }
+    let name = |t: Option<strata_host_fns::ValType>| t.map_or("no value", |t| t.wat());
+    Err(HostErrorKind::Host(format!(
+        "the node answered {} where the function returns {}",
+        name(got),
+        name(expected)
+    )))
+}
+
+/// Waits for the worker's next step: its next pending call, or its end.
+fn next<T>(io: Io<T>) -> Result<Step<T>, RuntimeError> {
+    let Io { up, down, worker } = io;
+    match up.recv() {
+        Ok(Up::Pending(call)) => Ok(Step::Pending(PendingTx {
+            call,
+            io: Some(Io { up, down, worker }),
+        })),
+        Ok(Up::Served(_)) => {
+            drop(down);
+            drop(up);
+            let _ = worker.join();
+            Err(RuntimeError::Internal(
+                "the transaction's thread answered an access nobody asked for".into(),
+            ))
+        }
+        Err(_) => {
+            // The link is dropped: the work is over.
+            drop(down);
+            match worker.join() {
+                Ok(result) => result.map(Step::Done),
+                Err(_) => Err(RuntimeError::Internal(
+                    "the transaction's thread panicked".into(),
+                )),
+            }
+        }
+    }
+}
+
+impl<K: KvStore + Clone + 'static> Runtime<K> {
+    /// Starts a transaction that may call external host functions: the
+    /// same execution as [`execute`](Self::execute), and the same receipt
+    /// and writes when it finishes, but a call of an external function
+    /// stops it with [`Step::Pending`] until the node answers it with
+    /// [`PendingTx::resume`].
+    ///
+    /// Without external modules it runs inline and is always
+    /// [`Step::Done`]. With them it runs on a thread of its own (see the
+    /// module docs of `pending.rs` for why), which holds the runtime until
+    /// it finishes or its [`PendingTx`] is dropped.
+    pub fn start(
+        &self,
+        tx: &Transaction,
+        block: BlockContext,
+    ) -> Result<Step<Receipt>, RuntimeError> {
+        let tx = tx.clone();
+        self.start_with(move |runtime, link| {
+            let mut receipt = None;
+            runtime.run_block(std::slice::from_ref(&tx), block, link, |r| {
+                receipt = Some(r)
+            })?;
+            receipt.ok_or_else(|| RuntimeError::Internal("a block of one gave no receipt".into()))
+        })
+    }
+
+    /// Starts a block whose transactions may call external host functions:
+    /// [`execute_block`](Self::execute_block) as [`start`](Self::start) is
+    /// to `execute`. Each transaction is still atomic on its own, and the
+    /// block reaches the store in one batch when it finishes; dropping a
+    /// [`PendingTx`] of the block abandons the whole block.
+    pub fn start_block(
+        &self,
+        txs: &[Transaction],
+        block: BlockContext,
+    ) -> Result<Step<BlockResult>, RuntimeError> {
+        let txs = txs.to_vec();
+        self.start_with(move |runtime, link| {
+            let mut receipts = Vec::with_capacity(txs.len());
+            let head = runtime.run_block(&txs, block, link, |r| receipts.push(r))?;
+            Ok(BlockResult { receipts, head })
+        })
+    }
+
+    fn start_with<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Runtime<K>, Option<ExternalLink>) -> Result<T, RuntimeError> + Send + 'static,
+    ) -> Result<Step<T>, RuntimeError> {
+        self.shared.not_suspended()?;
+        if !self.shared.external {
+            return work(self, None).map(Step::Done);
+        }
+        let (up_tx, up) = channel();
+        let (down, down_rx) = channel();
+        let runtime = Runtime {
+            shared: Arc::clone(&self.shared),
+        };
+        let worker = std::thread::Builder::new()
+            .name("strata-tx".into())
+            .stack_size(crate::stack::SEGMENT)
+            .spawn(move || {
+                let link = ExternalLink {
+                    up: up_tx,
+                    down: down_rx,
+                };
+                work(&runtime, Some(link))
+            })
+            .map_err(|e| {
+                RuntimeError::External(format!("cannot start the transaction's thread: {e}"))
+            })?;
+        next(Io { up, down, worker })
+    }
+}
+
+impl<K: KvStore + Clone + 'static> crate::Shared<K> {
+    /// [`RuntimeError::Busy`] while a started transaction waits for the
+    /// node.
+    pub(crate) fn not_suspended(&self) -> Result<(), RuntimeError> {
+        if self.suspended.load(Ordering::SeqCst) {
+            return Err(RuntimeError::Busy);
+        }
+        Ok(())
+    }
+}
