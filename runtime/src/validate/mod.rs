@@ -12,10 +12,7 @@ use memory_export::add_memory_export;
 use std::collections::BTreeMap;
 
 use strata_host_fns::{HostFnDesc, ValType as HostValType};
-use wasmparser::{
-    CompositeInnerType, ExternalKind, FuncType, Parser, Payload, TypeRef, ValType, Validator,
-    WasmFeatures,
-};
+use wasmparser::{CompositeInnerType, ExternalKind, FuncType, Parser, Payload, TypeRef, ValType};
 
 use crate::config::Limits;
 
@@ -98,16 +95,6 @@ fn func_sig(ft: &FuncType) -> Result<FuncSig, CodeError> {
     })
 }
 
-/// The wasm features contracts may use: the MVP without floats, plus
-/// mutable globals, sign extension, multi-value and bulk memory.
-pub fn allowed_features() -> WasmFeatures {
-    WasmFeatures::GC_TYPES
-        | WasmFeatures::MUTABLE_GLOBAL
-        | WasmFeatures::SIGN_EXTENSION
-        | WasmFeatures::MULTI_VALUE
-        | WasmFeatures::BULK_MEMORY
-}
-
 fn kind_name(kind: ExternalKind) -> &'static str {
     match kind {
         ExternalKind::Func => "function",
@@ -132,9 +119,7 @@ pub fn validate(
             max: limits.max_code_size,
         });
     }
-    Validator::new_with_features(allowed_features())
-        .validate_all(code)
-        .map_err(|e| CodeError::Invalid(e.to_string()))?;
+    strata_wasm_rules::validate_features(code).map_err(|e| CodeError::Invalid(e.to_string()))?;
 
     let invalid = |e: wasmparser::BinaryReaderError| CodeError::Invalid(e.to_string());
     let mut types: Vec<FuncSig> = Vec::new();
