@@ -122,6 +122,7 @@ impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
                 exec: Mutex::new(Some(Box::new(state))),
                 external: self.external,
                 suspended: AtomicBool::new(false),
+                worker: Mutex::new(None),
                 account_nodes: crate::global::NodeCache::new(),
                 config,
             }),

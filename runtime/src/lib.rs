@@ -56,7 +56,7 @@
 //!   the caller's memory and registers, and [`PendingTx::resume`] with the
 //!   answer. Gas, receipt and state root are those of the same module
 //!   answering inline; a dropped [`PendingTx`] writes nothing. The
-//!   transaction runs on a thread of its own while it can wait
+//!   transaction runs on the runtime's worker thread, where it can wait
 //!   (`pending.rs` says why not a coroutine).
 //!
 //! ## Key design decision
@@ -255,6 +255,9 @@ pub(crate) struct Shared<K: KvStore + Clone + 'static> {
     pub external: bool,
     /// Set while a started transaction waits for the node's answer.
     pub suspended: std::sync::atomic::AtomicBool,
+    /// The thread that runs started transactions (`pending.rs`), once one
+    /// was started: the sender of its jobs.
+    worker: Mutex<Option<std::sync::mpsc::Sender<pending::Job>>>,
     /// Account-tree nodes known to be stored (`global.rs`).
     pub account_nodes: global::NodeCache,
     pub config: RuntimeConfig,

@@ -11,7 +11,8 @@
 //! function, on the native stack, so an external call may come several
 //! wasmi stores deep; wasmi's own resumable calls suspend one store only.
 //! The transaction must stop with its whole native stack kept. A started
-//! transaction therefore runs on a thread of its own (the same code as
+//! transaction therefore runs on a thread of its own, the runtime's worker
+//! (one per runtime, started on first use and reused; the same code as
 //! [`Runtime::execute`], with the same `stacker` guard), and an external
 //! function *blocks* that thread: it sends the node the [`PendingCall`],
 //! serves the node's reads and writes of the caller's memory and registers
@@ -27,8 +28,10 @@
 //! node's stack while a coroutine that grew a segment is suspended. A
 //! thread has its own stack and its own thread-locals, needs no `unsafe`
 //! and no new dependency, and a suspended transaction costs a parked
-//! thread. Starting one costs a thread spawn (tens of microseconds),
-//! which is why a runtime without external modules runs `start` inline.
+//! thread. What it costs is a hand-over between threads at the start, at
+//! each pending call and at the end (a few microseconds each on an idle
+//! machine, where a coroutine switch is a fraction of one), so a runtime
+//! without external modules runs `start` inline.
 //!
 //! ## Guarantees
 //!
@@ -53,7 +56,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender, channel};
-use std::thread::JoinHandle;
 
 use strata_host_fns::{HostErrorKind, Value};
 use strata_kv::KvStore;
@@ -83,11 +85,12 @@ pub struct PendingTx<T> {
     io: Option<Io<T>>,
 }
 
-/// The node's side of a started transaction: its channels and its thread.
+/// The node's side of a started transaction: its channels, and where its
+/// result comes when it ends.
 struct Io<T> {
     up: Receiver<Up>,
     down: Sender<Down>,
-    worker: JoinHandle<Result<T, RuntimeError>>,
+    done: Receiver<Result<T, RuntimeError>>,
 }
 
 impl<T> fmt::Debug for PendingTx<T> {
@@ -171,7 +174,8 @@ impl<T: Send + 'static> PendingTx<T> {
                 "the pending transaction was used up".into(),
             ));
         };
-        // A closed channel means the thread ended: `next` joins it.
+        // A closed channel means the transaction ended: `next` takes its
+        // result.
         let _ = io.down.send(Down::Answer(answer));
         next(io)
     }
@@ -181,10 +185,11 @@ impl<T> Drop for PendingTx<T> {
     fn drop(&mut self) {
         // The waiting function sees the closed channel and fails fatally;
         // the transaction unwinds and writes nothing.
-        if let Some(Io { up, down, worker }) = self.io.take() {
+        if let Some(Io { up, down, done }) = self.io.take() {
             drop(down);
             drop(up);
-            let _ = worker.join();
+            // Wait until the transaction has unwound and the runtime is free.
+            let _ = done.recv();
         }
     }
 }
@@ -204,26 +209,27 @@ fn check_answer(call: &PendingCall, value: Option<Value>) -> Result<Option<Value
     )))
 }
 
-/// Waits for the worker's next step: its next pending call, or its end.
+/// Waits for the transaction's next step: its next pending call, or its
+/// end.
 fn next<T>(io: Io<T>) -> Result<Step<T>, RuntimeError> {
-    let Io { up, down, worker } = io;
+    let Io { up, down, done } = io;
     match up.recv() {
         Ok(Up::Pending(call)) => Ok(Step::Pending(PendingTx {
             call,
-            io: Some(Io { up, down, worker }),
+            io: Some(Io { up, down, done }),
         })),
         Ok(Up::Served(_)) => {
             drop(down);
             drop(up);
-            let _ = worker.join();
+            let _ = done.recv();
             Err(RuntimeError::Internal(
                 "the transaction's thread answered an access nobody asked for".into(),
             ))
         }
         Err(_) => {
-            // The link is dropped: the work is over.
+            // The link is dropped: the transaction is over.
             drop(down);
-            match worker.join() {
+            match done.recv() {
                 Ok(result) => result.map(Step::Done),
                 Err(_) => Err(RuntimeError::Internal(
                     "the transaction's thread panicked".into(),
@@ -241,9 +247,9 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
     /// [`PendingTx::resume`].
     ///
     /// Without external modules it runs inline and is always
-    /// [`Step::Done`]. With them it runs on a thread of its own (see the
-    /// module docs of `pending.rs` for why), which holds the runtime until
-    /// it finishes or its [`PendingTx`] is dropped.
+    /// [`Step::Done`]. With them it runs on the runtime's worker thread
+    /// (see the module docs of `pending.rs` for why), and holds the runtime
+    /// until it finishes or its [`PendingTx`] is dropped.
     pub fn start(
         &self,
         tx: &Transaction,
@@ -287,27 +293,60 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         }
         let (up_tx, up) = channel();
         let (down, down_rx) = channel();
+        let (done_tx, done) = channel();
         let runtime = Runtime {
             shared: Arc::clone(&self.shared),
         };
-        let worker = std::thread::Builder::new()
-            .name("strata-tx".into())
-            .stack_size(crate::stack::SEGMENT)
-            .spawn(move || {
-                let link = ExternalLink {
-                    up: up_tx,
-                    down: down_rx,
-                };
-                work(&runtime, Some(link))
-            })
-            .map_err(|e| {
-                RuntimeError::External(format!("cannot start the transaction's thread: {e}"))
-            })?;
-        next(Io { up, down, worker })
+        self.shared.run_on_worker(Box::new(move || {
+            let link = ExternalLink {
+                up: up_tx,
+                down: down_rx,
+            };
+            let result = work(&runtime, Some(link));
+            drop(runtime);
+            let _ = done_tx.send(result);
+        }))?;
+        next(Io { up, down, done })
     }
 }
 
+/// A started transaction, as the worker thread runs it.
+pub(crate) type Job = Box<dyn FnOnce() + Send>;
+
 impl<K: KvStore + Clone + 'static> crate::Shared<K> {
+    /// Runs `job` on the runtime's worker thread, starting the thread on
+    /// first use (or again, if a job's panic ended it). One thread serves
+    /// every started transaction of the runtime, one after the other (they
+    /// hold the execution lock anyway); it ends when the runtime is
+    /// dropped.
+    fn run_on_worker(&self, job: Job) -> Result<(), RuntimeError> {
+        let mut worker = crate::lock(&self.worker);
+        let job = match worker.as_ref() {
+            Some(jobs) => match jobs.send(job) {
+                Ok(()) => return Ok(()),
+                // The thread ended (a job panicked): start another.
+                Err(std::sync::mpsc::SendError(job)) => job,
+            },
+            None => job,
+        };
+        let (jobs, queue) = channel::<Job>();
+        std::thread::Builder::new()
+            .name("strata-tx".into())
+            .stack_size(crate::stack::SEGMENT)
+            .spawn(move || {
+                while let Ok(job) = queue.recv() {
+                    job();
+                }
+            })
+            .map_err(|e| {
+                RuntimeError::External(format!("cannot start the transactions' thread: {e}"))
+            })?;
+        jobs.send(job)
+            .map_err(|_| RuntimeError::Internal("the transactions' thread ended at once".into()))?;
+        *worker = Some(jobs);
+        Ok(())
+    }
+
     /// [`RuntimeError::Busy`] while a started transaction waits for the
     /// node.
     pub(crate) fn not_suspended(&self) -> Result<(), RuntimeError> {

@@ -734,3 +734,20 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn pending_transactions_can_move_between_threads() {
+    fn send<T: Send>(_: &T) {}
+    let (inline, external) = (inline_runtime(), external_runtime());
+    let a = deploy_both(&inline, &external, ASKER);
+    let tx = call_tx_of(a, "ask", vec![Arg::I32(5)], vec![]);
+    let step = external.start(&tx, BLOCK).unwrap();
+    send(&step);
+    // Answered on another thread than the one that started it.
+    let (r, asked) = std::thread::spawn(move || drive(step, &mut VecDeque::new()).unwrap())
+        .join()
+        .unwrap();
+    assert_eq!(asked, 2);
+    set_script(&inline, &[]);
+    assert_eq!(r.encode(), inline.execute(&tx, BLOCK).unwrap().encode());
+}
