@@ -3,7 +3,6 @@
 //! state.
 
 use std::any::Any;
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 use strata_host_fns::{HostFnDesc, HostModule, Strata, Svm, WasmiModule, WasmiState};
@@ -121,7 +120,7 @@ impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
                 host_fns,
                 exec: Mutex::new(Some(Box::new(state))),
                 external: self.external,
-                suspended: AtomicBool::new(false),
+                gate: Mutex::new(false),
                 worker: Mutex::new(None),
                 account_nodes: crate::global::NodeCache::new(),
                 config,

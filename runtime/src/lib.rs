@@ -213,12 +213,12 @@ pub enum RuntimeError {
     /// No such account.
     #[error("no account at address {0}")]
     NoAccount(Address),
-    /// A transaction started with [`Runtime::start`] waits for the node's
-    /// answer and holds the runtime: resume it, or drop its
-    /// [`PendingTx`], first.
+    /// A transaction started with [`Runtime::start`] is in flight (it
+    /// may be waiting for the node's answer) and holds the runtime: finish
+    /// it (resume its [`PendingTx`] to the end) or drop it first.
     #[error(
-        "a started transaction waits for the node's answer and holds the runtime: \
-         resume or drop its PendingTx first"
+        "a started transaction is in flight and holds the runtime: \
+         resume its PendingTx to the end, or drop it, first"
     )]
     Busy,
     /// A started transaction could not be run (its thread could not be
@@ -253,8 +253,10 @@ pub(crate) struct Shared<K: KvStore + Clone + 'static> {
     /// Whether an embedder module is external (`pending.rs`): then
     /// `Runtime::start` runs transactions on a thread of their own.
     pub external: bool,
-    /// Set while a started transaction waits for the node's answer.
-    pub suspended: std::sync::atomic::AtomicBool,
+    /// Whether a started transaction is in flight (`pending.rs`). The
+    /// entry points that run on the caller's thread hold this lock while
+    /// they run, and refuse to run while it is set.
+    gate: Mutex<bool>,
     /// The thread that runs started transactions (`pending.rs`), once one
     /// was started: the sender of its jobs.
     worker: Mutex<Option<std::sync::mpsc::Sender<pending::Job>>>,
@@ -314,9 +316,9 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
     /// Runs `f` on the embedder's state, if there is one of type `T`. Waits
     /// for a running transaction or block to finish first, so `f` never sees
     /// a block's state half-applied; `None` while a started transaction
-    /// waits for the node ([`Runtime::start`]), which holds that state.
+    /// is in flight ([`Runtime::start`]), which holds that state.
     pub fn with_extension<T: Any, R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
-        self.shared.not_suspended().ok()?;
+        let _gate = self.shared.enter().ok()?;
         let mut slot = lock(&self.shared.exec);
         slot.as_mut()?
             .extension
@@ -327,10 +329,10 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
 
     /// Drops every cached module, page and account-tree node (for tests and
     /// benchmarks of cold starts). State and results are unaffected.
-    /// While a started transaction waits for the node
-    /// ([`Runtime::start`]), only the account-tree nodes are dropped.
+    /// While a started transaction is in flight ([`Runtime::start`]), only
+    /// the account-tree nodes are dropped.
     pub fn clear_caches(&self) {
-        if self.shared.not_suspended().is_ok()
+        if let Ok(_gate) = self.shared.enter()
             && let Some(state) = lock(&self.shared.exec).as_mut()
         {
             state.caches.clear();
@@ -389,9 +391,10 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
     /// A transaction that calls an external host function
     /// ([`RuntimeBuilder::external_module`]) fails with
     /// [`RuntimeError::HostFunction`] here: use [`start`](Self::start).
-    /// While a started transaction waits, this is [`RuntimeError::Busy`].
+    /// While a started transaction is in flight, this is
+    /// [`RuntimeError::Busy`], at once.
     pub fn execute(&self, tx: &Transaction, block: BlockContext) -> Result<Receipt, RuntimeError> {
-        self.shared.not_suspended()?;
+        let _gate = self.shared.enter()?;
         // A block of one, without the block's vector of receipts.
         let mut receipt = None;
         self.run_block(std::slice::from_ref(tx), block, None, |r| receipt = Some(r))?;
@@ -410,7 +413,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         txs: &[Transaction],
         block: BlockContext,
     ) -> Result<BlockResult, RuntimeError> {
-        self.shared.not_suspended()?;
+        let _gate = self.shared.enter()?;
         let mut receipts = Vec::with_capacity(txs.len());
         let head = self.run_block(txs, block, None, |r| receipts.push(r))?;
         Ok(BlockResult { receipts, head })
@@ -427,7 +430,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
     /// External host functions cannot answer a query (they fail it with
     /// [`RuntimeError::HostFunction`]).
     pub fn query(&self, call: &CallTx, block: BlockContext) -> Result<Receipt, RuntimeError> {
-        self.shared.not_suspended()?;
+        let _gate = self.shared.enter()?;
         if let Some(refused) = admission::refuse(&self.shared.config, call.gas_limit, u64::MAX) {
             return Ok(refused);
         }

@@ -46,16 +46,17 @@
 //!   transaction (or block): the waiting function fails fatally, every frame
 //!   unwinds, nothing is written, and the drop returns once the runtime is
 //!   free again.
-//! - **Never a deadlock.** While a transaction waits, the runtime's other
-//!   entry points (`execute`, `execute_block`, `query`, `start`) return
-//!   [`RuntimeError::Busy`] instead of waiting for the lock the waiting
-//!   transaction holds (the thread that would answer it may be the one
-//!   asking).
+//! - **Never a deadlock.** While a started transaction is in flight
+//!   (running, or waiting for the node), the runtime's other entry points
+//!   (`execute`, `execute_block`, `query`, `start`) return
+//!   [`RuntimeError::Busy`] at once instead of waiting for the lock it
+//!   holds: the thread that would answer it may be the one asking. The
+//!   check and the lock are one step (the runtime's gate), so no entry
+//!   point can slip past the check and then wait.
 
 use std::fmt;
-use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, MutexGuard};
 
 use strata_host_fns::{HostErrorKind, Value};
 use strata_kv::KvStore;
@@ -287,10 +288,14 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         &self,
         work: impl FnOnce(&Runtime<K>, Option<ExternalLink>) -> Result<T, RuntimeError> + Send + 'static,
     ) -> Result<Step<T>, RuntimeError> {
-        self.shared.not_suspended()?;
+        let mut gate = self.shared.enter()?;
         if !self.shared.external {
             return work(self, None).map(Step::Done);
         }
+        // In flight until the job ends (`InFlight`), whatever happens.
+        *gate = true;
+        drop(gate);
+        let in_flight = InFlight(Arc::clone(&self.shared));
         let (up_tx, up) = channel();
         let (down, down_rx) = channel();
         let (done_tx, done) = channel();
@@ -304,6 +309,8 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
             };
             let result = work(&runtime, Some(link));
             drop(runtime);
+            // Free before the node hears of the end.
+            drop(in_flight);
             let _ = done_tx.send(result);
         }))?;
         next(Io { up, down, done })
@@ -347,12 +354,24 @@ impl<K: KvStore + Clone + 'static> crate::Shared<K> {
         Ok(())
     }
 
-    /// [`RuntimeError::Busy`] while a started transaction waits for the
-    /// node.
-    pub(crate) fn not_suspended(&self) -> Result<(), RuntimeError> {
-        if self.suspended.load(Ordering::SeqCst) {
+    /// Passes the gate of an entry point that runs on the caller's thread:
+    /// held while it runs, so that no transaction can be started meanwhile;
+    /// [`RuntimeError::Busy`] while a started transaction is in flight.
+    pub(crate) fn enter(&self) -> Result<MutexGuard<'_, bool>, RuntimeError> {
+        let gate = crate::lock(&self.gate);
+        if *gate {
             return Err(RuntimeError::Busy);
         }
-        Ok(())
+        Ok(gate)
+    }
+}
+
+/// Marks a started transaction in flight; dropped (when its job ends, or
+/// was never run), it opens the runtime's gate again.
+struct InFlight<K: KvStore + Clone + 'static>(Arc<crate::Shared<K>>);
+
+impl<K: KvStore + Clone + 'static> Drop for InFlight<K> {
+    fn drop(&mut self) {
+        *crate::lock(&self.0.gate) = false;
     }
 }

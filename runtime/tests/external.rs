@@ -529,6 +529,23 @@ fn while_a_transaction_waits_the_runtime_is_busy() {
         external.execute_block(&[], BLOCK),
         Err(RuntimeError::Busy)
     ));
+    let Transaction::Call(call) = &tx else {
+        unreachable!()
+    };
+    assert!(matches!(
+        external.query(call, BLOCK),
+        Err(RuntimeError::Busy)
+    ));
+    assert_eq!(external.with_extension::<Script, _>(|_| ()), None);
+    // From another thread too: at once, never waiting for the answer.
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            assert!(matches!(
+                external.execute(&tx, BLOCK),
+                Err(RuntimeError::Busy)
+            ))
+        });
+    });
     // Reads of committed state need no lock.
     assert!(external.account(&a).unwrap().is_some());
     let (r, _) = drive(Step::Pending(p), &mut VecDeque::new()).expect("done");
@@ -750,4 +767,27 @@ fn pending_transactions_can_move_between_threads() {
     assert_eq!(asked, 2);
     set_script(&inline, &[]);
     assert_eq!(r.encode(), inline.execute(&tx, BLOCK).unwrap().encode());
+}
+
+#[test]
+fn a_constructor_can_wait_for_the_node() {
+    let (inline, external) = (inline_runtime(), external_runtime());
+    for asset in [5, 13] {
+        let mut deploy = deploy_tx(ASKER, 1);
+        deploy.ctor = Some(strata_runtime::FunctionCall {
+            function: "ask".into(),
+            args: vec![Arg::I32(asset)],
+        });
+        let (r, asked) = same(&inline, &external, &Transaction::Deploy(deploy), &[]);
+        if asset == 13 {
+            assert_eq!(asked, 1);
+            assert_eq!(r.error.expect("denied").kind, ErrorKind::HostError);
+            assert_eq!(r.deployed, None, "a failed constructor creates nothing");
+        } else {
+            assert_eq!(asked, 2);
+            assert!(r.success(), "{:?}", r.error);
+            let c = r.deployed.expect("deployed");
+            assert_eq!(&storage(&external, &c)[0..8], &507i64.to_le_bytes());
+        }
+    }
 }

@@ -11,7 +11,6 @@
 //! value or a [`HostErrorKind`]) is what the function returns, so from the
 //! contract's side, and in the receipt, nothing tells the two apart.
 
-use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, Sender};
 
 use smallvec::SmallVec;
@@ -194,10 +193,7 @@ fn call<K: KvStore + Clone + 'static>(
         context: host.context,
         depth,
     };
-    let suspended = &host.shared.suspended;
-    suspended.store(true, Ordering::SeqCst);
     let answer = ask(&link, pending, mem, &mut host.registers);
-    suspended.store(false, Ordering::SeqCst);
     if let Some(state) = host.state.as_deref_mut() {
         state.external = Some(link);
     }
