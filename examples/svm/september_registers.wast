@@ -13,6 +13,8 @@
 ;;   the same value again (wasm memory is little-endian too).
 ;; - `swap_bytes(1)` returns 0x0100000000000000: written little-endian, read
 ;;   back big-endian (both eras' register calls in one contract).
+;; - `peek()` returns register 64:7 as a little-endian i64: what a caller
+;;   seeded there (`strata call ADDR peek --reg 64:7=2a00`: 42), else 0.
 (module
   (import "svm" "reg_write_le_i64" (func $reg_set_le (param i64 i32 i32)))
   (import "svm" "reg_read_le_i64" (func $reg_get_le (param i32 i32) (result i64)))
@@ -33,6 +35,8 @@
     (call $read_reg (i32.const 0) (i32.const 0) (i32.const 16) (i32.const 8) (i32.const 64) (i32.const 3))
     (call $reg_to_mem (i32.const 64) (i32.const 3) (i32.const 8) (i32.const 0) (i32.const 64))
     (i64.load (i32.const 64)))
+  (func (export "peek") (result i64)
+    (call $reg_get_le (i32.const 64) (i32.const 7)))
   (func (export "swap_bytes") (param i64) (result i64)
     (call $reg_set_le (get_local 0) (i32.const 64) (i32.const 0))
     (call $reg_get_be (i32.const 64) (i32.const 0))))

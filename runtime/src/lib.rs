@@ -103,6 +103,7 @@ mod deploy;
 mod exec;
 mod global;
 mod overlay;
+mod probe;
 pub mod stack;
 mod sweep;
 mod types;
@@ -126,6 +127,7 @@ pub use config::{
 };
 pub use global::Head;
 pub use overlay::BlockKv;
+pub use probe::{ProbedReceipt, RegisterProbe};
 pub use strata_host_fns::{Address, Event};
 pub use types::{
     Account, Arg, BlockContext, CallTx, CodeHash, DeployTx, ErrorKind, FunctionCall, Receipt,

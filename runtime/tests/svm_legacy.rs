@@ -342,3 +342,72 @@ fn stored_code_is_the_rewritten_module_and_the_address_follows_its_hash() {
     let stored = rt.account(&c).unwrap().unwrap().code_hash.unwrap();
     assert_eq!(stored, CodeHash::of(&wat::parse_str(plain).unwrap()));
 }
+
+#[test]
+fn a_probed_call_starts_with_seeded_registers_and_shows_them_after() {
+    use strata_runtime::RegisterProbe;
+    let wat = r#"(module
+      (import "svm" "reg_read_be_i64" (func $get (param i32 i32) (result i64)))
+      (import "svm" "reg_write_be_i64" (func $set (param i64 i32 i32)))
+      (memory 1)
+      (func (export "double") (result i64)
+        (call $set (i64.mul (call $get (i32.const 64) (i32.const 0)) (i64.const 2)) (i32.const 64) (i32.const 1))
+        (call $get (i32.const 64) (i32.const 1))))"#;
+    let rt = Runtime::new(Arc::new(MemKv::new()));
+    let c = deploy(&rt, wat, 1);
+    let tx = call_tx(c, "double", vec![], vec![]);
+    let probe = RegisterProbe {
+        seed: vec![(64, 0, 21i64.to_be_bytes().to_vec()), (160, 2, vec![7; 3])],
+        show: vec![(64, 1), (64, 0), (160, 2)],
+    };
+    let probed = rt.execute_probed(&tx, BLOCK, probe.clone()).unwrap();
+    assert_eq!(returns(&probed.receipt), [Arg::I64(42)]);
+    let mut wide = vec![7u8; 3];
+    wide.resize(20, 0);
+    assert_eq!(
+        probed.registers,
+        vec![
+            ((64, 1), 42i64.to_be_bytes().to_vec()),
+            ((64, 0), 21i64.to_be_bytes().to_vec()),
+            ((160, 2), wide),
+        ]
+    );
+    // Without the probe the registers start at zero; gas is the same.
+    let plain = call(&rt, c, "double", vec![]);
+    assert_eq!(returns(&plain), [Arg::I64(0)]);
+    assert_eq!(plain.gas_used, probed.receipt.gas_used);
+    // The probe does not outlive its call.
+    assert_eq!(returns(&call(&rt, c, "double", vec![])), [Arg::I64(0)]);
+    // A query takes a probe too.
+    let q = rt.query_probed(&tx, BLOCK, probe).unwrap();
+    assert_eq!(returns(&q.receipt), [Arg::I64(42)]);
+    assert_eq!(q.registers[0], ((64, 1), 42i64.to_be_bytes().to_vec()));
+
+    // A register the banks lack fails the call with a message naming it.
+    for probe in [
+        RegisterProbe {
+            seed: vec![(64, 99, vec![1])],
+            show: vec![],
+        },
+        RegisterProbe {
+            seed: vec![],
+            show: vec![(72, 0)],
+        },
+        RegisterProbe {
+            seed: vec![(64, 0, vec![1; 9])],
+            show: vec![],
+        },
+    ] {
+        let r = rt.execute_probed(&tx, BLOCK, probe).unwrap();
+        let e = r.receipt.error.expect("fails");
+        assert_eq!(e.kind, ErrorKind::InvalidTransaction, "{}", e.message);
+        assert!(
+            e.message.contains("register 64:99")
+                || e.message.contains("register 72:0")
+                || e.message.contains("register 64:0"),
+            "{}",
+            e.message
+        );
+        assert!(r.registers.is_empty());
+    }
+}

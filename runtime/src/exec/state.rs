@@ -45,6 +45,9 @@ pub(crate) struct TxState<K: KvStore + Clone + 'static> {
     pub extension: Option<Box<dyn Any + Send>>,
     /// The runtime's caches; they stay with the state between transactions.
     pub caches: Caches<K>,
+    /// A register probe for the next top-level frame (`probe.rs`), set and
+    /// taken by `Runtime::execute_probed` around one transaction.
+    pub probe: Option<Box<crate::probe::ActiveProbe>>,
 }
 
 /// A page's flag in [`TxState::touched`]: read (or written, which reads).
@@ -76,6 +79,7 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
             call_stack: Vec::new(),
             extension: None,
             caches,
+            probe: None,
         }
     }
 
