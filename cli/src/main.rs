@@ -16,6 +16,19 @@
 //! read-only file system, and they work while another `strata` has the store
 //! open for writing (they see the store as of their start).
 //!
+//! # SVM-era contracts
+//!
+//! `.wast`/`.wat` files may use the 2019 text format. SVM's node vmcalls
+//! (`node.vmcall_get_balance`/`vmcall_set_balance`, December 2019's
+//! `env.get_balance`/`set_balance`) are linked unless `--no-node-vmcalls` is
+//! given. `call` and `query` take `--reg BITS:IDX=HEX` (seed a register
+//! before the call) and `--show-reg BITS:IDX` (print it after: a
+//! `register` line, or `"registers": {"64:0": "hex"}` in JSON), as SVM's
+//! register-level tests did; registers are not part of a transaction.
+//! `deploy --json` prints `source_code_hash`, the hash of the file as
+//! given, when the stored module (whose `code_hash` makes the address) was
+//! rewritten.
+//!
 //! # Exit status
 //!
 //! - 0: the command did what was asked and its transaction succeeded;
