@@ -112,25 +112,6 @@ impl HostFnDesc {
         self.symbol != self.name
     }
 
-    /// The signature in WebAssembly text: `(param i32 i32) (result i64)`.
-    pub fn signature(&self) -> String {
-        let mut s = String::new();
-        if !self.params.is_empty() {
-            let p: Vec<&str> = self.params.iter().map(|(_, t)| t.wat()).collect();
-            s.push_str(&format!("(param {})", p.join(" ")));
-        }
-        if let Some(r) = self.results.first() {
-            if !s.is_empty() {
-                s.push(' ');
-            }
-            s.push_str(&format!("(result {})", r.wat()));
-        }
-        if s.is_empty() {
-            s.push_str("(no params, no result)");
-        }
-        s
-    }
-
     /// Whether `params -> results` is this function's signature.
     pub fn matches(&self, params: &[ValType], results: &[ValType]) -> bool {
         self.results == results

@@ -141,6 +141,11 @@ fn symbols_are_unique_and_never_import_names() {
             }
         }
     }
+    use strata_host_fns::{HostModule, Svm, ValType::I32};
+    let variants = Svm.variants("storage_read_to_reg");
+    assert_eq!(variants.len(), 2);
+    assert!(variants[1].matches(&[I32; 5], &[]) && !variants[0].matches(&[I32; 5], &[]));
+    assert!(Svm.variants("no_such_function").is_empty());
     let abi = docs::markdown(&all_modules());
     assert!(abi.contains("### svm.storage_read_to_reg (variant storage_read_to_reg_dec19)"));
     assert!(abi.contains("(#svmstorage_read_to_reg-variant-storage_read_to_reg_dec19)"));
