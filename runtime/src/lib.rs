@@ -104,6 +104,7 @@ mod exec;
 mod global;
 mod overlay;
 mod probe;
+mod proofs;
 pub mod stack;
 mod sweep;
 mod types;
@@ -128,6 +129,7 @@ pub use config::{
 pub use global::Head;
 pub use overlay::BlockKv;
 pub use probe::{ProbedReceipt, RegisterProbe};
+pub use proofs::{AccountStateProof, PageStateProof, StateProofError, verify_account, verify_page};
 pub use strata_host_fns::{Address, Event};
 pub use types::{
     Account, Arg, BlockContext, CallTx, CodeHash, DeployTx, ErrorKind, FunctionCall, Receipt,
