@@ -94,6 +94,29 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
         }
     }
 
+    /// The transaction state the block's transactions run with (made now
+    /// if the runtime has none yet).
+    pub(crate) fn state(&mut self) -> &mut TxState<K> {
+        let shared = &self.runtime.shared;
+        self.slot.get_or_insert_with(|| {
+            Box::new(TxState::new(shared.kv.clone(), Caches::new(&shared.config)))
+        })
+    }
+
+    /// Runs `call` read-only with the block's state: never committed, and
+    /// it does not count against the block.
+    pub(crate) fn query(&mut self, call: &crate::CallTx) -> Result<Receipt, RuntimeError> {
+        if let Some(refused) =
+            admission::refuse(&self.runtime.shared.config, call.gas_limit, u64::MAX)
+        {
+            return Ok(refused);
+        }
+        let tx = Transaction::Call(call.clone());
+        self.runtime
+            .run_tx(&mut self.slot, &tx, self.context, true, &mut None)
+            .map(|(receipt, _)| receipt)
+    }
+
     /// Updates the account tree with the block's final records and writes
     /// the whole block, tree nodes and head included, to the store in one
     /// atomic batch. Returns the new head.

@@ -114,6 +114,8 @@ mod exec;
 mod global;
 mod overlay;
 mod pending;
+mod probe;
+mod proofs;
 pub mod stack;
 mod sweep;
 mod types;
@@ -139,6 +141,8 @@ pub use exec::{AccessError, PendingCall};
 pub use global::Head;
 pub use overlay::BlockKv;
 pub use pending::{PendingTx, Step};
+pub use probe::{ProbedReceipt, RegisterProbe};
+pub use proofs::{AccountStateProof, PageStateProof, StateProofError, verify_account, verify_page};
 pub use strata_host_fns::{Address, Event};
 pub use types::{
     Account, Arg, BlockContext, CallTx, CodeHash, DeployTx, ErrorKind, FunctionCall, Receipt,

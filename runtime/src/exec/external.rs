@@ -118,9 +118,11 @@ pub(crate) fn link<K: KvStore + Clone + 'static>(
         function.params.iter().map(|(_, t)| wasm_type(*t)),
         function.results.iter().map(|t| wasm_type(*t)),
     );
+    // Under its symbol, as the table links it (deploy renames the import of
+    // a variant to its symbol).
     linker.func_new(
         function.module,
-        function.name,
+        function.symbol,
         ty,
         move |mut caller, params, results| {
             // wasmi checked the arguments against the declared types.

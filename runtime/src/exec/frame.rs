@@ -184,7 +184,7 @@ pub(crate) fn run_frame_inner<K: KvStore + Clone + 'static>(
     if let Err(e) = open_storage(shared, &mut state, frame.address, storage_root) {
         return (Some(state), FrameOutcome::failed(e.into(), 0));
     }
-    let registers = match registers {
+    let mut registers = match registers {
         Ok(r) => r,
         Err(e) => {
             let f = Failure::Fatal(RuntimeError::Corrupt {
@@ -195,6 +195,12 @@ pub(crate) fn run_frame_inner<K: KvStore + Clone + 'static>(
             return (Some(state), FrameOutcome::failed(f, 0));
         }
     };
+    let probed = !frame.nested && state.call_stack.is_empty();
+    if let (true, Some(probe)) = (probed, &state.probe)
+        && let Err(f) = probe.seed(&mut registers)
+    {
+        return (Some(state), FrameOutcome::failed(f, 0));
+    }
     let host = TxHost {
         shared: shared.clone(),
         context: CallContext {
@@ -234,6 +240,9 @@ pub(crate) fn run_frame_inner<K: KvStore + Clone + 'static>(
         return (None, FrameOutcome::failed(f, frame.gas_limit));
     };
     state.call_stack.pop();
+    if let (true, Some(probe)) = (probed, state.probe.as_mut()) {
+        probe.capture(&host.registers);
+    }
     let mut gas_used = frame.gas_limit.saturating_sub(fuel_left);
     // A failure of the runtime itself outranks whatever the contract saw.
     let result = match (host.fatal.take(), result) {

@@ -233,6 +233,20 @@ impl<K: KvStore + Clone + 'static> Host for TxHost<K> {
         Ok(true)
     }
 
+    fn set_balance(&mut self, address: &Address, value: u128) -> Result<(), HostErrorKind> {
+        let (state, fatal) = self.state_and_fatal()?;
+        if state.read_only {
+            return Err(HostErrorKind::ReadOnly);
+        }
+        let mut account = match state.account(address) {
+            Ok(account) => account.cloned().unwrap_or_default(),
+            Err(e) => return Err(HostErrorKind::Host(keep_fatal(fatal, e))),
+        };
+        account.balance = value;
+        state.put_account(*address, account);
+        Ok(())
+    }
+
     fn call(
         &mut self,
         target: &Address,

@@ -50,6 +50,9 @@ pub(crate) struct TxState<K: KvStore + Clone + 'static> {
     /// `Runtime::start`: external host functions ask through them. Set for
     /// one transaction and taken back after it.
     pub external: Option<ExternalLink>,
+    /// A register probe for the next top-level frame (`probe.rs`), set and
+    /// taken by `Runtime::execute_probed` around one transaction.
+    pub probe: Option<Box<crate::probe::ActiveProbe>>,
 }
 
 /// A page's flag in [`TxState::touched`]: read (or written, which reads).
@@ -82,6 +85,7 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
             extension: None,
             caches,
             external: None,
+            probe: None,
         }
     }
 
