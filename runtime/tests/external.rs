@@ -537,6 +537,7 @@ fn while_a_transaction_waits_the_runtime_is_busy() {
         Err(RuntimeError::Busy)
     ));
     assert_eq!(external.with_extension::<Script, _>(|_| ()), None);
+    assert!(matches!(external.prove_account(&a), Err(RuntimeError::Busy)));
     // From another thread too: at once, never waiting for the answer.
     std::thread::scope(|s| {
         s.spawn(|| {
