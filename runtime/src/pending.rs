@@ -141,6 +141,23 @@ impl<T> PendingTx<T> {
         .map(drop)
     }
 
+    /// The calling frame's gas left, after the function's table cost and
+    /// whatever [`charge`](Self::charge) took.
+    pub fn gas_left(&self) -> Result<u64, AccessError> {
+        let bytes = self.access(Access::GasLeft)?;
+        let bytes: [u8; 8] = bytes.try_into().map_err(|_| AccessError::Gone)?;
+        Ok(u64::from_le_bytes(bytes))
+    }
+
+    /// Charges `gas` to the calling frame, as an inline function charges a
+    /// cost that depends on what it does (`Host::charge`): the table's cost
+    /// is charged already, before the node was asked. More than is left is
+    /// [`AccessError::OutOfGas`] and leaves none; answer
+    /// [`HostErrorKind::OutOfGas`] then, as the inline function would fail.
+    pub fn charge(&self, gas: u64) -> Result<(), AccessError> {
+        self.access(Access::Charge { gas }).map(drop)
+    }
+
     fn access(&self, access: Access) -> Result<Vec<u8>, AccessError> {
         let io = self.io.as_ref().ok_or(AccessError::Gone)?;
         io.down

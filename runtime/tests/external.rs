@@ -78,6 +78,20 @@ fn fetch<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     Ok(fetch_value(&bytes, &register))
 }
 
+fn quote<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    _mem: &mut M,
+    host: &mut H,
+    n: i32,
+) -> Result<i64, HostErrorKind> {
+    host.charge(quote_cost(n))?;
+    Ok(i64::from(n) * 2)
+}
+
+/// What `quote` charges on top of its table cost.
+fn quote_cost(n: i32) -> u64 {
+    u64::from(n.unsigned_abs()) * 1_000
+}
+
 fn next<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     _mem: &mut M,
     host: &mut H,
@@ -103,6 +117,11 @@ host_functions! {
     fn fetch(ptr: i32, len: i32) -> i32;
         gas 50 + 2 * len;
         impl fetch;
+
+    /// `2 * n`, charging `1000 * |n|` more gas.
+    fn quote(n: i32) -> i64;
+        gas 25;
+        impl quote;
 
     /// The next scripted answer.
     fn next() -> i64;
@@ -132,6 +151,18 @@ fn node<T>(
             let reversed: Vec<u8> = bytes.iter().rev().copied().collect();
             p.write_memory(*ptr as u32, &reversed).map_err(memory)?;
             Ok(Some(Value::I32(fetch_value(&bytes, &register))))
+        }
+        ("quote", [Value::I32(n)]) => {
+            let before = p.gas_left().expect("gas left");
+            match p.charge(quote_cost(*n)) {
+                Ok(()) => assert_eq!(p.gas_left().unwrap(), before - quote_cost(*n)),
+                Err(AccessError::OutOfGas) => {
+                    assert_eq!(p.gas_left().unwrap(), 0);
+                    return Err(HostErrorKind::OutOfGas);
+                }
+                Err(e) => panic!("{e}"),
+            }
+            Ok(Some(Value::I64(i64::from(*n) * 2)))
         }
         ("next", []) => next_of(script).map(|v| Some(Value::I64(v))),
         other => panic!("unexpected call {other:?}"),
@@ -164,6 +195,7 @@ const ASKER: &str = r#"(module
   (import "oracle" "price" (func $price (param i32) (result i64)))
   (import "oracle" "fetch" (func $fetch (param i32 i32) (result i32)))
   (import "oracle" "next" (func $next (result i64)))
+  (import "oracle" "quote" (func $quote (param i32) (result i64)))
   (import "svm" "reg_write_be_i64" (func $reg_set (param i64 i32 i32)))
   (import "strata" "storage_write" (func $write (param i32 i32 i32 i32)))
   (import "strata" "input_len" (func $input_len (result i32)))
@@ -185,6 +217,7 @@ const ASKER: &str = r#"(module
     (local.get $p))
   (func (export "ask") (param i32) (result i64) (call $ask (local.get 0)))
   (func (export "ask_then_trap") (param i32) (drop (call $ask (local.get 0))) unreachable)
+  (func (export "quote") (param i32) (result i64) (call $quote (local.get 0)))
   (func (export "bad_fetch") (result i32) (call $fetch (i32.const 65530) (i32.const 16)))
   (func (export "nested_ask")
     (call $input_copy (i32.const 300) (i32.const 0) (i32.const 1))
@@ -418,6 +451,28 @@ fn a_scenario_gives_the_same_receipts_and_roots_inline_and_external() {
         "{asked_before_running_out:?}"
     );
 
+    // A cost the function charges as it goes, by the node: enough gas, and
+    // not enough for it.
+    let (r, asked) = same(
+        &inline,
+        &external,
+        &call_tx_of(a, "quote", i32_(30), vec![]),
+        &[],
+    );
+    assert_eq!((r.returns.clone(), asked), (vec![Arg::I64(60)], 1));
+    let mut tx = call_tx(a, "quote", i32_(30), vec![]);
+    for gas_limit in [
+        r.gas_used,
+        r.gas_used - 1,
+        r.gas_used - 29_000,
+        r.gas_used - 30_000,
+    ] {
+        tx.gas_limit = gas_limit;
+        let (q, asked) = same(&inline, &external, &Transaction::Call(tx.clone()), &[]);
+        assert_eq!(q.success(), gas_limit == r.gas_used, "{:?}", q.error);
+        assert_eq!(asked, 1, "the table's cost fits: the node is asked");
+    }
+
     // Scripted answers through nested calls; the nested call's denial
     // fails that call only (its status, 1, is added to the sum).
     let (r, asked) = same(
@@ -537,7 +592,10 @@ fn while_a_transaction_waits_the_runtime_is_busy() {
         Err(RuntimeError::Busy)
     ));
     assert_eq!(external.with_extension::<Script, _>(|_| ()), None);
-    assert!(matches!(external.prove_account(&a), Err(RuntimeError::Busy)));
+    assert!(matches!(
+        external.prove_account(&a),
+        Err(RuntimeError::Busy)
+    ));
     // From another thread too: at once, never waiting for the answer.
     std::thread::scope(|s| {
         s.spawn(|| {

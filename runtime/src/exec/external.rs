@@ -19,7 +19,7 @@ use strata_host_fns::{
     Value, WasmiState, with_wasmi_host,
 };
 use strata_kv::KvStore;
-use strata_registers::{RegisterError, Registers};
+use strata_registers::RegisterError;
 use wasmi::{FuncType, Linker, Val};
 
 use super::TxHost;
@@ -63,6 +63,11 @@ pub enum AccessError {
     /// No such register, or bytes that do not fit it.
     #[error(transparent)]
     Register(#[from] RegisterError),
+    /// The gas the node charged is more than the frame has left; the frame
+    /// now has none (answer [`HostErrorKind::OutOfGas`], as an inline
+    /// function's failed charge would).
+    #[error("out of gas")]
+    OutOfGas,
     /// The transaction is no longer waiting (its thread ended: a bug of the
     /// runtime; the transaction is not applied).
     #[error("the transaction is no longer waiting for an answer")]
@@ -77,8 +82,10 @@ pub(crate) enum Down {
     Answer(Result<Option<Value>, HostErrorKind>),
 }
 
-/// An access to the calling contract's memory or registers.
+/// An access to the calling contract's memory, registers or gas.
 pub(crate) enum Access {
+    GasLeft,
+    Charge { gas: u64 },
     ReadMemory { ptr: u32, len: u32 },
     WriteMemory { ptr: u32, bytes: Vec<u8> },
     ReadRegister { bits: u32, idx: u32 },
@@ -195,7 +202,7 @@ fn call<K: KvStore + Clone + 'static>(
         context: host.context,
         depth,
     };
-    let answer = ask(&link, pending, mem, &mut host.registers);
+    let answer = ask(&link, pending, mem, host);
     if let Some(state) = host.state.as_deref_mut() {
         state.external = Some(link);
     }
@@ -205,11 +212,11 @@ fn call<K: KvStore + Clone + 'static>(
 /// Hands the node `pending` and serves its accesses until it answers. A
 /// node that dropped the pending transaction is a fatal error, so that
 /// nothing of the transaction is applied.
-fn ask(
+fn ask<H: Host + ?Sized>(
     link: &ExternalLink,
     pending: PendingCall,
     mem: &mut dyn CustomContextVM,
-    registers: &mut Registers,
+    host: &mut H,
 ) -> Result<Option<Value>, HostErrorKind> {
     let dropped = || HostErrorKind::Host("the node dropped the pending transaction".into());
     link.up.send(Up::Pending(pending)).map_err(|_| dropped())?;
@@ -217,7 +224,7 @@ fn ask(
         match link.down.recv() {
             Ok(Down::Answer(answer)) => return answer,
             Ok(Down::Access(access)) => {
-                let served = serve(access, mem, registers);
+                let served = serve(access, mem, host);
                 link.up.send(Up::Served(served)).map_err(|_| dropped())?;
             }
             Err(_) => return Err(dropped()),
@@ -226,20 +233,25 @@ fn ask(
 }
 
 /// Does one access of the node.
-fn serve(
+fn serve<H: Host + ?Sized>(
     access: Access,
     mem: &mut dyn CustomContextVM,
-    registers: &mut Registers,
+    host: &mut H,
 ) -> Result<Vec<u8>, AccessError> {
     match access {
+        Access::GasLeft => Ok(host.gas_left().to_le_bytes().to_vec()),
+        Access::Charge { gas } => {
+            host.charge(gas).map_err(|_| AccessError::OutOfGas)?;
+            Ok(Vec::new())
+        }
         Access::ReadMemory { ptr, len } => Ok(mem.data(ptr, len)?.to_vec()),
         Access::WriteMemory { ptr, bytes } => {
             mem.write(ptr, &bytes)?;
             Ok(Vec::new())
         }
-        Access::ReadRegister { bits, idx } => Ok(registers.get(bits, idx)?.to_vec()),
+        Access::ReadRegister { bits, idx } => Ok(host.registers().get(bits, idx)?.to_vec()),
         Access::WriteRegister { bits, idx, bytes } => {
-            registers.set(bits, idx, &bytes)?;
+            host.registers().set(bits, idx, &bytes)?;
             Ok(Vec::new())
         }
     }
