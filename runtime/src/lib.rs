@@ -53,8 +53,8 @@
 //!   [`Runtime::start`] (and [`Runtime::start_block`]) runs a transaction
 //!   until a contract calls one of its functions, at any depth of nested
 //!   calls, and returns a [`PendingTx`]: the call, read and write access to
-//!   the caller's memory and registers, and [`PendingTx::resume`] with the
-//!   answer. Gas, receipt and state root are those of the same module
+//!   the caller's memory and registers, its gas, and [`PendingTx::resume`]
+//!   with the answer. Gas, receipt and state root are those of the same module
 //!   answering inline; a dropped [`PendingTx`] writes nothing. The
 //!   transaction runs on the runtime's worker thread, where it can wait
 //!   (`pending.rs` says why not a coroutine).
