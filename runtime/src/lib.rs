@@ -50,7 +50,8 @@
 //!   registers and gas, and are checked at deploy like any import.
 //! - **External host functions**: a module added with
 //!   [`RuntimeBuilder::external_module`] is answered by the node, later.
-//!   [`Runtime::start`] (and [`Runtime::start_block`]) runs a transaction
+//!   [`Runtime::start`] (and [`Runtime::start_block`],
+//!   [`Runtime::start_query`]) runs a transaction
 //!   until a contract calls one of its functions, at any depth of nested
 //!   calls, and returns a [`PendingTx`]: the call, read and write access to
 //!   the caller's memory and registers, its gas, and [`PendingTx::resume`]
@@ -431,8 +432,9 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
 
     /// Runs a call read-only: the same execution, but any storage write or
     /// transfer fails the query, and nothing is ever committed.
-    /// External host functions cannot answer a query (they fail it with
-    /// [`RuntimeError::HostFunction`]).
+    /// External host functions cannot answer a query run this way (they
+    /// fail it with [`RuntimeError::HostFunction`]): use
+    /// [`start_query`](Self::start_query).
     pub fn query(&self, call: &CallTx, block: BlockContext) -> Result<Receipt, RuntimeError> {
         let _gate = self.shared.enter()?;
         if let Some(refused) = admission::refuse(&self.shared.config, call.gas_limit, u64::MAX) {

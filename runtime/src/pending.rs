@@ -62,7 +62,7 @@ use strata_host_fns::{HostErrorKind, Value};
 use strata_kv::KvStore;
 
 use crate::exec::{Access, AccessError, Down, ExternalLink, PendingCall, Up};
-use crate::{BlockContext, BlockResult, Receipt, Runtime, RuntimeError, Transaction};
+use crate::{BlockContext, BlockResult, CallTx, Receipt, Runtime, RuntimeError, Transaction};
 
 /// Where a started transaction (or block) stands.
 #[derive(Debug)]
@@ -298,6 +298,31 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
             let mut receipts = Vec::with_capacity(txs.len());
             let head = runtime.run_block(&txs, block, link, |r| receipts.push(r))?;
             Ok(BlockResult { receipts, head })
+        })
+    }
+
+    /// Starts a read-only call that may call external host functions:
+    /// [`query`](Self::query) as [`start`](Self::start) is to `execute`
+    /// (nothing is ever written, whatever the answers).
+    pub fn start_query(
+        &self,
+        call: &CallTx,
+        block: BlockContext,
+    ) -> Result<Step<Receipt>, RuntimeError> {
+        if let Some(refused) =
+            crate::admission::refuse(&self.shared.config, call.gas_limit, u64::MAX)
+        {
+            return Ok(Step::Done(refused));
+        }
+        let tx = Transaction::Call(call.clone());
+        self.start_with(move |runtime, mut link| {
+            crate::stack::with_stack(|| {
+                let mut slot = crate::lock(&runtime.shared.exec);
+                // A query's batch is always empty: nothing to write.
+                runtime
+                    .run_tx(&mut slot, &tx, block, true, &mut link)
+                    .map(|(receipt, _)| receipt)
+            })
         })
     }
 

@@ -850,3 +850,37 @@ fn a_constructor_can_wait_for_the_node() {
         }
     }
 }
+
+#[test]
+fn a_query_can_wait_for_the_node_and_writes_nothing() {
+    let (inline, external) = (inline_runtime(), external_runtime());
+    let a = deploy_both(&inline, &external, ASKER);
+    let head = external.head().unwrap();
+    // `quote` writes nothing: the same receipt as an inline query.
+    let call = call_tx(a, "quote", vec![Arg::I32(4)], vec![]);
+    let want = inline.query(&call, BLOCK).unwrap();
+    let (got, asked) = drive(
+        external.start_query(&call, BLOCK).unwrap(),
+        &mut VecDeque::new(),
+    )
+    .unwrap();
+    assert_eq!(asked, 1);
+    assert!(got.success(), "{:?}", got.error);
+    assert_eq!(want.encode(), got.encode());
+    // `ask` writes storage after its first answer: a query fails there,
+    // as inline.
+    let call = call_tx(a, "ask", vec![Arg::I32(5)], vec![]);
+    let want = inline.query(&call, BLOCK).unwrap();
+    let (got, asked) = drive(
+        external.start_query(&call, BLOCK).unwrap(),
+        &mut VecDeque::new(),
+    )
+    .unwrap();
+    assert_eq!(asked, 1);
+    assert_eq!(
+        got.error.as_ref().map(|e| e.kind),
+        Some(ErrorKind::ReadOnly)
+    );
+    assert_eq!(want.encode(), got.encode());
+    assert_eq!(external.head().unwrap(), head);
+}

@@ -192,7 +192,8 @@ fn call<K: KvStore + Clone + 'static>(
     let Some(link) = state.external.take() else {
         return Err(HostErrorKind::Host(format!(
             "{}.{} is an external host function, answered by the node: run the \
-             transaction with Runtime::start (or start_block), not execute or query",
+             transaction with Runtime::start, start_block or start_query, not execute or \
+             query",
             function.module, function.name
         )));
     };
