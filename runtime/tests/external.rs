@@ -219,6 +219,7 @@ const ASKER: &str = r#"(module
   (func (export "ask_then_trap") (param i32) (drop (call $ask (local.get 0))) unreachable)
   (func (export "quote") (param i32) (result i64) (call $quote (local.get 0)))
   (func (export "bad_fetch") (result i32) (call $fetch (i32.const 65530) (i32.const 16)))
+  (func (export "fetch_any") (param i32 i32) (result i32) (call $fetch (local.get 0) (local.get 1)))
   (func (export "nested_ask")
     (call $input_copy (i32.const 300) (i32.const 0) (i32.const 1))
     (drop (call $ask (i32.load8_u (i32.const 300)))))
@@ -432,6 +433,27 @@ fn a_scenario_gives_the_same_receipts_and_roots_inline_and_external() {
         &[],
     );
     assert_eq!(r.error.expect("bad pointer").kind, ErrorKind::HostError);
+
+    // The per-byte cost reads the length argument as the table does (a
+    // negative length is a huge one): out of gas before the node is asked.
+    let (r, asked) = same(
+        &inline,
+        &external,
+        &call_tx_of(a, "fetch_any", vec![Arg::I32(200), Arg::I32(-1)], vec![]),
+        &[],
+    );
+    assert_eq!(
+        (r.error.map(|e| e.kind), asked),
+        (Some(ErrorKind::OutOfGas), 0)
+    );
+    let (r, asked) = same(
+        &inline,
+        &external,
+        &call_tx_of(a, "fetch_any", vec![Arg::I32(0), Arg::I32(4096)], vec![]),
+        &[],
+    );
+    assert!(r.success(), "{:?}", r.error);
+    assert_eq!(asked, 1);
 
     // Out of gas when the table's cost is charged: the node is never asked.
     let mut tx = call_tx(a, "ask", i32_(5), vec![]);
@@ -785,24 +807,61 @@ fn a_chain_as_deep_as_the_limit_waits_at_the_bottom() {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
-    /// Random answers (values and denials), call counts and gas limits:
-    /// the same receipts and roots both ways.
+    /// Random answers (values and denials), call counts, gas limits, and
+    /// pending transactions dropped after a random number of answers: the
+    /// same receipts and roots both ways (a dropped transaction is one the
+    /// inline runtime never ran).
     #[test]
     fn random_answers_give_the_same_receipts(
         runs in prop::collection::vec(
             (0i32..6, prop::collection::vec(prop::option::weighted(0.8, any::<i64>()), 0..10),
-             prop::sample::select(vec![30_000u64, 60_000, 120_000, 2_000_000]), any::<bool>()),
-            1..4,
+             prop::sample::select(vec![30_000u64, 60_000, 120_000, 2_000_000]), any::<bool>(),
+             prop::option::weighted(0.25, 0usize..4)),
+            1..5,
         )
     ) {
         let (inline, external) = (inline_runtime(), external_runtime());
         let a = deploy_both(&inline, &external, ASKER);
         let b = deploy_both(&inline, &external, ASKER);
-        for (n, answers, gas_limit, nested) in runs {
+        for (n, answers, gas_limit, nested, drop_at) in runs {
             let input = if nested { b.0.to_vec() } else { vec![] };
             let mut tx = call_tx(a, "script", vec![Arg::I32(n)], input);
             tx.gas_limit = gas_limit;
-            let (x, y, _) = both(&inline, &external, &Transaction::Call(tx), &answers);
+            let tx = Transaction::Call(tx);
+            let (x, y) = match drop_at {
+                None => {
+                    let (x, y, _) = both(&inline, &external, &tx, &answers);
+                    (x, y)
+                }
+                Some(k) => {
+                    let mut script: VecDeque<_> = answers.iter().copied().collect();
+                    let mut step = external.start(&tx, BLOCK).unwrap();
+                    let mut answered = 0;
+                    let finished = loop {
+                        match step {
+                            Step::Done(r) => break Some(r),
+                            Step::Pending(p) if answered == k => {
+                                drop(p);
+                                break None;
+                            }
+                            Step::Pending(p) => {
+                                answered += 1;
+                                let answer = node(&p, &mut script);
+                                step = p.resume(answer).unwrap();
+                            }
+                        }
+                    };
+                    match finished {
+                        // Dropped: the inline runtime never runs it, and
+                        // only the state (below) is compared.
+                        None => (Receipt::default(), Receipt::default()),
+                        Some(y) => {
+                            set_script(&inline, &answers);
+                            (inline.execute(&tx, BLOCK).unwrap(), y)
+                        }
+                    }
+                }
+            };
             prop_assert_eq!(x.encode(), y.encode());
             prop_assert_eq!(inline.head().unwrap(), external.head().unwrap());
             prop_assert_eq!(storage(&inline, &a), storage(&external, &a));
