@@ -22,7 +22,7 @@ use crate::{BlockContext, Receipt, Runtime, RuntimeError, Transaction, admission
 
 /// A block being run: it holds the runtime's execution lock from
 /// [`begin`](Block::begin) to [`finish`](Block::finish).
-pub(crate) struct Block<'r, K: KvStore + Clone + 'static> {
+pub(crate) struct Block<'r, K: KvStore + 'static> {
     runtime: &'r Runtime<K>,
     slot: MutexGuard<'r, Option<Box<TxState<K>>>>,
     context: BlockContext,
@@ -40,7 +40,7 @@ pub(crate) struct Block<'r, K: KvStore + Clone + 'static> {
     ended: bool,
 }
 
-impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
+impl<'r, K: KvStore + 'static> Block<'r, K> {
     /// Begins a block at `context`, waiting for any running one to end.
     pub fn begin(runtime: &'r Runtime<K>, context: BlockContext) -> Self {
         Block {
@@ -181,7 +181,7 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
     }
 }
 
-impl<K: KvStore + Clone + 'static> Drop for Block<'_, K> {
+impl<K: KvStore + 'static> Drop for Block<'_, K> {
     fn drop(&mut self) {
         if !self.ended {
             self.abandon();
@@ -189,7 +189,7 @@ impl<K: KvStore + Clone + 'static> Drop for Block<'_, K> {
     }
 }
 
-impl<K: KvStore + Clone + 'static> Runtime<K> {
+impl<K: KvStore + 'static> Runtime<K> {
     /// Runs a block, handing each receipt to `receipt` in order. On an
     /// error nothing of the block is applied.
     pub(crate) fn run_block(

@@ -20,14 +20,14 @@ type LinkFn<K> = Box<
 >;
 
 /// Builds a [`Runtime`]: configuration, embedder host modules and state.
-pub struct RuntimeBuilder<K: KvStore + Clone + 'static> {
+pub struct RuntimeBuilder<K: KvStore + 'static> {
     kv: K,
     config: RuntimeConfig,
     modules: Vec<(&'static [HostFnDesc], LinkFn<K>)>,
     extension: Option<Box<dyn Any + Send>>,
 }
 
-impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
+impl<K: KvStore + 'static> RuntimeBuilder<K> {
     /// A builder over `kv` with the default configuration.
     pub(crate) fn new(kv: K) -> Self {
         RuntimeBuilder {

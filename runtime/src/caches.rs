@@ -32,7 +32,7 @@ type ContractCache<K> = LruCache<Address, Option<PageCache<BlockKv<K>>>>;
 /// What a runtime keeps from one transaction to the next. It travels inside
 /// the [`TxState`], so a transaction (and every nested frame) uses it
 /// without taking a lock.
-pub(crate) struct Caches<K: KvStore + Clone + 'static> {
+pub(crate) struct Caches<K: KvStore + 'static> {
     modules: LruCache<CodeHash, CachedModule>,
     contracts: ContractCache<K>,
     /// Validated register layouts by contract (checked against the
@@ -40,7 +40,7 @@ pub(crate) struct Caches<K: KvStore + Clone + 'static> {
     layouts: LruCache<Address, BankLayout>,
 }
 
-impl<K: KvStore + Clone + 'static> Caches<K> {
+impl<K: KvStore + 'static> Caches<K> {
     pub fn new(config: &RuntimeConfig) -> Self {
         let cap = |n: usize| NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN);
         Caches {

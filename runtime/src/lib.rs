@@ -219,7 +219,7 @@ impl RuntimeError {
 }
 
 /// What a runtime's frames share.
-pub(crate) struct Shared<K: KvStore + Clone + 'static> {
+pub(crate) struct Shared<K: KvStore + 'static> {
     pub kv: BlockKv<K>,
     pub engine: Engine,
     pub linker: Linker<WasmiState<TxHost<K>>>,
@@ -240,14 +240,16 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The runtime: deploys and executes contracts against a [`KvStore`].
 ///
-/// `K` is the store handle, cloned into every page cache (an
-/// `Arc<MemKv>`, an `Arc<RocksKv>`, or an `Arc<dyn KvStore>`). Execution is
-/// serialised: one transaction (or block) at a time.
-pub struct Runtime<K: KvStore + Clone + 'static> {
+/// `K` is the store, in whatever form the embedder has it: a `MemKv` or a
+/// `RocksKv` by value, or shared (`Arc<MemKv>`, `Arc<dyn KvStore>`, which
+/// are stores too). The runtime keeps it behind its own `Arc`, so it need
+/// not be `Clone`. Execution is serialised: one transaction (or block) at a
+/// time.
+pub struct Runtime<K: KvStore + 'static> {
     shared: Arc<Shared<K>>,
 }
 
-impl<K: KvStore + Clone + 'static> Runtime<K> {
+impl<K: KvStore + 'static> Runtime<K> {
     /// A runtime with the default configuration and the built-in `svm` and
     /// `strata` modules.
     ///
@@ -338,7 +340,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
             .ok_or(RuntimeError::NoAccount(*address))?;
         let slice = SliceLayout::new(page, offset, len).map_err(RuntimeError::from_slice)?;
         let mut pages = exec::open_contract_pages(
-            self.shared.kv.base().clone(),
+            self.shared.kv.base(),
             address,
             exec::StorageRoot::of(&account),
             1,

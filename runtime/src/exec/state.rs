@@ -19,7 +19,7 @@ use crate::{Account, BlockContext, CodeHash, NS_ACCOUNTS, RuntimeError};
 pub(crate) type Storage<K> = Slices<BlockKv<K>>;
 
 /// The state of one transaction, moved from frame to frame.
-pub(crate) struct TxState<K: KvStore + Clone + 'static> {
+pub(crate) struct TxState<K: KvStore + 'static> {
     pub kv: BlockKv<K>,
     pub block: BlockContext,
     pub read_only: bool,
@@ -62,7 +62,7 @@ pub(crate) struct StateCheckpoint {
     events: usize,
 }
 
-impl<K: KvStore + Clone + 'static> TxState<K> {
+impl<K: KvStore + 'static> TxState<K> {
     /// A fresh state with `caches`; [`reset`](Self::reset) it before each
     /// transaction.
     pub fn new(kv: BlockKv<K>, caches: Caches<K>) -> Self {
