@@ -102,11 +102,13 @@ mod config;
 mod deploy;
 mod exec;
 mod global;
+mod outcome;
 mod overlay;
 mod probe;
 mod proofs;
 pub mod stack;
 mod sweep;
+mod tx_builder;
 mod types;
 #[cfg(feature = "testing")]
 pub mod validate;
@@ -127,6 +129,7 @@ pub use config::{
     Compilation, DEFAULT_MAX_BLOCK_GAS, DEFAULT_MAX_TX_GAS, GasSchedule, Limits, RuntimeConfig,
 };
 pub use global::Head;
+pub use outcome::TxFailed;
 pub use overlay::BlockKv;
 pub use probe::{ProbedReceipt, RegisterProbe};
 pub use proofs::{AccountStateProof, PageStateProof, StateProofError, verify_account, verify_page};
