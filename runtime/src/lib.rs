@@ -125,6 +125,7 @@ use strata_slices::{SliceError, SliceLayout};
 use wasmi::{Engine, Linker};
 
 pub use builder::RuntimeBuilder;
+pub use caches::{CacheCounters, CacheStats};
 pub use config::{
     Compilation, DEFAULT_MAX_BLOCK_GAS, DEFAULT_MAX_TX_GAS, GasSchedule, Limits, RuntimeConfig,
 };
@@ -299,8 +300,11 @@ impl<K: KvStore + 'static> Runtime<K> {
             .map(f)
     }
 
-    /// Drops every cached module, page and account-tree node (for tests and
-    /// benchmarks of cold starts). State and results are unaffected.
+    /// Drops every cached module, page, register layout and account-tree
+    /// node (for tests and benchmarks of cold starts). State and results
+    /// are unaffected. To drop one cache, see
+    /// [`clear_module_cache`](Self::clear_module_cache) and its siblings;
+    /// [`cache_stats`](Self::cache_stats) shows how each cache does.
     pub fn clear_caches(&self) {
         if let Some(state) = lock(&self.shared.exec).as_mut() {
             state.caches.clear();
