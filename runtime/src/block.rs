@@ -15,6 +15,7 @@ use strata_kv::{KvStore, WriteBatch};
 
 use crate::Address;
 use crate::global::{self, Head};
+use crate::journal::ExtensionSlot;
 use crate::sweep;
 
 use crate::exec::{Frame, TxState, run_frame};
@@ -38,13 +39,21 @@ pub(crate) struct Block<'r, K: KvStore + 'static> {
     touched: BTreeSet<Address>,
     /// Whether the block ended (finished or abandoned).
     ended: bool,
+    /// The embedder's levels before the block's.
+    extension: usize,
 }
 
 impl<'r, K: KvStore + 'static> Block<'r, K> {
     /// Begins a block at `context`, waiting for any running one to end.
     pub fn begin(runtime: &'r Runtime<K>, context: BlockContext) -> Self {
+        let mut slot = crate::lock(&runtime.shared.exec);
+        let extension = slot
+            .as_mut()
+            .and_then(|s| s.extension.as_mut())
+            .map_or(0, ExtensionSlot::checkpoint);
         Block {
-            slot: crate::lock(&runtime.shared.exec),
+            slot,
+            extension,
             runtime,
             context,
             gas_left: runtime.shared.config.max_block_gas,
@@ -134,6 +143,7 @@ impl<'r, K: KvStore + 'static> Block<'r, K> {
             Ok((head, nodes)) => {
                 self.ended = true;
                 shared.account_nodes.stored(nodes);
+                self.close_extension(true);
                 Ok(head)
             }
             Err(e) => {
@@ -157,6 +167,14 @@ impl<'r, K: KvStore + 'static> Block<'r, K> {
         sweep::mark(kv, self.touched.iter().copied()).map(Some)
     }
 
+    /// Closes the block's level of the embedder's state: kept once the
+    /// block is in the store, rolled back when it is abandoned.
+    fn close_extension(&mut self, keep: bool) {
+        if let Some(extension) = self.slot.as_mut().and_then(|s| s.extension.as_mut()) {
+            extension.close(self.extension, keep);
+        }
+    }
+
     /// Moves the latest transaction's writes into the overlay, where the
     /// next transaction reads them.
     fn write_pending(&mut self) -> Result<(), RuntimeError> {
@@ -171,6 +189,7 @@ impl<'r, K: KvStore + 'static> Block<'r, K> {
     /// Drops everything of the block: the overlay, and the page caches,
     /// which may stand at roots whose records were never written.
     fn abandon(&mut self) {
+        self.close_extension(false);
         self.ended = true;
         self.pending = WriteBatch::new();
         self.touched.clear();
@@ -226,6 +245,9 @@ impl<K: KvStore + 'static> Runtime<K> {
             ))
         });
         state.reset(block, read_only);
+        // The transaction's level of the embedder's state, closed below
+        // with its fate (a query's is always rolled back).
+        let extension = state.extension.as_mut().map(ExtensionSlot::checkpoint);
         let result = match tx {
             Transaction::Deploy(d) => self.deploy(state, d),
             Transaction::Call(c) => {
@@ -245,6 +267,10 @@ impl<K: KvStore + 'static> Runtime<K> {
         // caches and the extension are lost with it.
         let (mut state, outcome, deployed, extra_gas) = result?;
         let finished = self.finish(&mut state, outcome, deployed, extra_gas);
+        if let (Some(depth), Some(ext)) = (extension, state.extension.as_mut()) {
+            let keep = !read_only && matches!(&finished, Ok((r, _)) if r.success());
+            ext.close(depth, keep);
+        }
         *slot = Some(state);
         finished
     }

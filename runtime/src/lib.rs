@@ -102,6 +102,7 @@ mod config;
 mod deploy;
 mod exec;
 mod global;
+mod journal;
 mod outcome;
 mod overlay;
 mod probe;
@@ -130,6 +131,7 @@ pub use config::{
     Compilation, DEFAULT_MAX_BLOCK_GAS, DEFAULT_MAX_TX_GAS, GasSchedule, Limits, RuntimeConfig,
 };
 pub use global::Head;
+pub use journal::{Extension, Journal, JournalMap};
 pub use outcome::TxFailed;
 pub use overlay::BlockKv;
 pub use probe::{ProbedReceipt, RegisterProbe};
@@ -296,6 +298,7 @@ impl<K: KvStore + 'static> Runtime<K> {
         slot.as_mut()?
             .extension
             .as_mut()?
+            .any_mut()
             .downcast_mut::<T>()
             .map(f)
     }

@@ -319,7 +319,6 @@ impl<K: KvStore + 'static> Host for TxHost<K> {
     }
 
     fn extension(&mut self) -> Option<&mut dyn Any> {
-        let ext = self.state.as_deref_mut()?.extension.as_deref_mut()?;
-        Some(ext as &mut dyn Any)
+        Some(self.state.as_deref_mut()?.extension.as_mut()?.any_mut())
     }
 }
