@@ -105,6 +105,7 @@ mod global;
 mod journal;
 mod outcome;
 mod overlay;
+pub mod prelude;
 mod probe;
 mod proofs;
 pub mod stack;
@@ -119,9 +120,7 @@ mod validate;
 use std::any::Any;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use strata_host_fns::{HostFnDesc, WasmiState};
-use strata_kv::{KvError, KvStore, Namespace};
-use strata_pages::PageError;
+use strata_host_fns::WasmiState;
 use strata_slices::{SliceError, SliceLayout};
 use wasmi::{Engine, Linker};
 
@@ -142,6 +141,19 @@ pub use types::{
     Transaction, TxError, contract_address,
 };
 pub use validate::CodeError;
+
+// What the public signatures above use, so that an embedder needs no other
+// Strata crate: the stores, the hash and register types, and what a host
+// module of the embedder's own is written with.
+pub use strata_host_fns::{
+    CallContext, CallStatus, CustomContextVM, Host, HostErrorKind, HostFnDesc, host_functions,
+};
+pub use strata_kv::{KvError, KvStore, MemKv, Namespace};
+#[cfg(feature = "rocksdb")]
+pub use strata_kv::{RocksConfig, RocksKv};
+pub use strata_pages::PageError;
+pub use strata_primitives::{Hash32, StateRoot};
+pub use strata_registers::{BankSpec, RegisterLimits};
 
 use exec::{TxHost, TxState};
 
