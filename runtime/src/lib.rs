@@ -58,37 +58,22 @@
 //! double-borrowed, and a failed callee's writes are undone by checkpoints
 //! in the page caches.
 //!
-//! ```
-//! use std::sync::Arc;
-//! use strata_kv::MemKv;
-//! use strata_runtime::{Address, Arg, BlockContext, CallTx, DeployTx, FunctionCall, Runtime, Transaction};
+//! ## Embedding
 //!
-//! let wasm = wat::parse_str(r#"(module
-//!   (import "strata" "storage_read" (func $read (param i32 i32 i32 i32)))
-//!   (import "strata" "storage_write" (func $write (param i32 i32 i32 i32)))
-//!   (memory 1)
-//!   (func (export "inc") (result i64)
-//!     (call $read (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 8))
-//!     (i64.store (i32.const 0) (i64.add (i64.load (i32.const 0)) (i64.const 1)))
-//!     (call $write (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 8))
-//!     (i64.load (i32.const 0))))"#).unwrap();
-//! let rt = Runtime::new(Arc::new(MemKv::new()));
-//! let deploy = DeployTx {
-//!     author: Address([1; 20]), nonce: None, name: None, page_count: 1, banks: None,
-//!     code: wasm, ctor: None, balance: 0, gas_limit: 1_000_000,
-//! };
-//! let receipt = rt.execute(&Transaction::Deploy(deploy), BlockContext::default())?;
-//! let counter = receipt.deployed.unwrap();
-//! let call = CallTx {
-//!     contract: counter, sender: Address([2; 20]),
-//!     call: FunctionCall { function: "inc".into(), args: vec![] },
-//!     input: vec![], gas_limit: 100_000,
-//! };
-//! let receipt = rt.execute(&Transaction::Call(call.clone()), BlockContext::default())?;
-//! assert_eq!(receipt.returns, vec![Arg::I64(1)]);
-//! let receipt = rt.execute(&Transaction::Call(call), BlockContext::default())?;
-//! assert_eq!(receipt.returns, vec![Arg::I64(2)]);
-//! # Ok::<(), strata_runtime::RuntimeError>(())
+//! Deploy a counter on an in-memory store, call it, run a block
+//! (`examples/embed.rs`, which the README shows too). [`Runtime::execute`]
+//! is `Err` only when the runtime itself fails; a failed transaction is an
+//! `Ok` [`Receipt`] (it is `#[must_use]`), which [`Receipt::into_result`]
+//! turns into a [`TxFailed`] error. Transactions come from
+//! [`DeployTx::new`] and [`CallTx::new`] with defaults; the names an
+//! embedding needs are re-exported here (and in [`prelude`]), so
+//! `strata-runtime` is its one Strata dependency. An embedder's own host
+//! functions keep state that follows each transaction's fate through
+//! [`RuntimeBuilder::journaled_extension`]; [`Runtime::cache_stats`] shows
+//! how the caches do.
+//!
+//! ```
+#![doc = include_str!("../examples/embed.rs")]
 //! ```
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -152,7 +137,7 @@ pub use strata_kv::{KvError, KvStore, MemKv, Namespace};
 #[cfg(feature = "rocksdb")]
 pub use strata_kv::{RocksConfig, RocksKv};
 pub use strata_pages::PageError;
-pub use strata_primitives::{Hash32, StateRoot};
+pub use strata_primitives::{Hash32, HexError, StateRoot, hex};
 pub use strata_registers::{BankSpec, RegisterLimits};
 
 use exec::{TxHost, TxState};
@@ -302,9 +287,12 @@ impl<K: KvStore + 'static> Runtime<K> {
         &self.shared.host_fns
     }
 
-    /// Runs `f` on the embedder's state, if there is one of type `T`. Waits
-    /// for a running transaction or block to finish first, so `f` never sees
-    /// a block's state half-applied.
+    /// Runs `f` on the embedder's state, if there is one of type `T` (the
+    /// type given to [`RuntimeBuilder::extension`] or
+    /// [`RuntimeBuilder::journaled_extension`]). Waits for a running
+    /// transaction or block to finish first, so `f` never sees a block's
+    /// state half-applied; no journal level is open then, so a change made
+    /// here is permanent.
     pub fn with_extension<T: Any, R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
         let mut slot = lock(&self.shared.exec);
         slot.as_mut()?
@@ -371,9 +359,16 @@ impl<K: KvStore + 'static> Runtime<K> {
         Ok(bytes[slice.offset()..slice.offset() + slice.len()].to_vec())
     }
 
-    /// Executes one transaction and writes its changes in one atomic batch.
-    /// A failed transaction still returns a receipt (and changes nothing);
-    /// an `Err` means the runtime itself failed and nothing was applied.
+    /// Executes one transaction (a block of one) and writes its changes in
+    /// one atomic batch.
+    ///
+    /// Two kinds of failure, kept apart: `Err` means the runtime itself
+    /// failed (the store, a damaged record, a fatal host function) and
+    /// nothing was applied; a transaction that ran and failed is
+    /// `Ok(receipt)` with [`Receipt::error`] set (it changed nothing but is
+    /// charged). `rt.execute(..)?` lets a failed transaction through:
+    /// `rt.execute(..)?.into_result()?` stops on both
+    /// ([`Receipt::into_result`]).
     pub fn execute(&self, tx: &Transaction, block: BlockContext) -> Result<Receipt, RuntimeError> {
         // A block of one, without the block's vector of receipts.
         let mut receipt = None;

@@ -5,21 +5,7 @@
 //! is a result the chain records: its gas is charged, its logs kept), and
 //! `Err` only when the runtime itself failed. A [`Receipt`] is
 //! `#[must_use]`, and [`Receipt::into_result`] turns a failed one into an
-//! error, so that `?` stops on both:
-//!
-//! ```
-//! # use strata_runtime::{Address, BlockContext, CallTx, Runtime};
-//! # use strata_kv::MemKv;
-//! # fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! let rt = Runtime::new(MemKv::new());
-//! let call = CallTx::new(Address([9; 20]), Address([2; 20]), "inc");
-//! // No contract there: the runtime is fine, the transaction failed.
-//! let receipt = rt.execute(&call.into(), BlockContext::default())?;
-//! let failed = receipt.into_result().unwrap_err();
-//! assert_eq!(failed.error().kind, strata_runtime::ErrorKind::InvalidTransaction);
-//! # Ok(()) }
-//! # run().unwrap();
-//! ```
+//! error, so that `?` stops on both.
 
 use std::fmt;
 
@@ -28,6 +14,20 @@ use crate::{Receipt, TxError};
 impl Receipt {
     /// `Ok(self)` if the transaction succeeded, else [`TxFailed`] carrying
     /// the receipt (which a node still records: the gas was charged).
+    ///
+    /// ```
+    /// # use strata_runtime::{Address, BlockContext, CallTx, Runtime};
+    /// # use strata_runtime::MemKv;
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// let rt = Runtime::new(MemKv::new());
+    /// let call = CallTx::new(Address([9; 20]), Address([2; 20]), "inc");
+    /// // No contract there: the runtime is fine, the transaction failed.
+    /// let receipt = rt.execute(&call.into(), BlockContext::default())?;
+    /// let failed = receipt.into_result().unwrap_err();
+    /// assert_eq!(failed.error().kind, strata_runtime::ErrorKind::InvalidTransaction);
+    /// # Ok(()) }
+    /// # run().unwrap();
+    /// ```
     pub fn into_result(self) -> Result<Receipt, TxFailed> {
         if self.error.is_none() {
             Ok(self)

@@ -192,9 +192,11 @@ mod tests {
         let config = RuntimeConfig::default();
         let largest_deploy = config.limits.max_code_size as u64 * config.gas.deploy_per_byte;
         assert!(DeployTx::DEFAULT_GAS_LIMIT > largest_deploy);
-        assert!(DeployTx::DEFAULT_GAS_LIMIT <= DEFAULT_MAX_TX_GAS);
-        assert_eq!(DEFAULT_MAX_BLOCK_GAS / DeployTx::DEFAULT_GAS_LIMIT, 100);
-        assert_eq!(DEFAULT_MAX_BLOCK_GAS / CallTx::DEFAULT_GAS_LIMIT, 1_000);
+        const {
+            assert!(DeployTx::DEFAULT_GAS_LIMIT <= DEFAULT_MAX_TX_GAS);
+            assert!(DEFAULT_MAX_BLOCK_GAS / DeployTx::DEFAULT_GAS_LIMIT == 100);
+            assert!(DEFAULT_MAX_BLOCK_GAS / CallTx::DEFAULT_GAS_LIMIT == 1_000);
+        }
     }
 
     #[test]

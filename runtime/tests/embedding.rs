@@ -147,11 +147,12 @@ fn clearing_one_cache_leaves_the_others() -> Result<(), Box<dyn std::error::Erro
             s.account_nodes.len,
         ]
     };
-    let clears: [(&str, &dyn Fn(&Runtime<MemKv>)); 4] = [
-        ("modules", &|rt| rt.clear_module_cache()),
-        ("contracts", &|rt| rt.clear_contract_cache()),
-        ("layouts", &|rt| rt.clear_layout_cache()),
-        ("account nodes", &|rt| rt.clear_account_node_cache()),
+    type Clear = fn(&Runtime<MemKv>);
+    let clears: [(&str, Clear); 4] = [
+        ("modules", |rt| rt.clear_module_cache()),
+        ("contracts", |rt| rt.clear_contract_cache()),
+        ("layouts", |rt| rt.clear_layout_cache()),
+        ("account nodes", |rt| rt.clear_account_node_cache()),
     ];
     for (i, (name, clear)) in clears.iter().enumerate() {
         // Warm every cache, then clear one.
@@ -217,4 +218,18 @@ fn full_caches_evict_and_give_the_same_receipts() -> Result<(), Box<dyn std::err
     let r = roomy.cache_stats();
     assert_eq!(r.modules.evictions + r.contracts.evictions, 0, "{r:?}");
     Ok(())
+}
+
+#[test]
+fn the_readme_shows_the_embedding_example() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let example = std::fs::read_to_string(root.join("examples/embed.rs")).unwrap();
+    let readme = std::fs::read_to_string(root.join("../README.md")).unwrap();
+    let block = "## Embedding\n";
+    let section = &readme[readme.find(block).expect("an Embedding section")..];
+    assert!(
+        section.contains(&format!("```rust\n{example}```\n")),
+        "README.md's Embedding section must show runtime/examples/embed.rs as it is \
+         (the crate docs run that file as a doc test): copy it over"
+    );
 }
