@@ -148,7 +148,9 @@ pub const NS_ACCOUNTS: Namespace = strata_primitives::namespaces::ACCOUNTS;
 pub const NS_CODE: Namespace = strata_primitives::namespaces::CODE;
 
 /// What a block gave: a receipt per transaction, in order, and the head
-/// after it.
+/// after it. Some receipts may be of failed transactions (see
+/// [`Receipt::into_result`]).
+#[must_use = "a block's receipts may be of failed transactions, and its head is for the block header"]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockResult {
     /// The receipts, one per transaction.
