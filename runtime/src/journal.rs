@@ -1,51 +1,85 @@
 //! Embedder state that follows the transaction: written by the embedder's
 //! host functions, rolled back with a failed transaction or a failed
-//! nested call, kept with a successful one.
-//!
-//! The runtime opens a *level* when a block begins, when each transaction
-//! (or query) begins, and when each nested contract call begins, and closes
-//! it when that ends: [`Extension::commit`] when it succeeded (its changes
-//! join the enclosing level), [`Extension::rollback`] when it failed (its
-//! changes are undone). A block's level is committed once the block is in
-//! the store, and rolled back when the block is abandoned (a
-//! [`RuntimeError`](crate::RuntimeError)), so the embedder's state always
-//! matches what the store holds. A query's level is always rolled back.
-//! Outside any level (in [`Runtime::with_extension`] between blocks) a
-//! change is simply made.
-//!
-//! An embedder registers such state with
-//! [`RuntimeBuilder::journaled_extension`] and reaches it from its host
-//! functions through [`Host::extension`], downcast to the registered type.
-//! Two ready-made implementations are hard to misuse, because every change
-//! goes through them:
-//!
-//! - [`Journal<T>`]: any `Clone` value; the first change at each level
-//!   copies the value, so a rollback restores the copy. For small state.
-//! - [`JournalMap<K, V>`]: an ordered map that records the old value of
-//!   each key it changes, so a level costs what it changes. For balances
-//!   and the like.
-//!
-//! A struct of several of them implements [`Extension`] by forwarding each
-//! hook to each field. State registered with the older
-//! [`RuntimeBuilder::extension`] is never rolled back.
-//!
-//! [`Runtime::with_extension`]: crate::Runtime::with_extension
-//! [`RuntimeBuilder::journaled_extension`]: crate::RuntimeBuilder::journaled_extension
-//! [`RuntimeBuilder::extension`]: crate::RuntimeBuilder::extension
-//! [`Host::extension`]: strata_host_fns::Host::extension
+//! nested call, kept with a successful one. See [`Extension`].
 
 use std::any::Any;
 use std::collections::BTreeMap;
 use std::ops::{Deref, DerefMut};
 
-/// Embedder state with nested levels that the runtime opens and closes
-/// with blocks, transactions and nested calls (see the [module
-/// docs](self)).
+/// Embedder state that follows the transaction's fate: written by the
+/// embedder's host functions, rolled back with a failed transaction or a
+/// failed nested call, kept with a successful one.
+///
+/// The runtime opens a *level* when a block begins, when each transaction
+/// (or query) begins, and when each nested contract call begins, and closes
+/// it when that ends: [`Extension::commit`] when it succeeded (its changes
+/// join the enclosing level), [`Extension::rollback`] when it failed (its
+/// changes are undone). A block's level is committed once the block is in
+/// the store, and rolled back when the block is abandoned (a
+/// [`RuntimeError`](crate::RuntimeError)), so the embedder's state always
+/// matches what the store holds. A query's level is always rolled back.
+/// Outside any level (in [`Runtime::with_extension`] between blocks) a
+/// change is simply made.
+///
+/// An embedder registers such state with
+/// [`RuntimeBuilder::journaled_extension`] and reaches it from its host
+/// functions through [`Host::extension`], downcast to the registered type.
+/// Two ready-made implementations are hard to misuse, because every change
+/// goes through them:
+///
+/// - [`Journal<T>`]: any `Clone` value; the first change at each level
+///   copies the value, so a rollback restores the copy. For small state.
+/// - [`JournalMap<K, V>`]: an ordered map that records the old value of
+///   each key it changes, so a level costs what it changes. For balances
+///   and the like.
+///
+/// A struct of several of them implements [`Extension`] by forwarding each
+/// hook to each field. State registered with the older
+/// [`RuntimeBuilder::extension`] is never rolled back.
 ///
 /// The runtime calls the hooks strictly nested: every `checkpoint` is
 /// matched by exactly one `commit` or `rollback`, innermost first. A
 /// `commit` or `rollback` with no open level must do nothing. The hooks
 /// must not panic.
+///
+/// ```
+/// use strata_runtime::{Address, Extension, Journal, JournalMap, MemKv, Runtime};
+///
+/// /// A node's state: balances, and a count of the contract calls it saw.
+/// #[derive(Default)]
+/// struct Node {
+///     balances: JournalMap<Address, u64>,
+///     calls: Journal<u64>,
+/// }
+///
+/// impl Extension for Node {
+///     fn checkpoint(&mut self) {
+///         self.balances.checkpoint();
+///         self.calls.checkpoint();
+///     }
+///     fn rollback(&mut self) {
+///         self.balances.rollback();
+///         self.calls.rollback();
+///     }
+///     fn commit(&mut self) {
+///         self.balances.commit();
+///         self.calls.commit();
+///     }
+/// }
+///
+/// // Host functions reach it with
+/// // `host.extension().and_then(|e| e.downcast_mut::<Node>())`.
+/// let rt = Runtime::builder(MemKv::new())
+///     .journaled_extension(Node::default())
+///     .build()?;
+/// assert_eq!(rt.with_extension(|n: &mut Node| *n.calls), Some(0));
+/// # Ok::<(), strata_runtime::RuntimeError>(())
+/// ```
+///
+/// [`Runtime::with_extension`]: crate::Runtime::with_extension
+/// [`RuntimeBuilder::extension`]: crate::RuntimeBuilder::extension
+/// [`RuntimeBuilder::journaled_extension`]: crate::RuntimeBuilder::journaled_extension
+/// [`Host::extension`]: strata_host_fns::Host::extension
 pub trait Extension: Any + Send {
     /// Opens a level: changes from now on belong to it.
     fn checkpoint(&mut self);
