@@ -1,8 +1,9 @@
 //! Embedder state that follows the transaction's fate
 //! (`RuntimeBuilder::journaled_extension`): a node module whose
-//! `set_balance` lets a contract double a balance the node holds (as SVM's
-//! `node.vmcall_set_balance` did), in contracts that trap after the host
-//! call, at top level, inside a nested call, and in blocks.
+//! `set_balance` lets a contract double a balance the node holds itself,
+//! outside Strata's accounts (as a full node's `vmcall_set_balance` might),
+//! in contracts that trap after the host call, at top level, inside a
+//! nested call, and in blocks.
 
 use strata_host_fns::{Address, CustomContextVM, Host, HostErrorKind, host_functions};
 use strata_kv::MemKv;
