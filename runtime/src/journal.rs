@@ -373,10 +373,10 @@ impl ExtensionSlot {
         before
     }
 
-    /// Closes levels until `depth` are open: the innermost one (and any a
-    /// failure left open inside it) committed if `keep`, else rolled back.
-    /// Levels left open inside are always rolled back: only a failure
-    /// leaves one open.
+    /// Closes the level opened at `depth` (the value its
+    /// [`checkpoint`](Self::checkpoint) returned): committed if `keep`,
+    /// else rolled back. Levels still open inside it are rolled back first:
+    /// only a failure (a fatal error in a nested call) leaves one open.
     pub fn close(&mut self, depth: usize, keep: bool) {
         while self.depth > depth {
             let innermost_wanted = self.depth == depth + 1;
