@@ -15,6 +15,7 @@ use strata_kv::{KvStore, WriteBatch};
 
 use crate::Address;
 use crate::global::{self, Head};
+use crate::journal::ExtensionSlot;
 use crate::sweep;
 
 use crate::exec::{ExternalLink, Frame, TxState, run_frame};
@@ -22,7 +23,7 @@ use crate::{BlockContext, Receipt, Runtime, RuntimeError, Transaction, admission
 
 /// A block being run: it holds the runtime's execution lock from
 /// [`begin`](Block::begin) to [`finish`](Block::finish).
-pub(crate) struct Block<'r, K: KvStore + Clone + 'static> {
+pub(crate) struct Block<'r, K: KvStore + 'static> {
     runtime: &'r Runtime<K>,
     slot: MutexGuard<'r, Option<Box<TxState<K>>>>,
     context: BlockContext,
@@ -41,13 +42,21 @@ pub(crate) struct Block<'r, K: KvStore + Clone + 'static> {
     /// The channels to the node of a block started with `Runtime::start`
     /// (`pending.rs`), lent to each transaction in turn.
     external: Option<ExternalLink>,
+    /// The embedder's levels before the block's.
+    extension: usize,
 }
 
-impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
+impl<'r, K: KvStore + 'static> Block<'r, K> {
     /// Begins a block at `context`, waiting for any running one to end.
     pub fn begin(runtime: &'r Runtime<K>, context: BlockContext) -> Self {
+        let mut slot = crate::lock(&runtime.shared.exec);
+        let extension = slot
+            .as_mut()
+            .and_then(|s| s.extension.as_mut())
+            .map_or(0, ExtensionSlot::checkpoint);
         Block {
-            slot: crate::lock(&runtime.shared.exec),
+            slot,
+            extension,
             runtime,
             context,
             gas_left: runtime.shared.config.max_block_gas,
@@ -146,6 +155,7 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
             Ok((head, nodes)) => {
                 self.ended = true;
                 shared.account_nodes.stored(nodes);
+                self.close_extension(true);
                 Ok(head)
             }
             Err(e) => {
@@ -169,6 +179,14 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
         sweep::mark(kv, self.touched.iter().copied()).map(Some)
     }
 
+    /// Closes the block's level of the embedder's state: kept once the
+    /// block is in the store, rolled back when it is abandoned.
+    fn close_extension(&mut self, keep: bool) {
+        if let Some(extension) = self.slot.as_mut().and_then(|s| s.extension.as_mut()) {
+            extension.close(self.extension, keep);
+        }
+    }
+
     /// Moves the latest transaction's writes into the overlay, where the
     /// next transaction reads them.
     fn write_pending(&mut self) -> Result<(), RuntimeError> {
@@ -183,6 +201,7 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
     /// Drops everything of the block: the overlay, and the page caches,
     /// which may stand at roots whose records were never written.
     fn abandon(&mut self) {
+        self.close_extension(false);
         self.ended = true;
         self.pending = WriteBatch::new();
         self.touched.clear();
@@ -193,7 +212,7 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
     }
 }
 
-impl<K: KvStore + Clone + 'static> Drop for Block<'_, K> {
+impl<K: KvStore + 'static> Drop for Block<'_, K> {
     fn drop(&mut self) {
         if !self.ended {
             self.abandon();
@@ -201,7 +220,7 @@ impl<K: KvStore + Clone + 'static> Drop for Block<'_, K> {
     }
 }
 
-impl<K: KvStore + Clone + 'static> Runtime<K> {
+impl<K: KvStore + 'static> Runtime<K> {
     /// Runs a block, handing each receipt to `receipt` in order. On an
     /// error nothing of the block is applied.
     /// `external` is the channels to the node of a block started with
@@ -245,6 +264,9 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         });
         state.reset(block, read_only);
         state.external = external.take();
+        // The transaction's level of the embedder's state, closed below
+        // with its fate (a query's is always rolled back).
+        let extension = state.extension.as_mut().map(ExtensionSlot::checkpoint);
         let result = match tx {
             Transaction::Deploy(d) => self.deploy(state, d),
             Transaction::Call(c) => {
@@ -265,6 +287,10 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         let (mut state, outcome, deployed, extra_gas) = result?;
         *external = state.external.take();
         let finished = self.finish(&mut state, outcome, deployed, extra_gas);
+        if let (Some(depth), Some(ext)) = (extension, state.extension.as_mut()) {
+            let keep = !read_only && matches!(&finished, Ok((r, _)) if r.success());
+            ext.close(depth, keep);
+        }
         *slot = Some(state);
         finished
     }

@@ -11,6 +11,7 @@ use wasmi::{Engine, Linker};
 
 use crate::caches::Caches;
 use crate::exec::{TxHost, TxState};
+use crate::journal::{Extension, ExtensionSlot};
 use crate::{BlockKv, Runtime, RuntimeConfig, RuntimeError, Shared};
 
 type LinkFn<K> = Box<
@@ -20,16 +21,16 @@ type LinkFn<K> = Box<
 >;
 
 /// Builds a [`Runtime`]: configuration, embedder host modules and state.
-pub struct RuntimeBuilder<K: KvStore + Clone + 'static> {
+pub struct RuntimeBuilder<K: KvStore + 'static> {
     kv: K,
     config: RuntimeConfig,
     modules: Vec<(&'static [HostFnDesc], LinkFn<K>)>,
-    extension: Option<Box<dyn Any + Send>>,
+    extension: Option<ExtensionSlot>,
     /// Whether a module is external.
     external: bool,
 }
 
-impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
+impl<K: KvStore + 'static> RuntimeBuilder<K> {
     /// A builder over `kv` with the default configuration.
     pub(crate) fn new(kv: K) -> Self {
         RuntimeBuilder {
@@ -87,10 +88,28 @@ impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
     }
 
     /// The embedder's own state, which its host functions reach through
-    /// [`strata_host_fns::Host::extension`]. It is not rolled back when a
-    /// transaction fails: it belongs to the embedder.
+    /// [`strata_host_fns::Host::extension`]. It is **not** rolled back when
+    /// a transaction or a nested call fails: a change a host function makes
+    /// stays even when the contract's writes are discarded. State that must
+    /// follow the transaction's fate (a balance the node holds) belongs in
+    /// [`journaled_extension`](Self::journaled_extension). Replaces any
+    /// extension set before.
     pub fn extension(mut self, state: Box<dyn Any + Send>) -> Self {
-        self.extension = Some(state);
+        self.extension = Some(ExtensionSlot::plain(state));
+        self
+    }
+
+    /// The embedder's own state, rolled back and committed with each
+    /// block, transaction and nested call (see [`Extension`]; [`Journal`]
+    /// and [`JournalMap`] are ready-made). Host functions reach it through
+    /// [`strata_host_fns::Host::extension`] and
+    /// [`Runtime::with_extension`] does too, downcast to `E`. Replaces any
+    /// extension set before.
+    ///
+    /// [`Journal`]: crate::Journal
+    /// [`JournalMap`]: crate::JournalMap
+    pub fn journaled_extension<E: Extension>(mut self, state: E) -> Self {
+        self.extension = Some(ExtensionSlot::journaled(Box::new(state)));
         self
     }
 

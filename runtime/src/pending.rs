@@ -257,7 +257,7 @@ fn next<T>(io: Io<T>) -> Result<Step<T>, RuntimeError> {
     }
 }
 
-impl<K: KvStore + Clone + 'static> Runtime<K> {
+impl<K: KvStore + 'static> Runtime<K> {
     /// Starts a transaction that may call external host functions: the
     /// same execution as [`execute`](Self::execute), and the same receipt
     /// and writes when it finishes, but a call of an external function
@@ -362,7 +362,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
 /// A started transaction, as the worker thread runs it.
 pub(crate) type Job = Box<dyn FnOnce() + Send>;
 
-impl<K: KvStore + Clone + 'static> crate::Shared<K> {
+impl<K: KvStore + 'static> crate::Shared<K> {
     /// Runs `job` on the runtime's worker thread, starting the thread on
     /// first use (or again, if a job's panic ended it). One thread serves
     /// every started transaction of the runtime, one after the other (they
@@ -408,11 +408,27 @@ impl<K: KvStore + Clone + 'static> crate::Shared<K> {
     }
 }
 
+/// The gate and the execution state, both held.
+pub(crate) type Idle<'a, K> = (
+    MutexGuard<'a, bool>,
+    MutexGuard<'a, Option<Box<crate::exec::TxState<K>>>>,
+);
+
+impl<K: KvStore + 'static> crate::Shared<K> {
+    /// The execution state, for the entry points that read or change the
+    /// caches or the embedder's state between transactions; `None` while a
+    /// started transaction is in flight, which holds that state.
+    pub(crate) fn idle(&self) -> Option<Idle<'_, K>> {
+        let gate = self.enter().ok()?;
+        Some((gate, crate::lock(&self.exec)))
+    }
+}
+
 /// Marks a started transaction in flight; dropped (when its job ends, or
 /// was never run), it opens the runtime's gate again.
-struct InFlight<K: KvStore + Clone + 'static>(Arc<crate::Shared<K>>);
+struct InFlight<K: KvStore + 'static>(Arc<crate::Shared<K>>);
 
-impl<K: KvStore + Clone + 'static> Drop for InFlight<K> {
+impl<K: KvStore + 'static> Drop for InFlight<K> {
     fn drop(&mut self) {
         *crate::lock(&self.0.gate) = false;
     }

@@ -86,7 +86,7 @@ impl ActiveProbe {
     }
 }
 
-impl<K: KvStore + Clone + 'static> Runtime<K> {
+impl<K: KvStore + 'static> Runtime<K> {
     /// Executes `call` as a block of one, like [`execute`](Runtime::execute),
     /// with its registers seeded and read by `probe` (see the module docs
     /// for what that means for determinism). A seeded or shown register the

@@ -110,7 +110,7 @@ pub fn verify_page(
     Ok(account)
 }
 
-impl<K: KvStore + Clone + 'static> Runtime<K> {
+impl<K: KvStore + 'static> Runtime<K> {
     /// The latest block's state root and a proof of the account at
     /// `address` (or of its absence) under it. Before the first block the
     /// root is [`strata_state::EMPTY`]. While a started transaction is in
@@ -124,7 +124,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         let _block = crate::lock(&self.shared.exec);
         let kv = self.shared.kv.base();
         let root = self.head()?.map_or(EMPTY, |h| h.state_root);
-        let path = AccountTree::open(kv.clone(), root).prove(&account_key(address))?;
+        let path = AccountTree::open(kv, root).prove(&account_key(address))?;
         let record = kv.get(NS_ACCOUNTS, &address.0)?.map(|b| b.to_vec());
         Ok((root, AccountStateProof { path, record }))
     }

@@ -117,7 +117,7 @@ fn account_and_page_proofs_verify_and_tampering_fails() {
     let contracts = deploy_counters(&rt, 3);
     let first = rt.head().unwrap().unwrap().state_root;
     for (i, c) in contracts.iter().enumerate() {
-        call(&rt, *c, "add", vec![Arg::I64(10 + i as i64)]);
+        assert!(call(&rt, *c, "add", vec![Arg::I64(10 + i as i64)]).success());
     }
     for c in &contracts {
         for page in 0..PAGES {

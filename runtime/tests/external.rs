@@ -943,3 +943,62 @@ fn a_query_can_wait_for_the_node_and_writes_nothing() {
     assert_eq!(want.encode(), got.encode());
     assert_eq!(external.head().unwrap(), head);
 }
+
+fn tick<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    _mem: &mut M,
+    host: &mut H,
+) -> Result<(), HostErrorKind> {
+    let ticks = host
+        .extension()
+        .and_then(|e| e.downcast_mut::<strata_runtime::Journal<i64>>())
+        .ok_or_else(|| HostErrorKind::Host("no ticks".into()))?;
+    *ticks.get_mut() += 1;
+    Ok(())
+}
+
+host_functions! {
+    /// A counter the node keeps, journaled.
+    struct Ticks = "ticks";
+
+    /// Adds one to the node's count.
+    fn tick();
+        gas 5;
+        impl tick;
+}
+
+#[test]
+fn a_dropped_transaction_rolls_back_journaled_embedder_state() {
+    let rt = Runtime::builder(Arc::new(MemKv::new()))
+        .external_module(Oracle)
+        .host_module(Ticks)
+        .journaled_extension(strata_runtime::Journal::new(0i64))
+        .build()
+        .unwrap();
+    let c = deploy(
+        &rt,
+        r#"(module
+          (import "ticks" "tick" (func $tick))
+          (import "oracle" "price" (func $price (param i32) (result i64)))
+          (func (export "go") (result i64)
+            (call $tick) (drop (call $price (i32.const 1))) (call $tick) (call $price (i32.const 2))))"#,
+        1,
+    );
+    let ticks = |rt: &Rt| rt.with_extension::<strata_runtime::Journal<i64>, _>(|t| **t);
+    let tx = call_tx_of(c, "go", vec![], vec![]);
+    // Dropped after one tick, then after two.
+    for answered in 0..2 {
+        let mut step = rt.start(&tx, BLOCK).unwrap();
+        for _ in 0..answered {
+            let Step::Pending(p) = step else {
+                panic!("pending")
+            };
+            let answer = node(&p, &mut VecDeque::new());
+            step = p.resume(answer).unwrap();
+        }
+        drop(step);
+        assert_eq!(ticks(&rt), Some(0), "the ticks rolled back");
+    }
+    let (r, asked) = drive(rt.start(&tx, BLOCK).unwrap(), &mut VecDeque::new()).unwrap();
+    assert_eq!((r.returns, asked), (vec![Arg::I64(207)], 2));
+    assert_eq!(ticks(&rt), Some(2));
+}

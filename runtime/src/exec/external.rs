@@ -117,7 +117,7 @@ fn wasm_type(t: ValType) -> wasmi::ValType {
 }
 
 /// Defines `function` in `linker` as an external function.
-pub(crate) fn link<K: KvStore + Clone + 'static>(
+pub(crate) fn link<K: KvStore + 'static>(
     linker: &mut Linker<WasmiState<TxHost<K>>>,
     function: &'static HostFnDesc,
 ) -> Result<(), wasmi::errors::LinkerError> {
@@ -176,7 +176,7 @@ fn length_argument(function: &HostFnDesc, args: &[Value]) -> u32 {
 
 /// One call of an external function: the table's gas, then the node's
 /// answer.
-fn call<K: KvStore + Clone + 'static>(
+fn call<K: KvStore + 'static>(
     function: &'static HostFnDesc,
     mem: &mut dyn CustomContextVM,
     host: &mut TxHost<K>,

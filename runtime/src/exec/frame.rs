@@ -93,7 +93,7 @@ pub(crate) fn open_contract_pages<K: KvStore>(
 
 /// Opens the storage of `address` in the transaction (from the contract
 /// cache when its root is current).
-pub(crate) fn open_storage<K: KvStore + Clone + 'static>(
+pub(crate) fn open_storage<K: KvStore + 'static>(
     shared: &Shared<K>,
     state: &mut TxState<K>,
     address: Address,
@@ -119,7 +119,7 @@ pub(crate) fn open_storage<K: KvStore + Clone + 'static>(
 /// Runs one frame. The transaction state goes in and comes back whatever
 /// the contract does; only a lost state (which the code never allows) is an
 /// error.
-pub(crate) fn run_frame<K: KvStore + Clone + 'static>(
+pub(crate) fn run_frame<K: KvStore + 'static>(
     shared: &Arc<Shared<K>>,
     state: Box<TxState<K>>,
     frame: Frame<'_>,
@@ -131,7 +131,7 @@ pub(crate) fn run_frame<K: KvStore + Clone + 'static>(
     ))
 }
 
-pub(crate) fn run_frame_inner<K: KvStore + Clone + 'static>(
+pub(crate) fn run_frame_inner<K: KvStore + 'static>(
     shared: &Arc<Shared<K>>,
     mut state: Box<TxState<K>>,
     frame: Frame<'_>,
@@ -277,7 +277,7 @@ pub(crate) fn wasm_type_name(t: &wasmi::ValType) -> &'static str {
     }
 }
 
-pub(crate) fn execute_in_store<K: KvStore + Clone + 'static>(
+pub(crate) fn execute_in_store<K: KvStore + 'static>(
     shared: &Shared<K>,
     store: &mut Store<WasmiState<TxHost<K>>>,
     module: &wasmi::Module,
