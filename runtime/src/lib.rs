@@ -147,6 +147,10 @@ pub use validate::CodeError;
 pub use strata_host_fns::{
     CallContext, CallStatus, CustomContextVM, Host, HostErrorKind, HostFnDesc, host_functions,
 };
+// And what a node answering external host functions handles
+// (`PendingCall`, `PendingTx::resume`, `AccessError`).
+pub use strata_host_fns::{HostModule, MemoryError, ValType, Value};
+pub use strata_registers::RegisterError;
 pub use strata_kv::{KvError, KvStore, MemKv, Namespace};
 #[cfg(feature = "rocksdb")]
 pub use strata_kv::{RocksConfig, RocksKv};
