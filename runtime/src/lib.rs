@@ -150,12 +150,12 @@ pub use strata_host_fns::{
 // And what a node answering external host functions handles
 // (`PendingCall`, `PendingTx::resume`, `AccessError`).
 pub use strata_host_fns::{HostModule, MemoryError, ValType, Value};
-pub use strata_registers::RegisterError;
 pub use strata_kv::{KvError, KvStore, MemKv, Namespace};
 #[cfg(feature = "rocksdb")]
 pub use strata_kv::{RocksConfig, RocksKv};
 pub use strata_pages::PageError;
 pub use strata_primitives::{Hash32, HexError, StateRoot, hex};
+pub use strata_registers::RegisterError;
 pub use strata_registers::{BankSpec, RegisterLimits};
 
 use exec::{TxHost, TxState};
