@@ -68,9 +68,14 @@ pub mod namespaces {
     /// Blocks (`strata-runtime`): `head` → the latest block's height and
     /// state root (SCALE).
     pub const BLOCKS: Namespace = Namespace::new(19);
+    /// Account records by content (`strata-runtime`): record hash (the
+    /// account tree's leaf value) → the record, as under [`ACCOUNTS`]. Every
+    /// block writes the final record of each account it changed, so any
+    /// block root opens (`Runtime::snapshot`), not only the latest.
+    pub const ACCOUNT_RECORDS: Namespace = Namespace::new(23);
 
     /// Every registered namespace with a short name, in tag order.
-    pub const ALL: [(Namespace, &str); 7] = [
+    pub const ALL: [(Namespace, &str); 8] = [
         (PAGES, "pages"),
         (NODES, "nodes"),
         (ROOTS, "roots"),
@@ -78,6 +83,7 @@ pub mod namespaces {
         (CODE, "code"),
         (ACCOUNT_NODES, "account nodes"),
         (BLOCKS, "blocks"),
+        (ACCOUNT_RECORDS, "account records"),
     ];
 
     /// The name of a registered namespace.
