@@ -11,6 +11,7 @@
 pub mod host_fns;
 pub mod kv;
 pub mod pages;
+pub mod readme;
 pub mod runtime;
 pub mod slices;
 pub mod virt;

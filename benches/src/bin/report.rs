@@ -3,6 +3,11 @@
 //! targets.
 //!
 //!     cargo run --profile bench -p strata-benches --bin report [-- --quick]
+//!     cargo run --profile bench -p strata-benches --bin report -- --readme README.md
+//!
+//! With `--readme`, the tables also replace the README's generated part
+//! (between `strata_benches::readme::BEGIN` and `END`), dated, so the
+//! README's numbers are always one run's.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -19,6 +24,10 @@ struct Args {
     /// Only the pairs whose name contains this.
     #[arg(long)]
     only: Option<String>,
+    /// Also write the tables into this README, between its report markers
+    /// (only a full run: not with `--quick` or `--only`).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["quick", "only"])]
+    readme: Option<std::path::PathBuf>,
     /// Internal: measure peak memory of a block in this (child) process.
     #[arg(long, hide = true)]
     child: Option<String>,
@@ -532,12 +541,16 @@ fn main() {
         }
     }
 
-    println!(
-        "## Strata benchmark report{}\n",
-        if args.quick { " (quick)" } else { "" }
-    );
-    println!(
-        "Machine: {} logical CPUs, {}. Ratios are ours / baseline, from medians of {} alternating samples of about {} ms each.\n",
+    use std::fmt::Write as _;
+    let today = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut tables = String::new();
+    let _ = writeln!(
+        tables,
+        "Run of {} (UTC), commit `{}`. Machine: {} logical CPUs, {}. Ratios are ours / baseline, from medians of {} alternating samples of about {} ms each.\n",
+        strata_benches::readme::utc_date(today),
+        commit(),
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(0),
@@ -545,19 +558,54 @@ fn main() {
         budget.rounds,
         budget.sample.as_millis()
     );
-    println!("| pair | ours (median) | baseline (median) | ratio | target | met |");
-    println!("|---|---|---|---|---|---|");
+    tables.push_str("| pair | ours (median) | baseline (median) | ratio | target | met |\n");
+    tables.push_str("|---|---|---|---|---|---|\n");
     for r in &rows {
-        println!(
+        let _ = writeln!(
+            tables,
             "| {} | {} | {} | {} | {} | {} |",
             r.name, r.ours, r.base, r.ratio, r.target, r.met
         );
     }
     if !extra.is_empty() {
-        println!("\n| measurement | value |\n|---|---|");
+        tables.push_str("\n| measurement | value |\n|---|---|\n");
         for line in extra {
-            println!("{line}");
+            let _ = writeln!(tables, "{line}");
         }
     }
+    println!(
+        "## Strata benchmark report{}\n",
+        if args.quick { " (quick)" } else { "" }
+    );
+    print!("{tables}");
     println!("\nTook {:.1} s.", started.elapsed().as_secs_f64());
+    if let Some(path) = &args.readme {
+        let written = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|readme| {
+                strata_benches::readme::splice(&readme, &tables).map_err(|e| e.to_string())
+            })
+            .and_then(|new| std::fs::write(path, new).map_err(|e| e.to_string()));
+        match written {
+            Ok(()) => eprintln!("wrote the tables into {}", path.display()),
+            Err(e) => {
+                eprintln!("report: cannot update {}: {e}", path.display());
+                std::process::exit(2);
+            }
+        }
+    }
+}
+
+/// The commit the run measured (`git rev-parse --short HEAD`), or
+/// "unknown" outside a git checkout.
+fn commit() -> String {
+    std::process::Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "unknown".into())
 }
