@@ -211,6 +211,24 @@ pub extern "C" fn strata_last_error_status() -> StrataStatus {
     LAST_STATUS.with(|s| s.get())
 }
 
+/// How many objects of this API are live in the process, into `*out`:
+/// open runtimes, builders, receipts, blocks and buffers not yet freed. A
+/// program that freed everything sees 0 (a leak check for embedders and
+/// tests). Thread-safe.
+///
+/// # Safety
+///
+/// `out`, if not null, must be writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn strata_live_objects(out: *mut usize) -> StrataStatus {
+    guard(|| {
+        let n = crate::runtime::live() + crate::receipt::live() + crate::ffi::BUFFERS.len();
+        // SAFETY: the caller's promise for `out`.
+        unsafe { crate::ffi::write(out, n, "out") }?;
+        Ok(StrataStatus::STRATA_OK)
+    })
+}
+
 /// A stable, static name for a status (`"STRATA_TX_FAILED"`), for logs.
 /// Never null; an unknown number gives `"STRATA_UNKNOWN"`. The string is
 /// static: do not free it.

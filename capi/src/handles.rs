@@ -54,10 +54,14 @@ impl<T> Registry<T> {
 
     /// Removes the object registered under `key`.
     pub(crate) fn remove_at(&self, key: usize) -> Result<Arc<T>, Error> {
-        self.lock()
-            .as_mut()
-            .and_then(|m| m.remove(&key))
-            .ok_or_else(|| self.invalid())
+        let mut live = self.lock();
+        let found = live.as_mut().and_then(|m| m.remove(&key));
+        if live.as_ref().is_some_and(HashMap::is_empty) {
+            // No table is kept while nothing is live, so a program that freed
+            // everything leaves nothing of the API's on the heap.
+            *live = None;
+        }
+        found.ok_or_else(|| self.invalid())
     }
 
     /// The object of `handle`.
@@ -77,14 +81,10 @@ impl<T> Registry<T> {
         if handle.is_null() {
             return Err(Error::null(self.what));
         }
-        self.lock()
-            .as_mut()
-            .and_then(|m| m.remove(&(handle as usize)))
-            .ok_or_else(|| self.invalid())
+        self.remove_at(handle as usize)
     }
 
-    /// How many objects are live (for leak tests).
-    #[cfg(test)]
+    /// How many objects are live.
     pub(crate) fn len(&self) -> usize {
         self.lock().as_ref().map_or(0, HashMap::len)
     }

@@ -11,7 +11,6 @@
 //! the same functions does not grow memory.
 
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::ffi::{c_char, c_void};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -266,8 +265,8 @@ fn invoke<M: CustomContextVM, H: Host>(
 }
 
 /// The most parameters a C host function may declare.
-pub const STRATA_MAX_HOST_PARAMS: usize = MAX_PARAMS;
-const MAX_PARAMS: usize = 16;
+pub const STRATA_MAX_HOST_PARAMS: usize = 16;
+const MAX_PARAMS: usize = STRATA_MAX_HOST_PARAMS;
 
 /// Runs `f` on the context `ctx`, checking that it is the context of the
 /// callback running on this thread.
@@ -488,8 +487,11 @@ pub unsafe extern "C" fn strata_host_fail(
 
 /// The interned declarations: one leaked copy per distinct module
 /// declaration, reachable from here for the life of the process.
-static INTERNED: Mutex<Option<HashMap<String, (&'static str, &'static [HostFnDesc])>>> =
-    Mutex::new(None);
+/// A plain list (there are a few modules at most), so that what it holds is
+/// reachable from its start: valgrind reports it as still reachable, never
+/// as possibly lost.
+#[allow(clippy::type_complexity)]
+static INTERNED: Mutex<Vec<(String, &'static str, &'static [HostFnDesc])>> = Mutex::new(Vec::new());
 
 /// Makes the `'static` name and descriptors of module `name` with
 /// `functions`.
@@ -502,10 +504,9 @@ fn intern(name: &str, functions: &[&Registered]) -> (&'static str, &'static [Hos
             .collect::<Vec<_>>()
             .join("\0")
     );
-    let mut map = INTERNED.lock().unwrap_or_else(PoisonError::into_inner);
-    let map = map.get_or_insert_with(HashMap::new);
-    if let Some(found) = map.get(&key) {
-        return *found;
+    let mut interned = INTERNED.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, module, descs)) = interned.iter().find(|(k, _, _)| *k == key) {
+        return (module, descs);
     }
     let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
     let module: &'static str = leak(name);
@@ -528,9 +529,9 @@ fn intern(name: &str, functions: &[&Registered]) -> (&'static str, &'static [Hos
             }
         })
         .collect();
-    let entry = (module, &*Box::leak(descs.into_boxed_slice()));
-    map.insert(key, entry);
-    entry
+    let descs: &'static [HostFnDesc] = Box::leak(descs.into_boxed_slice());
+    interned.push((key, module, descs));
+    (module, descs)
 }
 
 /// The import modules of `functions`, grouped by module name in order of

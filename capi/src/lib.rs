@@ -67,7 +67,8 @@ pub use config::{
     STRATA_COMPILATION_EAGER, STRATA_COMPILATION_LAZY, StrataConfig, strata_config_default,
 };
 pub use error::{
-    StrataStatus, strata_last_error_message, strata_last_error_status, strata_status_name,
+    StrataStatus, strata_last_error_message, strata_last_error_status, strata_live_objects,
+    strata_status_name,
 };
 pub use ffi::{StrataBytes, strata_bytes_free};
 pub use host::{

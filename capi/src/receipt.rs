@@ -507,6 +507,11 @@ pub struct StrataBlock {
 
 pub(crate) static BLOCKS: Registry<StrataBlock> = Registry::new("block");
 
+/// Live receipts and blocks.
+pub(crate) fn live() -> usize {
+    RECEIPTS.len() + BLOCKS.len()
+}
+
 impl StrataBlock {
     pub(crate) fn new(result: BlockResult) -> Self {
         StrataBlock { result }

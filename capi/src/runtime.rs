@@ -50,6 +50,11 @@ pub struct StrataRuntime {
 
 static RUNTIMES: Registry<StrataRuntime> = Registry::new("runtime");
 
+/// Live runtimes and builders.
+pub(crate) fn live() -> usize {
+    RUNTIMES.len() + BUILDERS.len()
+}
+
 /// The block a transaction runs in: its height and time (seconds since the
 /// Unix epoch).
 #[repr(C)]
