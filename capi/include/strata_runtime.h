@@ -79,7 +79,7 @@
  * with a failure is [`strata_last_error_message`]. The numbers are stable:
  * new kinds get new numbers.
  */
-typedef enum StrataStatus {
+typedef enum {
   /**
    * Success.
    */
@@ -186,7 +186,7 @@ typedef enum StrataStatus {
  * Why a transaction failed (`STRATA_TX_NONE` when it succeeded): the
  * runtime's `ErrorKind`, with stable numbers.
  */
-typedef enum StrataTxErrorKind {
+typedef enum {
   /**
    * The transaction succeeded.
    */
@@ -298,7 +298,7 @@ typedef struct StrataRuntime StrataRuntime;
  * There is no retention (pruning) setting: the runtime keeps every
  * committed root today; one will be added when pruning exists.
  */
-typedef struct StrataConfig {
+typedef struct {
   /**
    * Gas per byte of code at deploy.
    */
@@ -409,7 +409,7 @@ typedef struct StrataConfig {
  * them). An empty buffer has a null `data` and needs no free (freeing it is
  * allowed and does nothing).
  */
-typedef struct StrataBytes {
+typedef struct {
   /**
    * The bytes, or null when `len` is 0.
    */
@@ -424,7 +424,7 @@ typedef struct StrataBytes {
  * A scalar argument or result: `ty` is `STRATA_TYPE_I32` or
  * `STRATA_TYPE_I64`, `value` the number (an `i32` must fit in 32 bits).
  */
-typedef struct StrataArg {
+typedef struct {
   /**
    * `STRATA_TYPE_I32` or `STRATA_TYPE_I64`.
    */
@@ -439,7 +439,7 @@ typedef struct StrataArg {
  * An event of a receipt, borrowed from it (valid until the receipt is
  * freed).
  */
-typedef struct StrataEvent {
+typedef struct {
   /**
    * The emitting contract.
    */
@@ -466,7 +466,7 @@ typedef struct StrataEvent {
 /**
  * A block's height and the state root over every account after it.
  */
-typedef struct StrataHead {
+typedef struct {
   /**
    * The block height.
    */
@@ -497,7 +497,7 @@ typedef struct StrataHead {
  * unwind (a C++ exception or a longjmp out of it is undefined behaviour).
  */
 typedef int32_t (*StrataHostCallback)(void *user_data,
-                                      struct StrataHostCtx *ctx,
+                                      StrataHostCtx *ctx,
                                       const int64_t *args,
                                       size_t args_len,
                                       int64_t *result);
@@ -505,7 +505,7 @@ typedef int32_t (*StrataHostCallback)(void *user_data,
 /**
  * A register bank a contract declares at deploy.
  */
-typedef struct StrataBank {
+typedef struct {
   /**
    * The width of every register of the bank, in bits.
    */
@@ -520,7 +520,7 @@ typedef struct StrataBank {
  * A deploy: what `DeployTx` holds. Every pointer is the caller's, read
  * during the call only.
  */
-typedef struct StrataDeployParams {
+typedef struct {
   /**
    * The wasm code (`strata_wat_to_wasm` makes it from text).
    */
@@ -538,7 +538,7 @@ typedef struct StrataDeployParams {
    * `banks_len` must be 0). Non-null with `banks_len` 0 declares no
    * registers.
    */
-  const struct StrataBank *banks;
+  const StrataBank *banks;
   /**
    * How many banks.
    */
@@ -550,7 +550,7 @@ typedef struct StrataDeployParams {
   /**
    * The constructor's arguments.
    */
-  const struct StrataArg *ctor_args;
+  const StrataArg *ctor_args;
   /**
    * How many.
    */
@@ -589,7 +589,7 @@ typedef struct StrataDeployParams {
  * The block a transaction runs in: its height and time (seconds since the
  * Unix epoch).
  */
-typedef struct StrataBlockContext {
+typedef struct {
   /**
    * The block height.
    */
@@ -604,7 +604,7 @@ typedef struct StrataBlockContext {
  * A call of a contract's exported function: what `CallTx` holds. Every
  * pointer is the caller's, read during the call only.
  */
-typedef struct StrataCallParams {
+typedef struct {
   /**
    * The contract.
    */
@@ -620,7 +620,7 @@ typedef struct StrataCallParams {
   /**
    * Its arguments.
    */
-  const struct StrataArg *args;
+  const StrataArg *args;
   /**
    * How many.
    */
@@ -643,7 +643,7 @@ typedef struct StrataCallParams {
  * Bytes the caller lends to Strata for one call: `len` bytes at `data`
  * (null only when `len` is 0).
  */
-typedef struct StrataSlice {
+typedef struct {
   /**
    * The bytes.
    */
@@ -657,7 +657,7 @@ typedef struct StrataSlice {
 /**
  * An account's committed state.
  */
-typedef struct StrataAccount {
+typedef struct {
   /**
    * Whether it holds a contract (else it is a plain account: balance
    * and nonce only, and the fields below are zero).
@@ -703,7 +703,7 @@ extern "C" {
  *
  * `out`, if not null, must be valid for writing a `StrataConfig`.
  */
-enum StrataStatus strata_config_default(struct StrataConfig *out);
+StrataStatus strata_config_default(StrataConfig *out);
 
 /**
  * The message of the last failed call on this thread, as a NUL-terminated
@@ -721,7 +721,7 @@ const char *strata_last_error_message(void);
  * The status of the last failed call on this thread (`STRATA_OK` if none
  * failed yet). Successful calls do not reset it, as with `errno`.
  */
-enum StrataStatus strata_last_error_status(void);
+StrataStatus strata_last_error_status(void);
 
 /**
  * How many objects of this API are live in the process, into `*out`:
@@ -733,7 +733,7 @@ enum StrataStatus strata_last_error_status(void);
  *
  * `out`, if not null, must be writable.
  */
-enum StrataStatus strata_live_objects(size_t *out);
+StrataStatus strata_live_objects(size_t *out);
 
 /**
  * A stable, static name for a status (`"STRATA_TX_FAILED"`), for logs.
@@ -755,7 +755,7 @@ const char *strata_status_name(int32_t status);
  * `bytes`, if not null, must point to a readable and writable
  * `StrataBytes`.
  */
-enum StrataStatus strata_bytes_free(struct StrataBytes *bytes);
+StrataStatus strata_bytes_free(StrataBytes *bytes);
 
 /**
  * The gas left in the running call, into `*out`.
@@ -764,7 +764,7 @@ enum StrataStatus strata_bytes_free(struct StrataBytes *bytes);
  *
  * `out`, if not null, must be writable.
  */
-enum StrataStatus strata_host_gas_left(struct StrataHostCtx *ctx, uint64_t *out);
+StrataStatus strata_host_gas_left(StrataHostCtx *ctx, uint64_t *out);
 
 /**
  * Charges `gas` to the running call (on top of the gas declared at
@@ -772,7 +772,7 @@ enum StrataStatus strata_host_gas_left(struct StrataHostCtx *ctx, uint64_t *out)
  * left is `STRATA_OUT_OF_GAS`, leaves no gas, and fails the call with out of
  * gas whatever the callback then returns.
  */
-enum StrataStatus strata_host_charge(struct StrataHostCtx *ctx, uint64_t gas);
+StrataStatus strata_host_charge(StrataHostCtx *ctx, uint64_t gas);
 
 /**
  * Copies `len` bytes of guest memory at `offset` into `buf`. An access
@@ -782,10 +782,7 @@ enum StrataStatus strata_host_charge(struct StrataHostCtx *ctx, uint64_t gas);
  *
  * `buf`, if not null, must be valid for `len` writable bytes.
  */
-enum StrataStatus strata_host_read_memory(struct StrataHostCtx *ctx,
-                                          uint32_t offset,
-                                          uint8_t *buf,
-                                          size_t len);
+StrataStatus strata_host_read_memory(StrataHostCtx *ctx, uint32_t offset, uint8_t *buf, size_t len);
 
 /**
  * Writes the `len` bytes at `data` into guest memory at `offset`. An
@@ -796,10 +793,10 @@ enum StrataStatus strata_host_read_memory(struct StrataHostCtx *ctx,
  *
  * `data`, if not null, must point to `len` readable bytes.
  */
-enum StrataStatus strata_host_write_memory(struct StrataHostCtx *ctx,
-                                           uint32_t offset,
-                                           const uint8_t *data,
-                                           size_t len);
+StrataStatus strata_host_write_memory(StrataHostCtx *ctx,
+                                      uint32_t offset,
+                                      const uint8_t *data,
+                                      size_t len);
 
 /**
  * Copies register `idx` of the bank of `bits`-bit registers into `buf`;
@@ -810,11 +807,11 @@ enum StrataStatus strata_host_write_memory(struct StrataHostCtx *ctx,
  *
  * `buf`, if not null, must be valid for `len` writable bytes.
  */
-enum StrataStatus strata_host_read_register(struct StrataHostCtx *ctx,
-                                            uint32_t bits,
-                                            uint32_t idx,
-                                            uint8_t *buf,
-                                            size_t len);
+StrataStatus strata_host_read_register(StrataHostCtx *ctx,
+                                       uint32_t bits,
+                                       uint32_t idx,
+                                       uint8_t *buf,
+                                       size_t len);
 
 /**
  * Writes the `len` bytes at `data` into register `idx` of the bank of
@@ -825,11 +822,11 @@ enum StrataStatus strata_host_read_register(struct StrataHostCtx *ctx,
  *
  * `data`, if not null, must point to `len` readable bytes.
  */
-enum StrataStatus strata_host_write_register(struct StrataHostCtx *ctx,
-                                             uint32_t bits,
-                                             uint32_t idx,
-                                             const uint8_t *data,
-                                             size_t len);
+StrataStatus strata_host_write_register(StrataHostCtx *ctx,
+                                        uint32_t bits,
+                                        uint32_t idx,
+                                        const uint8_t *data,
+                                        size_t len);
 
 /**
  * Sets the message of the callback's failure (copied), for a callback
@@ -841,13 +838,13 @@ enum StrataStatus strata_host_write_register(struct StrataHostCtx *ctx,
  *
  * `message`, if not null, must be NUL-terminated.
  */
-enum StrataStatus strata_host_fail(struct StrataHostCtx *ctx, const char *message);
+StrataStatus strata_host_fail(StrataHostCtx *ctx, const char *message);
 
 /**
  * Frees a receipt. A receipt already freed (or not from this API) is
  * `STRATA_INVALID_HANDLE`; null is `STRATA_INVALID_ARGUMENT`. Thread-safe.
  */
-enum StrataStatus strata_receipt_free(struct StrataReceipt *receipt);
+StrataStatus strata_receipt_free(StrataReceipt *receipt);
 
 /**
  * The receipt's SCALE encoding (`Receipt::to_bytes`), into `*out`; free it
@@ -857,8 +854,7 @@ enum StrataStatus strata_receipt_free(struct StrataReceipt *receipt);
  *
  * `out`, if not null, must be writable.
  */
-enum StrataStatus strata_receipt_to_bytes(const struct StrataReceipt *receipt,
-                                          struct StrataBytes *out);
+StrataStatus strata_receipt_to_bytes(const StrataReceipt *receipt, StrataBytes *out);
 
 /**
  * A receipt from its SCALE encoding (bad or trailing bytes are
@@ -869,9 +865,7 @@ enum StrataStatus strata_receipt_to_bytes(const struct StrataReceipt *receipt,
  * `data`, if not null, must point to `len` readable bytes; `out`, if not
  * null, must be writable.
  */
-enum StrataStatus strata_receipt_from_bytes(const uint8_t *data,
-                                            size_t len,
-                                            struct StrataReceipt **out);
+StrataStatus strata_receipt_from_bytes(const uint8_t *data, size_t len, StrataReceipt **out);
 
 /**
  * Why the transaction failed: `*kind` (`STRATA_TX_NONE` on success) and,
@@ -883,10 +877,10 @@ enum StrataStatus strata_receipt_from_bytes(const uint8_t *data,
  *
  * The non-null out-pointers must be writable.
  */
-enum StrataStatus strata_receipt_error(const struct StrataReceipt *receipt,
-                                       enum StrataTxErrorKind *kind,
-                                       const char **message,
-                                       size_t *message_len);
+StrataStatus strata_receipt_error(const StrataReceipt *receipt,
+                                  StrataTxErrorKind *kind,
+                                  const char **message,
+                                  size_t *message_len);
 
 /**
  * The gas the transaction used, into `*out`.
@@ -895,7 +889,7 @@ enum StrataStatus strata_receipt_error(const struct StrataReceipt *receipt,
  *
  * `out`, if not null, must be writable.
  */
-enum StrataStatus strata_receipt_gas_used(const struct StrataReceipt *receipt, uint64_t *out);
+StrataStatus strata_receipt_gas_used(const StrataReceipt *receipt, uint64_t *out);
 
 /**
  * The deployed contract's address (deploys that succeeded): `*found` is
@@ -905,9 +899,7 @@ enum StrataStatus strata_receipt_gas_used(const struct StrataReceipt *receipt, u
  *
  * `address` must be valid for 20 writable bytes; `found` writable.
  */
-enum StrataStatus strata_receipt_deployed(const struct StrataReceipt *receipt,
-                                          uint8_t *address,
-                                          bool *found);
+StrataStatus strata_receipt_deployed(const StrataReceipt *receipt, uint8_t *address, bool *found);
 
 /**
  * How many values the function returned, into `*out`.
@@ -916,7 +908,7 @@ enum StrataStatus strata_receipt_deployed(const struct StrataReceipt *receipt,
  *
  * `out`, if not null, must be writable.
  */
-enum StrataStatus strata_receipt_returns_count(const struct StrataReceipt *receipt, size_t *out);
+StrataStatus strata_receipt_returns_count(const StrataReceipt *receipt, size_t *out);
 
 /**
  * Returned value `index` (from 0), into `*out`; an index past the end is
@@ -926,9 +918,7 @@ enum StrataStatus strata_receipt_returns_count(const struct StrataReceipt *recei
  *
  * `out`, if not null, must be writable.
  */
-enum StrataStatus strata_receipt_return(const struct StrataReceipt *receipt,
-                                        size_t index,
-                                        struct StrataArg *out);
+StrataStatus strata_receipt_return(const StrataReceipt *receipt, size_t index, StrataArg *out);
 
 /**
  * The return data (`strata.set_return`): `*data` points to `*len` bytes
@@ -938,9 +928,9 @@ enum StrataStatus strata_receipt_return(const struct StrataReceipt *receipt,
  *
  * The out-pointers, if not null, must be writable.
  */
-enum StrataStatus strata_receipt_return_data(const struct StrataReceipt *receipt,
-                                             const uint8_t **data,
-                                             size_t *len);
+StrataStatus strata_receipt_return_data(const StrataReceipt *receipt,
+                                        const uint8_t **data,
+                                        size_t *len);
 
 /**
  * How many events the transaction emitted, into `*out`.
@@ -949,7 +939,7 @@ enum StrataStatus strata_receipt_return_data(const struct StrataReceipt *receipt
  *
  * `out`, if not null, must be writable.
  */
-enum StrataStatus strata_receipt_events_count(const struct StrataReceipt *receipt, size_t *out);
+StrataStatus strata_receipt_events_count(const StrataReceipt *receipt, size_t *out);
 
 /**
  * Event `index` (from 0), into `*out` (its pointers are owned by the
@@ -959,9 +949,7 @@ enum StrataStatus strata_receipt_events_count(const struct StrataReceipt *receip
  *
  * `out`, if not null, must be writable.
  */
-enum StrataStatus strata_receipt_event(const struct StrataReceipt *receipt,
-                                       size_t index,
-                                       struct StrataEvent *out);
+StrataStatus strata_receipt_event(const StrataReceipt *receipt, size_t index, StrataEvent *out);
 
 /**
  * How many contracts' state roots the receipt lists, into `*out`.
@@ -970,7 +958,7 @@ enum StrataStatus strata_receipt_event(const struct StrataReceipt *receipt,
  *
  * `out`, if not null, must be writable.
  */
-enum StrataStatus strata_receipt_roots_count(const struct StrataReceipt *receipt, size_t *out);
+StrataStatus strata_receipt_roots_count(const StrataReceipt *receipt, size_t *out);
 
 /**
  * State root `index` (from 0): the contract's address into `address` (20
@@ -980,10 +968,10 @@ enum StrataStatus strata_receipt_roots_count(const struct StrataReceipt *receipt
  *
  * `address` must be valid for 20 writable bytes, `root` for 32.
  */
-enum StrataStatus strata_receipt_root(const struct StrataReceipt *receipt,
-                                      size_t index,
-                                      uint8_t *address,
-                                      uint8_t *root);
+StrataStatus strata_receipt_root(const StrataReceipt *receipt,
+                                 size_t index,
+                                 uint8_t *address,
+                                 uint8_t *root);
 
 /**
  * How many debug log lines the transaction wrote, into `*out`.
@@ -992,7 +980,7 @@ enum StrataStatus strata_receipt_root(const struct StrataReceipt *receipt,
  *
  * `out`, if not null, must be writable.
  */
-enum StrataStatus strata_receipt_logs_count(const struct StrataReceipt *receipt, size_t *out);
+StrataStatus strata_receipt_logs_count(const StrataReceipt *receipt, size_t *out);
 
 /**
  * Log line `index` (from 0): `*text` points to `*len` bytes of UTF-8
@@ -1002,16 +990,16 @@ enum StrataStatus strata_receipt_logs_count(const struct StrataReceipt *receipt,
  *
  * The out-pointers, if not null, must be writable.
  */
-enum StrataStatus strata_receipt_log(const struct StrataReceipt *receipt,
-                                     size_t index,
-                                     const uint8_t **text,
-                                     size_t *len);
+StrataStatus strata_receipt_log(const StrataReceipt *receipt,
+                                size_t index,
+                                const uint8_t **text,
+                                size_t *len);
 
 /**
  * Frees a block result (not the receipts taken out of it). A second free
  * is `STRATA_INVALID_HANDLE`. Thread-safe.
  */
-enum StrataStatus strata_block_free(struct StrataBlock *block);
+StrataStatus strata_block_free(StrataBlock *block);
 
 /**
  * How many receipts the block has (one per transaction), into `*out`.
@@ -1020,7 +1008,7 @@ enum StrataStatus strata_block_free(struct StrataBlock *block);
  *
  * `out`, if not null, must be writable.
  */
-enum StrataStatus strata_block_receipts_count(const struct StrataBlock *block, size_t *out);
+StrataStatus strata_block_receipts_count(const StrataBlock *block, size_t *out);
 
 /**
  * Receipt `index` (from 0) of the block, as a new receipt handle in
@@ -1030,9 +1018,7 @@ enum StrataStatus strata_block_receipts_count(const struct StrataBlock *block, s
  *
  * `out`, if not null, must be writable.
  */
-enum StrataStatus strata_block_receipt(const struct StrataBlock *block,
-                                       size_t index,
-                                       struct StrataReceipt **out);
+StrataStatus strata_block_receipt(const StrataBlock *block, size_t index, StrataReceipt **out);
 
 /**
  * The block's head (height and global state root), into `*out`.
@@ -1041,7 +1027,7 @@ enum StrataStatus strata_block_receipt(const struct StrataBlock *block,
  *
  * `out`, if not null, must be writable.
  */
-enum StrataStatus strata_block_head(const struct StrataBlock *block, struct StrataHead *out);
+StrataStatus strata_block_head(const StrataBlock *block, StrataHead *out);
 
 /**
  * Makes a builder with the default configuration and no host functions,
@@ -1051,13 +1037,13 @@ enum StrataStatus strata_block_head(const struct StrataBlock *block, struct Stra
  *
  * `out`, if not null, must be writable.
  */
-enum StrataStatus strata_builder_new(struct StrataBuilder **out);
+StrataStatus strata_builder_new(StrataBuilder **out);
 
 /**
  * Frees a builder (runtimes it opened stay open). A second free is
  * `STRATA_INVALID_HANDLE`.
  */
-enum StrataStatus strata_builder_free(struct StrataBuilder *builder);
+StrataStatus strata_builder_free(StrataBuilder *builder);
 
 /**
  * Sets the builder's configuration (copied; see `strata_config_default`).
@@ -1067,8 +1053,7 @@ enum StrataStatus strata_builder_free(struct StrataBuilder *builder);
  *
  * `config`, if not null, must point to a `StrataConfig`.
  */
-enum StrataStatus strata_builder_set_config(struct StrataBuilder *builder,
-                                            const struct StrataConfig *config);
+StrataStatus strata_builder_set_config(StrataBuilder *builder, const StrataConfig *config);
 
 /**
  * Registers a host function written in C: contracts import it as
@@ -1093,15 +1078,15 @@ enum StrataStatus strata_builder_set_config(struct StrataBuilder *builder,
  * The pointers must be as described; `callback` must be a function of
  * the `StrataHostCallback` type.
  */
-enum StrataStatus strata_builder_add_host_function(struct StrataBuilder *builder,
-                                                   const char *module,
-                                                   const char *name,
-                                                   const uint32_t *params,
-                                                   size_t params_len,
-                                                   uint32_t result,
-                                                   uint64_t gas,
-                                                   StrataHostCallback callback,
-                                                   void *user_data);
+StrataStatus strata_builder_add_host_function(StrataBuilder *builder,
+                                              const char *module,
+                                              const char *name,
+                                              const uint32_t *params,
+                                              size_t params_len,
+                                              uint32_t result,
+                                              uint64_t gas,
+                                              StrataHostCallback callback,
+                                              void *user_data);
 
 /**
  * Opens a runtime on a new, empty in-memory store (gone when the runtime
@@ -1112,8 +1097,7 @@ enum StrataStatus strata_builder_add_host_function(struct StrataBuilder *builder
  *
  * `out`, if not null, must be writable.
  */
-enum StrataStatus strata_builder_open_memory(struct StrataBuilder *builder,
-                                             struct StrataRuntime **out);
+StrataStatus strata_builder_open_memory(StrataBuilder *builder, StrataRuntime **out);
 
 /**
  * Opens a runtime on the RocksDB store in the directory `path`
@@ -1131,9 +1115,9 @@ enum StrataStatus strata_builder_open_memory(struct StrataBuilder *builder,
  * `path`, if not null, must be NUL-terminated; `out`, if not null,
  * writable.
  */
-enum StrataStatus strata_builder_open_rocksdb(struct StrataBuilder *builder,
-                                              const char *path,
-                                              struct StrataRuntime **out);
+StrataStatus strata_builder_open_rocksdb(StrataBuilder *builder,
+                                         const char *path,
+                                         StrataRuntime **out);
 
 /**
  * Closes a runtime: its handle becomes invalid, and its store (with a
@@ -1141,7 +1125,7 @@ enum StrataStatus strata_builder_open_rocksdb(struct StrataBuilder *builder,
  * threads return. A second close is `STRATA_INVALID_HANDLE`. Receipts and
  * blocks it gave stay valid.
  */
-enum StrataStatus strata_runtime_close(struct StrataRuntime *runtime);
+StrataStatus strata_runtime_close(StrataRuntime *runtime);
 
 /**
  * Deploys a contract in a transaction of its own (one block, committed
@@ -1161,11 +1145,11 @@ enum StrataStatus strata_runtime_close(struct StrataRuntime *runtime);
  * `params` must point to valid parameters; `address`, if not null, to 20
  * writable bytes; `receipt`, if not null, must be writable.
  */
-enum StrataStatus strata_deploy(const struct StrataRuntime *runtime,
-                                const struct StrataDeployParams *params,
-                                struct StrataBlockContext block,
-                                uint8_t *address,
-                                struct StrataReceipt **receipt);
+StrataStatus strata_deploy(const StrataRuntime *runtime,
+                           const StrataDeployParams *params,
+                           StrataBlockContext block,
+                           uint8_t *address,
+                           StrataReceipt **receipt);
 
 /**
  * Calls a contract's exported function in a transaction of its own
@@ -1180,10 +1164,10 @@ enum StrataStatus strata_deploy(const struct StrataRuntime *runtime,
  * `params` must point to valid parameters; `receipt`, if not null, must
  * be writable.
  */
-enum StrataStatus strata_call(const struct StrataRuntime *runtime,
-                              const struct StrataCallParams *params,
-                              struct StrataBlockContext block,
-                              struct StrataReceipt **receipt);
+StrataStatus strata_call(const StrataRuntime *runtime,
+                         const StrataCallParams *params,
+                         StrataBlockContext block,
+                         StrataReceipt **receipt);
 
 /**
  * Runs a call read-only: the same execution as `strata_call`, but a
@@ -1194,10 +1178,10 @@ enum StrataStatus strata_call(const struct StrataRuntime *runtime,
  *
  * As `strata_call`.
  */
-enum StrataStatus strata_query(const struct StrataRuntime *runtime,
-                               const struct StrataCallParams *params,
-                               struct StrataBlockContext block,
-                               struct StrataReceipt **receipt);
+StrataStatus strata_query(const StrataRuntime *runtime,
+                          const StrataCallParams *params,
+                          StrataBlockContext block,
+                          StrataReceipt **receipt);
 
 /**
  * Executes one transaction given as its SCALE bytes (`Transaction`, the
@@ -1211,11 +1195,11 @@ enum StrataStatus strata_query(const struct StrataRuntime *runtime,
  * `tx` must point to `tx_len` readable bytes; `receipt`, if not null,
  * must be writable.
  */
-enum StrataStatus strata_execute(const struct StrataRuntime *runtime,
-                                 const uint8_t *tx,
-                                 size_t tx_len,
-                                 struct StrataBlockContext block,
-                                 struct StrataReceipt **receipt);
+StrataStatus strata_execute(const StrataRuntime *runtime,
+                            const uint8_t *tx,
+                            size_t tx_len,
+                            StrataBlockContext block,
+                            StrataReceipt **receipt);
 
 /**
  * Executes `txs_len` transactions (each its SCALE bytes) in order as one
@@ -1232,11 +1216,11 @@ enum StrataStatus strata_execute(const struct StrataRuntime *runtime,
  * `txs` must point to `txs_len` slices, each valid as `StrataSlice`
  * says; `out`, if not null, must be writable.
  */
-enum StrataStatus strata_execute_block(const struct StrataRuntime *runtime,
-                                       const struct StrataSlice *txs,
-                                       size_t txs_len,
-                                       struct StrataBlockContext block,
-                                       struct StrataBlock **out);
+StrataStatus strata_execute_block(const StrataRuntime *runtime,
+                                  const StrataSlice *txs,
+                                  size_t txs_len,
+                                  StrataBlockContext block,
+                                  StrataBlock **out);
 
 /**
  * The latest block's head, into `*out`, with `*found` set to whether
@@ -1246,9 +1230,7 @@ enum StrataStatus strata_execute_block(const struct StrataRuntime *runtime,
  *
  * `out` and `found`, if not null, must be writable.
  */
-enum StrataStatus strata_head(const struct StrataRuntime *runtime,
-                              struct StrataHead *out,
-                              bool *found);
+StrataStatus strata_head(const StrataRuntime *runtime, StrataHead *out, bool *found);
 
 /**
  * The committed state of the account at `address` (20 bytes), into
@@ -1260,9 +1242,9 @@ enum StrataStatus strata_head(const struct StrataRuntime *runtime,
  * `address` must point to 20 readable bytes; `out`, if not null, must be
  * writable.
  */
-enum StrataStatus strata_account(const struct StrataRuntime *runtime,
-                                 const uint8_t *address,
-                                 struct StrataAccount *out);
+StrataStatus strata_account(const StrataRuntime *runtime,
+                            const uint8_t *address,
+                            StrataAccount *out);
 
 /**
  * Copies the committed bytes of a slice of a contract's storage (`len`
@@ -1275,12 +1257,12 @@ enum StrataStatus strata_account(const struct StrataRuntime *runtime,
  * `address` must point to 20 readable bytes; `buf` to `len` writable
  * bytes.
  */
-enum StrataStatus strata_read_slice(const struct StrataRuntime *runtime,
-                                    const uint8_t *address,
-                                    uint32_t page,
-                                    uint32_t offset,
-                                    uint8_t *buf,
-                                    uint32_t len);
+StrataStatus strata_read_slice(const StrataRuntime *runtime,
+                               const uint8_t *address,
+                               uint32_t page,
+                               uint32_t offset,
+                               uint8_t *buf,
+                               uint32_t len);
 
 /**
  * The SCALE bytes of a deploy transaction (for `strata_execute` and
@@ -1292,8 +1274,7 @@ enum StrataStatus strata_read_slice(const struct StrataRuntime *runtime,
  * `params` must point to valid parameters; `out`, if not null, must be
  * writable.
  */
-enum StrataStatus strata_deploy_tx_encode(const struct StrataDeployParams *params,
-                                          struct StrataBytes *out);
+StrataStatus strata_deploy_tx_encode(const StrataDeployParams *params, StrataBytes *out);
 
 /**
  * The SCALE bytes of a call transaction (for `strata_execute` and
@@ -1305,8 +1286,7 @@ enum StrataStatus strata_deploy_tx_encode(const struct StrataDeployParams *param
  * `params` must point to valid parameters; `out`, if not null, must be
  * writable.
  */
-enum StrataStatus strata_call_tx_encode(const struct StrataCallParams *params,
-                                        struct StrataBytes *out);
+StrataStatus strata_call_tx_encode(const StrataCallParams *params, StrataBytes *out);
 
 /**
  * Compiles WebAssembly text (NUL-terminated UTF-8; SVM-era spellings are
@@ -1318,7 +1298,7 @@ enum StrataStatus strata_call_tx_encode(const struct StrataCallParams *params,
  *
  * `text` must be NUL-terminated; `out`, if not null, writable.
  */
-enum StrataStatus strata_wat_to_wasm(const char *text, struct StrataBytes *out);
+StrataStatus strata_wat_to_wasm(const char *text, StrataBytes *out);
 
 #ifdef __cplusplus
 }  // extern "C"
