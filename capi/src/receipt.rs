@@ -610,7 +610,7 @@ pub unsafe extern "C" fn strata_block_head(
 ) -> StrataStatus {
     // SAFETY: the caller's promise for `out`.
     with_block(block, |b| unsafe {
-        ffi::write(out, b.result.head.clone().into(), "out")
+        ffi::write(out, b.result.head.into(), "out")
     })
 }
 

@@ -705,7 +705,7 @@ pub unsafe extern "C" fn strata_head(
         let head = rt.rt.head()?;
         // SAFETY: non-null, the caller's promises.
         unsafe {
-            out.write(head.clone().map(StrataHead::from).unwrap_or_default());
+            out.write(head.map(StrataHead::from).unwrap_or_default());
             found.write(head.is_some());
         }
         Ok(StrataStatus::STRATA_OK)

@@ -72,8 +72,7 @@ fn every_function_is_documented_in_the_header() {
     let lines: Vec<&str> = header.lines().collect();
     let mut functions = 0;
     for (i, line) in lines.iter().enumerate() {
-        if line.starts_with("StrataStatus strata_") || line.starts_with("const char *strata_")
-        {
+        if line.starts_with("StrataStatus strata_") || line.starts_with("const char *strata_") {
             functions += 1;
             let before = lines[..i].iter().rev().find(|l| !l.trim().is_empty());
             assert!(
