@@ -17,11 +17,9 @@ fn the_go_binding_passes_go_test() {
     let mut ldflags = vec![lib.join("libstrata_capi.a").display().to_string()];
     ldflags.extend(system_libs().into_iter().map(String::from));
     // Go's build cache lives with cargo's target directory, not in $HOME.
-    let cache = lib
-        .parent()
-        .and_then(|p| p.parent())
-        .unwrap_or(&lib)
-        .join("go-cache");
+    let target = lib.parent().and_then(|p| p.parent()).unwrap_or(&lib);
+    let cache = target.join("go-cache");
+    let gopath = target.join("go-path");
     let out = Command::new("go")
         .args(["test", "-count=1", "./..."])
         .current_dir(crate_dir().join("go/strata"))
@@ -29,6 +27,7 @@ fn the_go_binding_passes_go_test() {
         .env("CC", "clang")
         .env("CGO_LDFLAGS", ldflags.join(" "))
         .env("GOCACHE", &cache)
+        .env("GOPATH", &gopath)
         .env("GOFLAGS", "-mod=mod")
         .env(
             "STRATA_CAPI_ROCKSDB",

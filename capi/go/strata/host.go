@@ -8,11 +8,13 @@ import "C"
 
 import (
 	"errors"
+	"fmt"
 	"runtime/cgo"
 	"unsafe"
 )
 
-// HostFunc is a host function written in Go. It gets the call's context
+// HostFunc is a host function written in Go. A panic in it is recovered
+// and fails the call as a FatalError would. It gets the call's context
 // and its arguments (each widened to int64), and returns its result
 // (ignored when it declares none). Returning an error fails the call: a
 // FatalError (see Fatal) means the node cannot go on (no receipt, nothing
@@ -103,7 +105,16 @@ func (c *HostCtx) WriteRegister(bits, idx uint32, b []byte) error {
 }
 
 //export goHostTrampoline
-func goHostTrampoline(handle C.uintptr_t, ctx *C.StrataHostCtx, args *C.int64_t, n C.size_t, result *C.int64_t) C.int32_t {
+func goHostTrampoline(handle C.uintptr_t, ctx *C.StrataHostCtx, args *C.int64_t, n C.size_t, result *C.int64_t) (rc C.int32_t) {
+	// A Go panic cannot unwind through C: it fails the node's call instead.
+	defer func() {
+		if p := recover(); p != nil {
+			msg := C.CString(fmt.Sprintf("the Go host function panicked: %v", p))
+			C.strata_host_fail(ctx, msg)
+			C.free(unsafe.Pointer(msg))
+			rc = C.STRATA_HOST_FATAL
+		}
+	}()
 	f := cgo.Handle(handle).Value().(HostFunc)
 	goArgs := make([]int64, int(n))
 	if n > 0 {

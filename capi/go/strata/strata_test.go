@@ -47,6 +47,7 @@ type ledger struct {
 	mu       sync.Mutex
 	balances map[Address]int64
 	fatal    bool
+	panics   bool
 }
 
 func (l *ledger) account(ctx *HostCtx, bits, idx int64) (Address, error) {
@@ -82,6 +83,9 @@ func (l *ledger) builder(t *testing.T) *Builder {
 		defer l.mu.Unlock()
 		if l.fatal {
 			return 0, Fatal(errors.New("the ledger is offline"))
+		}
+		if l.panics {
+			panic("the ledger broke")
 		}
 		v, ok := l.balances[who]
 		if !ok {
@@ -244,6 +248,12 @@ func run(t *testing.T, open func(*Builder) (*Runtime, error), reopen bool) {
 		t.Fatalf("fatal host function: %+v, %v", r, err)
 	}
 	l.fatal = false
+	l.panics = true
+	_, err = rt.Call(Call{Contract: doubler, Sender: Address{2}, Function: "double", Input: alice[:], GasLimit: 1_000_000}, block)
+	if !errors.Is(err, ErrHostFunction) || !strings.Contains(err.Error(), "panicked") {
+		t.Fatalf("a panicking host function: %v", err)
+	}
+	l.panics = false
 
 	if reopen {
 		if err := rt.Close(); err != nil {
