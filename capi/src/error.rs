@@ -150,8 +150,15 @@ pub(crate) fn set_last_error(e: &Error) {
     // A message with a NUL inside cannot be a C string: show it escaped.
     let text = e.message.replace('\0', "\\0");
     let c = CString::new(text).unwrap_or_default();
-    LAST_ERROR.with(|m| *m.borrow_mut() = c);
-    LAST_STATUS.with(|s| s.set(e.status));
+    // `try_with`: this runs outside the guard's catch, so it must not panic
+    // even while the thread's locals are being destroyed (then the message
+    // is lost, the status still returned).
+    let _ = LAST_ERROR.try_with(|m| {
+        if let Ok(mut slot) = m.try_borrow_mut() {
+            *slot = c;
+        }
+    });
+    let _ = LAST_STATUS.try_with(|s| s.set(e.status));
 }
 
 /// The text of a caught panic's payload.
@@ -201,14 +208,22 @@ pub(crate) fn guard(f: impl FnOnce() -> Result<StrataStatus, Error>) -> StrataSt
 /// thread between the two calls; the Go binding does). Never null.
 #[unsafe(no_mangle)]
 pub extern "C" fn strata_last_error_message() -> *const c_char {
-    LAST_ERROR.with(|m| m.borrow().as_ptr())
+    // Never panics: during thread teardown, or if the slot is busy, the
+    // message is the empty string.
+    LAST_ERROR
+        .try_with(|m| m.try_borrow().map(|c| c.as_ptr()).ok())
+        .ok()
+        .flatten()
+        .unwrap_or(c"".as_ptr())
 }
 
 /// The status of the last failed call on this thread (`STRATA_OK` if none
 /// failed yet). Successful calls do not reset it, as with `errno`.
 #[unsafe(no_mangle)]
 pub extern "C" fn strata_last_error_status() -> StrataStatus {
-    LAST_STATUS.with(|s| s.get())
+    LAST_STATUS
+        .try_with(|s| s.get())
+        .unwrap_or(StrataStatus::STRATA_OK)
 }
 
 /// How many objects of this API are live in the process, into `*out`:

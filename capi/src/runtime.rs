@@ -518,7 +518,8 @@ pub extern "C" fn strata_runtime_close(runtime: *mut StrataRuntime) -> StrataSta
 /// Deploys a contract in a transaction of its own (one block, committed
 /// before the call returns): the code is validated, stored, and the
 /// account created at its deterministic address, which is copied to
-/// `address` (20 bytes) if that is not null. If `receipt` is not null the
+/// `address` (20 bytes) if that is not null and the deploy succeeded (a
+/// failed deploy leaves `address` as it was). If `receipt` is not null the
 /// receipt is handed over in `*receipt` (free it with
 /// `strata_receipt_free`), also when the deploy failed.
 ///
