@@ -1146,7 +1146,8 @@ StrataStatus strata_runtime_close(StrataRuntime *runtime);
  * Deploys a contract in a transaction of its own (one block, committed
  * before the call returns): the code is validated, stored, and the
  * account created at its deterministic address, which is copied to
- * `address` (20 bytes) if that is not null. If `receipt` is not null the
+ * `address` (20 bytes) if that is not null and the deploy succeeded (a
+ * failed deploy leaves `address` as it was). If `receipt` is not null the
  * receipt is handed over in `*receipt` (free it with
  * `strata_receipt_free`), also when the deploy failed.
  *
