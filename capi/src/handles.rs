@@ -8,14 +8,18 @@
 //! running only drops the registry's reference, and the object goes when
 //! that call returns.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use crate::error::{Error, StrataStatus};
 
-/// The live objects of one handle type, by address.
+/// The live objects of one handle type, by address. A `BTreeMap`: its
+/// nodes are reached through pointers to their start, so what a program
+/// leaves at exit is "still reachable" to valgrind, never "possibly lost"
+/// (hash tables point into the middle of their allocation), and it needs
+/// no random state per map.
 pub(crate) struct Registry<T> {
-    live: Mutex<Option<HashMap<usize, Arc<T>>>>,
+    live: Mutex<BTreeMap<usize, Arc<T>>>,
     what: &'static str,
 }
 
@@ -23,12 +27,12 @@ impl<T> Registry<T> {
     /// An empty registry of `what`s (the name errors use).
     pub(crate) const fn new(what: &'static str) -> Self {
         Registry {
-            live: Mutex::new(None),
+            live: Mutex::new(BTreeMap::new()),
             what,
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<HashMap<usize, Arc<T>>>> {
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<usize, Arc<T>>> {
         // Nothing panics while the lock is held (map operations on plain
         // keys), but recover anyway.
         self.live.lock().unwrap_or_else(PoisonError::into_inner)
@@ -38,30 +42,19 @@ impl<T> Registry<T> {
     pub(crate) fn insert(&self, value: T) -> *mut T {
         let value = Arc::new(value);
         let ptr = Arc::as_ptr(&value).cast_mut();
-        self.lock()
-            .get_or_insert_with(HashMap::new)
-            .insert(ptr as usize, value);
+        self.lock().insert(ptr as usize, value);
         ptr
     }
 
     /// Registers `value` under `key`, for objects whose handle is not their
     /// own address (a buffer's handle is its bytes' address).
     pub(crate) fn insert_at(&self, key: usize, value: T) {
-        self.lock()
-            .get_or_insert_with(HashMap::new)
-            .insert(key, Arc::new(value));
+        self.lock().insert(key, Arc::new(value));
     }
 
     /// Removes the object registered under `key`.
     pub(crate) fn remove_at(&self, key: usize) -> Result<Arc<T>, Error> {
-        let mut live = self.lock();
-        let found = live.as_mut().and_then(|m| m.remove(&key));
-        if live.as_ref().is_some_and(HashMap::is_empty) {
-            // No table is kept while nothing is live, so a program that freed
-            // everything leaves nothing of the API's on the heap.
-            *live = None;
-        }
-        found.ok_or_else(|| self.invalid())
+        self.lock().remove(&key).ok_or_else(|| self.invalid())
     }
 
     /// The object of `handle`.
@@ -70,8 +63,8 @@ impl<T> Registry<T> {
             return Err(Error::null(self.what));
         }
         self.lock()
-            .as_ref()
-            .and_then(|m| m.get(&(handle as usize)).cloned())
+            .get(&(handle as usize))
+            .cloned()
             .ok_or_else(|| self.invalid())
     }
 
@@ -86,7 +79,7 @@ impl<T> Registry<T> {
 
     /// How many objects are live.
     pub(crate) fn len(&self) -> usize {
-        self.lock().as_ref().map_or(0, HashMap::len)
+        self.lock().len()
     }
 
     fn invalid(&self) -> Error {

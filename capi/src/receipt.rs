@@ -17,23 +17,19 @@ use crate::handles::Registry;
 /// concurrently.
 pub struct StrataReceipt {
     receipt: Receipt,
-    /// The error message, NUL-terminated (empty on success).
-    message: CString,
+    /// The error message, NUL-terminated (`None` on success).
+    message: Option<CString>,
 }
 
 pub(crate) static RECEIPTS: Registry<StrataReceipt> = Registry::new("receipt");
 
 impl StrataReceipt {
     pub(crate) fn new(receipt: Receipt) -> Self {
-        let text = receipt
+        let message = receipt
             .error
             .as_ref()
-            .map(|e| e.message.replace('\0', "\\0"))
-            .unwrap_or_default();
-        StrataReceipt {
-            receipt,
-            message: CString::new(text).unwrap_or_default(),
-        }
+            .map(|e| CString::new(e.message.replace('\0', "\\0")).unwrap_or_default());
+        StrataReceipt { receipt, message }
     }
 }
 
@@ -252,8 +248,9 @@ pub unsafe extern "C" fn strata_receipt_error(
         // SAFETY: the caller's promises for the out-pointers.
         unsafe {
             ffi::write(kind, k, "kind")?;
-            ffi::write_opt(message, r.message.as_ptr());
-            ffi::write_opt(message_len, r.message.as_bytes().len());
+            let text = r.message.as_deref().unwrap_or(c"");
+            ffi::write_opt(message, text.as_ptr());
+            ffi::write_opt(message_len, text.to_bytes().len());
         }
         Ok(())
     })
