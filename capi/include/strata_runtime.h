@@ -46,7 +46,7 @@
 #define STRATA_COMPILATION_EAGER 1
 
 /**
- * No result (`result` of [`strata_builder_add_host_function`]).
+ * No result (`result` of [`strata_builder_add_host_function`](crate::strata_builder_add_host_function)).
  */
 #define STRATA_TYPE_NONE 0
 

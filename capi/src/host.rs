@@ -23,7 +23,7 @@ use strata_host_fns::{
 use crate::error::{Error, StrataStatus, guard};
 use crate::ffi;
 
-/// No result (`result` of [`strata_builder_add_host_function`]).
+/// No result (`result` of [`strata_builder_add_host_function`](crate::strata_builder_add_host_function)).
 pub const STRATA_TYPE_NONE: u32 = 0;
 /// A wasm `i32`.
 pub const STRATA_TYPE_I32: u32 = 1;
