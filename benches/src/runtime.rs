@@ -91,7 +91,8 @@ impl<K: KvStore + Clone + 'static> CounterTx<K> {
         let contract = deploy(&rt, wat::parse_str(COUNTER).expect("wat"), 1);
         let tx = inc(contract);
         let me = CounterTx { rt, contract, tx };
-        me.rt.execute(&me.tx, BLOCK).expect("warm");
+        let warm = me.rt.execute(&me.tx, BLOCK).expect("warm");
+        assert!(warm.success(), "{:?}", warm.error);
         me
     }
 

@@ -139,7 +139,7 @@ impl WasmiModule for DynModule {
             );
             linker.func_new(
                 desc.module,
-                desc.name,
+                desc.symbol,
                 ty,
                 move |mut caller: Caller<'_, WasmiState<H>>, args: &[Val], results: &mut [Val]| {
                     let value = with_wasmi_host(&mut caller, |mem, host| {
@@ -516,9 +516,12 @@ fn intern(name: &str, functions: &[&Registered]) -> (&'static str, &'static [Hos
             let params: Vec<(&'static str, ValType)> =
                 f.params.iter().map(|t| ("arg", *t)).collect();
             let results: Vec<ValType> = f.result.into_iter().collect();
+            let name = leak(&f.name);
             HostFnDesc {
                 module,
-                name: leak(&f.name),
+                name,
+                // One signature per name: linked under the name itself.
+                symbol: name,
                 params: Box::leak(params.into_boxed_slice()),
                 results: Box::leak(results.into_boxed_slice()),
                 gas: GasCost {

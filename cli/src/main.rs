@@ -16,6 +16,19 @@
 //! read-only file system, and they work while another `strata` has the store
 //! open for writing (they see the store as of their start).
 //!
+//! # SVM-era contracts
+//!
+//! `.wast`/`.wat` files may use the 2019 text format. SVM's node vmcalls
+//! (`node.vmcall_get_balance`/`vmcall_set_balance`, December 2019's
+//! `env.get_balance`/`set_balance`) are linked unless `--no-node-vmcalls` is
+//! given. `call` and `query` take `--reg BITS:IDX=HEX` (seed a register
+//! before the call) and `--show-reg BITS:IDX` (print it after: a
+//! `register` line, or `"registers": {"64:0": "hex"}` in JSON), as SVM's
+//! register-level tests did; registers are not part of a transaction.
+//! `deploy --json` prints `source_code_hash`, the hash of the file as
+//! given, when the stored module (whose `code_hash` makes the address) was
+//! rewritten.
+//!
 //! # Exit status
 //!
 //! - 0: the command did what was asked and its transaction succeeded;
@@ -55,10 +68,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
+use strata_host_fns::{SvmEnv, SvmNode};
 use strata_kv::{KvError, KvStore};
 use strata_runtime::{
-    Address, Arg, BlockContext, CallTx, DeployTx, ErrorKind, FunctionCall, Receipt, Runtime,
-    RuntimeConfig, RuntimeError, Transaction,
+    Address, Arg, BlockContext, CallTx, CodeHash, DeployTx, ErrorKind, FunctionCall, Receipt,
+    RegisterProbe, Runtime, RuntimeConfig, RuntimeError, Transaction,
 };
 
 /// The store handle every command runs on.
@@ -109,6 +123,11 @@ struct Global {
     /// Print machine-readable JSON.
     #[arg(long, global = true)]
     json: bool,
+    /// Leave out SVM's node vmcalls (modules `node` and `env`: balances
+    /// read and set from a register's address), which the CLI links by
+    /// default.
+    #[arg(long, global = true)]
+    no_node_vmcalls: bool,
 }
 
 /// The commands (also the lines of a `strata run` script).
@@ -204,6 +223,55 @@ pub struct CallArgs {
     /// The caller.
     #[arg(long, value_name = "HEX40", default_value = DEFAULT_ACCOUNT)]
     pub sender: String,
+    /// Seed a register before the call: BITS:IDX=HEX (e.g. 64:0=0x0102,
+    /// zero-padded; repeatable). Registers are not part of a transaction:
+    /// this is for tests, as SVM's were.
+    #[arg(long = "reg", value_name = "BITS:IDX=HEX")]
+    pub regs: Vec<String>,
+    /// Print a register after the call: BITS:IDX (repeatable).
+    #[arg(long = "show-reg", value_name = "BITS:IDX")]
+    pub show_regs: Vec<String>,
+}
+
+/// `BITS:IDX` of `--reg` (whose whole argument is `whole`, in the form
+/// `form`) and `--show-reg`.
+fn parse_register(s: &str, flag: &str, whole: &str, form: &str) -> Result<(u32, u32), Fatal> {
+    let bad = || {
+        Fatal::msg(format!(
+            "{flag} {whole:?}: expected {form}, where BITS and IDX are whole numbers (e.g. 64:0)"
+        ))
+    };
+    let (bits, idx) = s.split_once(':').ok_or_else(bad)?;
+    Ok((
+        bits.trim().parse().map_err(|_| bad())?,
+        idx.trim().parse().map_err(|_| bad())?,
+    ))
+}
+
+/// The register probe of `--reg` and `--show-reg`, or `None` when neither
+/// is given.
+fn parse_probe(c: &CallArgs) -> Result<Option<RegisterProbe>, Fatal> {
+    if c.regs.is_empty() && c.show_regs.is_empty() {
+        return Ok(None);
+    }
+    let mut probe = RegisterProbe::default();
+    for r in &c.regs {
+        let (reg, value) = r.split_once('=').ok_or_else(|| {
+            Fatal::msg(format!(
+                "--reg {r:?}: expected BITS:IDX=HEX (e.g. 64:0=0x0102)"
+            ))
+        })?;
+        let (bits, idx) = parse_register(reg, "--reg", r, "BITS:IDX=HEX")?;
+        let bytes = strata_primitives::hex::decode(value.trim())
+            .map_err(|e| Fatal::msg(format!("--reg {r:?}: the value is not hex: {e}")))?;
+        probe.seed.push((bits, idx, bytes));
+    }
+    for r in &c.show_regs {
+        probe
+            .show
+            .push(parse_register(r, "--show-reg", r, "BITS:IDX")?);
+    }
+    Ok(Some(probe))
 }
 
 /// A command's failure: exit status 2 with a one-line message, except for a
@@ -352,9 +420,21 @@ fn open_rocks(dir: &std::path::Path, _read_only: bool) -> Result<Store, Fatal> {
     )))
 }
 
-/// Builds the runtime the CLI runs on, with [`runtime_config`].
+/// Builds the runtime the CLI runs on, with [`runtime_config`] and SVM's
+/// node vmcalls (`node`, `env`).
 pub fn runtime(store: Store) -> Result<Runtime<Store>, Fatal> {
-    Ok(Runtime::builder(store).config(runtime_config()).build()?)
+    runtime_with(store, true)
+}
+
+/// Builds the runtime the CLI runs on, with or without SVM's node vmcalls.
+pub fn runtime_with(store: Store, node_vmcalls: bool) -> Result<Runtime<Store>, Fatal> {
+    let builder = Runtime::builder(store).config(runtime_config());
+    let builder = if node_vmcalls {
+        builder.host_module(SvmNode).host_module(SvmEnv)
+    } else {
+        builder
+    };
+    Ok(builder.build()?)
 }
 
 /// Runs one command against `rt`, printing to `out`; `deployed` collects
@@ -381,6 +461,7 @@ pub fn run_command(
                     })
                 }
             };
+            let source = CodeHash::of(&code);
             let tx = DeployTx {
                 author: parse_address(&d.author, "--author")?,
                 nonce: None,
@@ -416,7 +497,7 @@ pub fn run_command(
                 .ok_or_else(|| Fatal::msg(format!("the deployed account {address} is missing")))?;
             deployed.push(address);
             print(out, Done::Ok, |out| {
-                output::print_deployed(out, &address, &account, json)
+                output::print_deployed(out, &address, &account, &source, json)
             })
         }
         Command::Call(c) | Command::Query(c) => {
@@ -437,17 +518,27 @@ pub fn run_command(
                 input,
                 gas_limit: c.gas,
             };
-            let receipt = if matches!(command, Command::Query(_)) {
-                rt.query(&tx, block_now())?
-            } else {
-                execute(rt, &Transaction::Call(tx))?
+            let query = matches!(command, Command::Query(_));
+            let (receipt, registers) = match parse_probe(c)? {
+                None if query => (rt.query(&tx, block_now())?, None),
+                None => (execute(rt, &Transaction::Call(tx))?, None),
+                Some(probe) => {
+                    let probed = if query {
+                        rt.query_probed(&tx, block_now(), probe)?
+                    } else {
+                        rt.execute_probed(&tx, block_now(), probe)?
+                    };
+                    (probed.receipt, Some(probed.registers))
+                }
             };
             let done = if receipt.success() {
                 Done::Ok
             } else {
                 Done::TxFailed
             };
-            print(out, done, |out| output::print_receipt(out, &receipt, json))
+            print(out, done, |out| {
+                output::print_receipt_with(out, &receipt, registers.as_deref(), json)
+            })
         }
         Command::State { address } => {
             let address = parse_address(address, "address")?;
@@ -572,7 +663,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Demo => demo::run(json, &mut out),
         command => open_store(&cli.global, command.only_reads())
-            .and_then(runtime)
+            .and_then(|store| runtime_with(store, !cli.global.no_node_vmcalls))
             .and_then(|rt| match command {
                 Command::Run { script } => script::run(&rt, script, json, &mut out),
                 other => run_command(&rt, other, json, &mut Vec::new(), &mut out),

@@ -13,7 +13,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 use strata_primitives::hex;
-use strata_runtime::{Account, Address, Arg, Head, Receipt};
+use strata_runtime::{Account, Address, Arg, CodeHash, Head, Receipt};
 
 /// Whether `c` must not reach a terminal as is: C0 controls (newline, tab,
 /// escape...), DEL, C1 controls, the line and paragraph separators, and the
@@ -80,7 +80,13 @@ struct JsonReceipt<'a> {
     state_roots: BTreeMap<String, String>,
     events: Vec<JsonEvent>,
     logs: &'a [String],
+    /// The registers `call --show-reg` asked for, as `"bits:idx": hex`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registers: Option<BTreeMap<String, String>>,
 }
+
+/// Registers read after a call: ((bank width, index), bytes).
+pub type ShownRegisters = [((u32, u32), Vec<u8>)];
 
 fn arg_value(a: &Arg) -> i64 {
     match a {
@@ -95,6 +101,17 @@ fn to_json<T: Serialize>(value: &T) -> String {
 
 /// Prints a receipt.
 pub fn print_receipt(out: &mut dyn Write, r: &Receipt, json: bool) -> io::Result<()> {
+    print_receipt_with(out, r, None, json)
+}
+
+/// Prints a receipt and the registers `--show-reg` asked for (`None`: none
+/// were asked for; in JSON the `registers` field is then left out).
+pub fn print_receipt_with(
+    out: &mut dyn Write,
+    r: &Receipt,
+    registers: Option<&ShownRegisters>,
+    json: bool,
+) -> io::Result<()> {
     if json {
         let json_receipt = JsonReceipt {
             success: r.success(),
@@ -120,6 +137,11 @@ pub fn print_receipt(out: &mut dyn Write, r: &Receipt, json: bool) -> io::Result
                 })
                 .collect(),
             logs: &r.logs,
+            registers: registers.map(|regs| {
+                regs.iter()
+                    .map(|((bits, idx), bytes)| (format!("{bits}:{idx}"), hex::encode(bytes)))
+                    .collect()
+            }),
         };
         return writeln!(out, "{}", to_json(&json_receipt));
     }
@@ -159,6 +181,9 @@ pub fn print_receipt(out: &mut dyn Write, r: &Receipt, json: bool) -> io::Result
     for l in &r.logs {
         writeln!(out, "log          {}", escape(l))?;
     }
+    for ((bits, idx), bytes) in registers.unwrap_or_default() {
+        writeln!(out, "register     {bits}:{idx} {}", hex::encode(bytes))?;
+    }
     if r.error.is_some() {
         writeln!(out, "(nothing was changed)")?;
     }
@@ -168,15 +193,23 @@ pub fn print_receipt(out: &mut dyn Write, r: &Receipt, json: bool) -> io::Result
 #[derive(Serialize)]
 struct JsonDeployed {
     address: String,
+    /// The hash of the stored code, which the address is made from.
     code_hash: String,
+    /// The hash of the code as given, when deploy stored a rewritten module
+    /// (an SVM-era module: imports of variants renamed, `memory` exported).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_code_hash: Option<String>,
     state_root: String,
 }
 
 /// Prints a deployed contract's address (or JSON).
+/// `source` is the hash of the code as given: printed too when it differs
+/// from the stored code's.
 pub fn print_deployed(
     out: &mut dyn Write,
     address: &Address,
     account: &Account,
+    source: &CodeHash,
     json: bool,
 ) -> io::Result<()> {
     if json {
@@ -186,6 +219,8 @@ pub fn print_deployed(
             to_json(&JsonDeployed {
                 address: address.to_hex(),
                 code_hash: account.code_hash.map(|h| h.to_hex()).unwrap_or_default(),
+                source_code_hash: (account.code_hash.as_ref() != Some(source))
+                    .then(|| source.to_hex()),
                 state_root: account.state_root.to_hex(),
             })
         )

@@ -100,6 +100,63 @@ int64_t svm_reg_read_be_i64(int32_t reg_bits, int32_t reg_idx);
 STRATA_IMPORT("svm", "reg_write_be_i64")
 void svm_reg_write_be_i64(int64_t value, int32_t reg_bits, int32_t reg_idx);
 
+/**
+ * September 2019: the register's first 8 bytes as a little-endian i64
+ * (the register must be at least 64 bits wide). Replaced by
+ * `reg_read_be_i64` later that month.
+ *
+ * Gas: 10.
+ */
+STRATA_IMPORT("svm", "reg_read_le_i64")
+int64_t svm_reg_read_le_i64(int32_t reg_bits, int32_t reg_idx);
+
+/**
+ * September 2019: sets the register to `value` as 8 little-endian
+ * bytes, zero-padded (the register must be at least 64 bits wide).
+ * Replaced by `reg_write_be_i64` later that month.
+ *
+ * Gas: 10.
+ */
+STRATA_IMPORT("svm", "reg_write_le_i64")
+void svm_reg_write_le_i64(int64_t value, int32_t reg_bits, int32_t reg_idx);
+
+/**
+ * December 2019 (no slice argument): reads `len` bytes at `offset` of
+ * page `page` into a register, zero-padded.
+ *
+ * Gas: 50 + 1 per byte of len.
+ */
+STRATA_IMPORT("svm", "storage_read_to_reg")
+void svm_storage_read_to_reg_dec19(int32_t page, int32_t offset, int32_t len, int32_t reg_bits, int32_t reg_idx);
+
+/**
+ * December 2019 (no slice argument): reads `len` bytes at `offset` of
+ * page `page` into guest memory at `mem_offset`. `mem_idx` must be 0.
+ *
+ * Gas: 50 + 1 per byte of len.
+ */
+STRATA_IMPORT("svm", "storage_read_to_mem")
+void svm_storage_read_to_mem_dec19(int32_t page, int32_t offset, int32_t len, int32_t mem_idx, int32_t mem_offset);
+
+/**
+ * December 2019 (no slice argument): writes `len` bytes of guest memory
+ * at `mem_offset` to page `page_idx` at `page_offset`. `mem_idx` must
+ * be 0.
+ *
+ * Gas: 100 + 2 per byte of len.
+ */
+STRATA_IMPORT("svm", "storage_write_from_mem")
+void svm_storage_write_from_mem_dec19(int32_t mem_idx, int32_t mem_offset, int32_t len, int32_t page_idx, int32_t page_offset);
+
+/**
+ * December 2019 (no slice argument): writes the first `len` bytes of a
+ * register to page `page_idx` at `page_offset`.
+ *
+ * Gas: 100 + 2 per byte of len.
+ */
+STRATA_IMPORT("svm", "storage_write_from_reg")
+void svm_storage_write_from_reg_dec19(int32_t reg_bits, int32_t reg_idx, int32_t len, int32_t page_idx, int32_t page_offset);
+
 /* ---- module "strata" ---- */
 
 /**
@@ -305,5 +362,44 @@ int32_t strata_call_return_len(void);
  */
 STRATA_IMPORT("strata", "call_return_copy")
 void strata_call_return_copy(void *dst_ptr, int32_t offset, int32_t len);
+
+/* ---- module "node" ---- */
+
+/**
+ * The balance of the account whose 20-byte address is in the first
+ * bytes of register `reg_idx` of the `reg_bits`-bit bank (at least 160
+ * bits). A balance over `i64::MAX` is an error, not a wrapped value.
+ *
+ * Gas: 100.
+ */
+STRATA_IMPORT("node", "vmcall_get_balance")
+int64_t node_vmcall_get_balance(int32_t reg_bits, int32_t reg_idx);
+
+/**
+ * Sets the balance of the account whose address is in the register to
+ * `value`, which must not be negative. Fails in a read-only query.
+ *
+ * Gas: 500.
+ */
+STRATA_IMPORT("node", "vmcall_set_balance")
+void node_vmcall_set_balance(int64_t value, int32_t reg_bits, int32_t reg_idx);
+
+/* ---- module "env" ---- */
+
+/**
+ * As `node.vmcall_get_balance`.
+ *
+ * Gas: 100.
+ */
+STRATA_IMPORT("env", "get_balance")
+int64_t env_get_balance(int32_t reg_bits, int32_t reg_idx);
+
+/**
+ * As `node.vmcall_set_balance`.
+ *
+ * Gas: 500.
+ */
+STRATA_IMPORT("env", "set_balance")
+void env_set_balance(int64_t value, int32_t reg_bits, int32_t reg_idx);
 
 #endif /* STRATA_H */

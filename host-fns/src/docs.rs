@@ -31,7 +31,8 @@ fn gas_text(f: &HostFnDesc) -> String {
 }
 
 /// The C header for guest contracts: one declaration per host function,
-/// named `<module>_<name>`, imported from its module. Pointer parameters
+/// named `<module>_<name>`, imported from its module (a variant is named
+/// `<module>_<symbol>` and imported under its name). Pointer parameters
 /// (`*_ptr`) are `void *` (wasm32 pointers are i32 in the ABI).
 pub fn c_header(modules: &[&dyn HostModule]) -> String {
     let mut out = String::new();
@@ -77,7 +78,7 @@ pub fn c_header(modules: &[&dyn HostModule]) -> String {
                 f.name,
                 c_result(f),
                 f.module,
-                f.name,
+                f.symbol,
                 params
             );
         }
@@ -86,8 +87,30 @@ pub fn c_header(modules: &[&dyn HostModule]) -> String {
     out
 }
 
+/// A function's heading in the ABI reference.
+fn heading(f: &HostFnDesc) -> String {
+    if f.is_variant() {
+        format!("{}.{} (variant {})", f.module, f.name, f.symbol)
+    } else {
+        format!("{}.{}", f.module, f.name)
+    }
+}
+
+/// The anchor a markdown renderer gives `heading`: lower case, letters,
+/// digits, `_` and `-` kept, spaces as `-`, everything else dropped.
+fn anchor(heading: &str) -> String {
+    heading
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_ascii_alphanumeric() || c == '_' || c == '-' => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The ABI reference in markdown: every function's import, signature, gas
-/// and documentation.
+/// and documentation, with the interface eras of SVM's vmcalls.
 pub fn markdown(modules: &[&dyn HostModule]) -> String {
     let mut out = String::from(
         "# Strata host ABI\n\n\
@@ -97,7 +120,47 @@ pub fn markdown(modules: &[&dyn HostModule]) -> String {
          All pointers and lengths are `i32` values read as unsigned 32-bit \
          numbers. Gas is charged before the function runs, and stays charged \
          when it fails. A bad argument ends the transaction with an error that \
-         names the function and the argument.\n",
+         names the function and the argument.\n\n\
+         ## SVM's 2019 interface eras\n\n\
+         SVM's vmcalls changed during 2019, and a contract imports the \
+         signatures of its era. Deploy resolves every import by module, name \
+         *and* signature, so contracts of every era run side by side:\n\n\
+         - **September 2019**: registers as little-endian i64 \
+         (`reg_read_le_i64`, `reg_write_le_i64`); storage calls with a slice \
+         argument.\n\
+         - **Late September to early December 2019**: registers as big-endian \
+         i64 (`reg_read_be_i64`, `reg_write_be_i64`, `reg_replace_byte`); \
+         storage calls with a slice argument (six parameters).\n\
+         - **December 2019**: the storage calls without the slice argument \
+         (five parameters), listed below as variants; the node's balance \
+         calls move from module `node` (`vmcall_get_balance`, \
+         `vmcall_set_balance`) to module `env` (`get_balance`, \
+         `set_balance`).\n\n\
+         A *variant* shares its import name with another function of its \
+         module and differs in its parameters. The engine links one function \
+         per module and name, so deploy writes the variant's own *symbol* \
+         (`storage_read_to_reg_dec19`) into the stored module's import: the \
+         stored code, and so the code hash the contract address is made \
+         from, is that rewritten module (`strata deploy --json` prints the \
+         hash of the file too, as `source_code_hash`, when they differ). An \
+         import that matches no variant is an error that lists the \
+         signatures that exist. Symbols are never import names: a contract \
+         cannot import a variant by its symbol.\n\n\
+         The modules `node` and `env` are optional: an embedder links them \
+         (`RuntimeBuilder::host_module(SvmNode)`, `SvmEnv`); the `strata` \
+         CLI links them by default.\n\n\
+         ### Slice numbers\n\n\
+         SVM's storage calls of autumn 2019 take a slice number, and SVM kept \
+         a cache of slices keyed by that number. Strata ignores the number: \
+         every read and write is of exactly the bytes named by page, offset \
+         and length, and a read sees every earlier write of the transaction. \
+         The one case where results differ: inside one execution, a read \
+         through slice number *s* after a write to the same bytes through \
+         another slice number *t* (or after an earlier read through *s* of \
+         other bytes). SVM returned what its cache held under *s* (the bytes \
+         from before the write, or the other bytes); Strata returns the bytes \
+         that are there now. No contract of SVM's relied on the cache's \
+         answer.\n",
     );
     for m in modules {
         let _ = write!(out, "\n## Module `{}`\n\n", m.name());
@@ -109,19 +172,22 @@ pub fn markdown(modules: &[&dyn HostModule]) -> String {
                 .map(|(n, t)| format!("{n}: {}", t.wat()))
                 .collect();
             let result = f.results.first().map(|t| t.wat()).unwrap_or("");
+            let label = if f.is_variant() {
+                format!("`{}` (variant `{}`)", f.name, f.symbol)
+            } else {
+                format!("`{}`", f.name)
+            };
             let _ = writeln!(
                 out,
-                "| [`{}`](#{}{}) | {} | {} | {} |",
-                f.name,
-                f.module,
-                f.name.replace('_', ""),
+                "| [{label}](#{}) | {} | {} | {} |",
+                anchor(&heading(f)),
                 params.join(", "),
                 result,
                 gas_text(f)
             );
         }
         for f in m.functions() {
-            let _ = write!(out, "\n### {}.{}\n\n", f.module, f.name);
+            let _ = write!(out, "\n### {}\n\n", heading(f));
             let params: Vec<&str> = f.params.iter().map(|(_, t)| t.wat()).collect();
             let mut sig = format!("(import \"{}\" \"{}\" (func", f.module, f.name);
             if !params.is_empty() {
@@ -146,7 +212,10 @@ pub fn markdown(modules: &[&dyn HostModule]) -> String {
 /// host function, all `i32`/`i64` as in the wasm ABI. Off wasm32 (the SDK's
 /// host builds: unit tests and docs) each is a function of the same
 /// signature that panics, so the pure parts of the SDK build and test
-/// anywhere.
+/// anywhere. Variants (old signatures under a shared name, for SVM-era
+/// contracts) are left out: two declarations of one import symbol with two
+/// signatures clash in Rust and in the wasm linker, and a new contract has
+/// no use for an old signature.
 pub fn rust_imports(modules: &[&dyn HostModule]) -> String {
     let mut out = String::new();
     out.push_str(concat!(
@@ -173,7 +242,7 @@ pub fn rust_imports(modules: &[&dyn HostModule]) -> String {
                 None => String::new(),
                 Some(t) => format!(" -> {}", t.wat()),
             };
-            format!("fn {}({}){ret}", f.name, params.join(", "))
+            format!("fn {}({}){ret}", f.symbol, params.join(", "))
         };
         let docs = |out: &mut String, f: &HostFnDesc, indent: &str| {
             for line in f.docs.lines() {
@@ -187,7 +256,7 @@ pub fn rust_imports(modules: &[&dyn HostModule]) -> String {
             out,
             "\n/// The `{name}` import module.\n#[cfg(target_arch = \"wasm32\")]\npub mod {name} {{\n    #[link(wasm_import_module = \"{name}\")]\n    extern \"C\" {{\n"
         );
-        for (i, f) in m.functions().iter().enumerate() {
+        for (i, f) in m.functions().iter().filter(|f| !f.is_variant()).enumerate() {
             if i > 0 {
                 out.push('\n');
             }
@@ -199,7 +268,7 @@ pub fn rust_imports(modules: &[&dyn HostModule]) -> String {
             out,
             "\n/// The `{name}` import module (off wasm32: every function panics).\n#[cfg(not(target_arch = \"wasm32\"))]\npub mod {name} {{\n"
         );
-        for (i, f) in m.functions().iter().enumerate() {
+        for (i, f) in m.functions().iter().filter(|f| !f.is_variant()).enumerate() {
             if i > 0 {
                 out.push('\n');
             }

@@ -8,7 +8,7 @@
 //! Gas is in the runtime's one unit (a wasm instruction costs about 1). The
 //! per-byte part counts the bytes the function moves.
 
-use crate::{native, svm};
+use crate::{native, svm, svm_node};
 
 crate::host_functions! {
     /// The `svm` import module: the SVM v0 vmcalls, with their original names
@@ -70,6 +70,83 @@ crate::host_functions! {
     fn reg_write_be_i64(value: i64, reg_bits: i32, reg_idx: i32);
         gas 10;
         impl svm::reg_write_be_i64;
+
+    /// September 2019: the register's first 8 bytes as a little-endian i64
+    /// (the register must be at least 64 bits wide). Replaced by
+    /// `reg_read_be_i64` later that month.
+    fn reg_read_le_i64(reg_bits: i32, reg_idx: i32) -> i64;
+        gas 10;
+        impl svm::reg_read_le_i64;
+
+    /// September 2019: sets the register to `value` as 8 little-endian
+    /// bytes, zero-padded (the register must be at least 64 bits wide).
+    /// Replaced by `reg_write_be_i64` later that month.
+    fn reg_write_le_i64(value: i64, reg_bits: i32, reg_idx: i32);
+        gas 10;
+        impl svm::reg_write_le_i64;
+
+    /// December 2019 (no slice argument): reads `len` bytes at `offset` of
+    /// page `page` into a register, zero-padded.
+    fn storage_read_to_reg_dec19(page: i32, offset: i32, len: i32, reg_bits: i32, reg_idx: i32) as "storage_read_to_reg";
+        gas 50 + 1 * len;
+        impl svm::storage_read_to_reg_dec19;
+
+    /// December 2019 (no slice argument): reads `len` bytes at `offset` of
+    /// page `page` into guest memory at `mem_offset`. `mem_idx` must be 0.
+    fn storage_read_to_mem_dec19(page: i32, offset: i32, len: i32, mem_idx: i32, mem_offset: i32) as "storage_read_to_mem";
+        gas 50 + 1 * len;
+        impl svm::storage_read_to_mem_dec19;
+
+    /// December 2019 (no slice argument): writes `len` bytes of guest memory
+    /// at `mem_offset` to page `page_idx` at `page_offset`. `mem_idx` must
+    /// be 0.
+    fn storage_write_from_mem_dec19(mem_idx: i32, mem_offset: i32, len: i32, page_idx: i32, page_offset: i32) as "storage_write_from_mem";
+        gas 100 + 2 * len;
+        impl svm::storage_write_from_mem_dec19;
+
+    /// December 2019 (no slice argument): writes the first `len` bytes of a
+    /// register to page `page_idx` at `page_offset`.
+    fn storage_write_from_reg_dec19(reg_bits: i32, reg_idx: i32, len: i32, page_idx: i32, page_offset: i32) as "storage_write_from_reg";
+        gas 100 + 2 * len;
+        impl svm::storage_write_from_reg_dec19;
+}
+
+crate::host_functions! {
+    /// The `node` import module of SVM's autumn 2019 contracts: the node's
+    /// balance vmcalls, answered from Strata's own account balances. Off in
+    /// the runtime unless an embedder adds it
+    /// (`RuntimeBuilder::host_module(SvmNode)`); on in the `strata` CLI.
+    pub struct SvmNode = "node";
+
+    /// The balance of the account whose 20-byte address is in the first
+    /// bytes of register `reg_idx` of the `reg_bits`-bit bank (at least 160
+    /// bits). A balance over `i64::MAX` is an error, not a wrapped value.
+    fn vmcall_get_balance(reg_bits: i32, reg_idx: i32) -> i64;
+        gas 100;
+        impl svm_node::get_balance;
+
+    /// Sets the balance of the account whose address is in the register to
+    /// `value`, which must not be negative. Fails in a read-only query.
+    fn vmcall_set_balance(value: i64, reg_bits: i32, reg_idx: i32);
+        gas 500;
+        impl svm_node::set_balance;
+}
+
+crate::host_functions! {
+    /// The `env` import module of SVM's December 2019 contracts: the same
+    /// balance calls as [`SvmNode`] under their December names. Off in the
+    /// runtime unless an embedder adds it; on in the `strata` CLI.
+    pub struct SvmEnv = "env";
+
+    /// As `node.vmcall_get_balance`.
+    fn get_balance(reg_bits: i32, reg_idx: i32) -> i64;
+        gas 100;
+        impl svm_node::get_balance;
+
+    /// As `node.vmcall_set_balance`.
+    fn set_balance(value: i64, reg_bits: i32, reg_idx: i32);
+        gas 500;
+        impl svm_node::set_balance;
 }
 
 crate::host_functions! {
@@ -215,7 +292,19 @@ crate::host_functions! {
         impl native::call_return_copy;
 }
 
-/// Every built-in import module.
+/// Every built-in import module: linked in every runtime.
 pub fn builtin_modules() -> [&'static dyn crate::HostModule; 2] {
     [&Svm, &Strata]
+}
+
+/// The optional modules Strata ships (SVM's node vmcalls): linked only where
+/// an embedder adds them.
+pub fn optional_modules() -> [&'static dyn crate::HostModule; 2] {
+    [&SvmNode, &SvmEnv]
+}
+
+/// Every module Strata ships, built-in and optional: what the C header and
+/// the ABI reference document.
+pub fn all_modules() -> [&'static dyn crate::HostModule; 4] {
+    [&Svm, &Strata, &SvmNode, &SvmEnv]
 }

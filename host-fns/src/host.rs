@@ -67,6 +67,12 @@ pub trait Host {
     /// the balance is too low (nothing moves).
     fn transfer(&mut self, to: &Address, amount: u128) -> Result<bool, HostErrorKind>;
 
+    /// Sets the balance of `address` to `value` (an account that does not
+    /// exist is created with it). Only SVM's node vmcalls
+    /// ([`SvmNode`](crate::SvmNode), [`SvmEnv`](crate::SvmEnv)) call this,
+    /// and only where an embedder linked them. Fails in a read-only query.
+    fn set_balance(&mut self, address: &Address, value: u128) -> Result<(), HostErrorKind>;
+
     /// Runs `function` of the contract at `target` with `input`, under at
     /// most `gas_limit` of this frame's gas (the gas it uses is charged
     /// here). Afterwards [`call_return_data`](Self::call_return_data) holds

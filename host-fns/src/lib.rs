@@ -40,6 +40,7 @@ mod host;
 pub mod legacy_wat;
 mod native;
 mod svm;
+mod svm_node;
 pub mod table;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -47,7 +48,7 @@ mod types;
 #[cfg(feature = "wasmi")]
 mod wasmi_glue;
 
-pub use functions::{Strata, Svm, builtin_modules};
+pub use functions::{Strata, Svm, SvmEnv, SvmNode, all_modules, builtin_modules, optional_modules};
 pub use host::Host;
 pub use strata_registers::{BankLayout, Registers};
 pub use strata_vm_abstraction::{CustomContextVM, MemoryError};

@@ -290,3 +290,108 @@ pub(crate) fn reg_write_be_i64<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
         .write_be_i64(reg_bits as u32, reg_idx as u32, value)
         .map_err(E::register("reg_bits", "reg_idx", "reg_bits"))
 }
+
+// ---- September 2019: registers as little-endian i64 ----
+
+pub(crate) fn reg_read_le_i64<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    _mem: &mut M,
+    host: &mut H,
+    reg_bits: i32,
+    reg_idx: i32,
+) -> Result<i64, E> {
+    host.registers()
+        .read_le_i64(reg_bits as u32, reg_idx as u32)
+        .map_err(E::register("reg_bits", "reg_idx", "reg_bits"))
+}
+
+pub(crate) fn reg_write_le_i64<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    _mem: &mut M,
+    host: &mut H,
+    value: i64,
+    reg_bits: i32,
+    reg_idx: i32,
+) -> Result<(), E> {
+    host.registers()
+        .write_le_i64(reg_bits as u32, reg_idx as u32, value)
+        .map_err(E::register("reg_bits", "reg_idx", "reg_bits"))
+}
+
+// ---- December 2019: storage calls without the slice argument ----
+//
+// The same operations as the autumn signatures above, whose slice argument
+// Strata ignores anyway; argument names follow SVM's of that month.
+
+pub(crate) fn storage_read_to_reg_dec19<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    _mem: &mut M,
+    host: &mut H,
+    page: i32,
+    offset: i32,
+    len: i32,
+    reg_bits: i32,
+    reg_idx: i32,
+) -> Result<(), E> {
+    read_to_reg(
+        host,
+        (page, "page"),
+        (offset, "offset"),
+        len,
+        (reg_bits, "reg_bits"),
+        (reg_idx, "reg_idx"),
+    )
+}
+
+pub(crate) fn storage_read_to_mem_dec19<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    page: i32,
+    offset: i32,
+    len: i32,
+    mem_idx: i32,
+    mem_offset: i32,
+) -> Result<(), E> {
+    mem_index("mem_idx", mem_idx)?;
+    read_to_mem(
+        mem,
+        host,
+        (page, "page"),
+        offset,
+        len,
+        (mem_offset, "mem_offset"),
+    )
+}
+
+pub(crate) fn storage_write_from_mem_dec19<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    mem_idx: i32,
+    mem_offset: i32,
+    len: i32,
+    page_idx: i32,
+    page_offset: i32,
+) -> Result<(), E> {
+    mem_index("mem_idx", mem_idx)?;
+    let src = mem
+        .data(mem_offset as u32, len as u32)
+        .map_err(E::memory("mem_offset"))?;
+    host.storage_write(page_idx as u32, page_offset as u32, src)
+        .map_err(E::storage("page_idx", "page_offset"))
+}
+
+pub(crate) fn storage_write_from_reg_dec19<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    _mem: &mut M,
+    host: &mut H,
+    reg_bits: i32,
+    reg_idx: i32,
+    len: i32,
+    page_idx: i32,
+    page_offset: i32,
+) -> Result<(), E> {
+    write_from_reg(
+        host,
+        (reg_bits, "reg_bits"),
+        (reg_idx, "reg_idx"),
+        len,
+        (page_idx, "page_idx"),
+        (page_offset, "page_offset"),
+    )
+}

@@ -60,12 +60,24 @@ impl GasCost {
 }
 
 /// One host function, as declared in a table.
+///
+/// Most functions have one signature, and their `symbol` is their `name`.
+/// A *variant* shares its import `name` with other functions of its module
+/// and differs from them in its parameters (SVM's vmcalls changed
+/// signatures during 2019 under the same names). Deploy resolves each import
+/// by name *and* signature, and a variant is linked under its own `symbol`,
+/// which deploy writes into the stored module's import in place of the name
+/// (wasm engines link one function per module and name).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HostFnDesc {
     /// The import module.
     pub module: &'static str,
-    /// The import name.
+    /// The import name a contract uses.
     pub name: &'static str,
+    /// The name the function is linked under, unique in its module: the
+    /// name itself, or for a variant the name the table gives it (never the
+    /// import name of any function).
+    pub symbol: &'static str,
     /// Parameter names and types, in order.
     pub params: &'static [(&'static str, ValType)],
     /// Result types (none or one).
@@ -82,9 +94,29 @@ pub trait HostModule {
     fn name(&self) -> &'static str;
     /// Every function of the module.
     fn functions(&self) -> &'static [HostFnDesc];
-    /// The function called `name`, if any.
+    /// The first function imported as `name`, if any (a name with
+    /// variants has several: see [`HostModule::variants`]).
     fn function(&self, name: &str) -> Option<&'static HostFnDesc> {
         self.functions().iter().find(|f| f.name == name)
+    }
+    /// Every function imported as `name`, one per signature.
+    fn variants(&self, name: &str) -> Vec<&'static HostFnDesc> {
+        self.functions().iter().filter(|f| f.name == name).collect()
+    }
+}
+
+impl HostFnDesc {
+    /// Whether this function is a variant linked under a symbol other than
+    /// its import name.
+    pub fn is_variant(&self) -> bool {
+        self.symbol != self.name
+    }
+
+    /// Whether `params -> results` is this function's signature.
+    pub fn matches(&self, params: &[ValType], results: &[ValType]) -> bool {
+        self.results == results
+            && self.params.len() == params.len()
+            && self.params.iter().zip(params).all(|((_, a), b)| a == b)
     }
 }
 
@@ -144,6 +176,17 @@ macro_rules! __from_value {
 
 #[doc(hidden)]
 #[macro_export]
+macro_rules! __import_name {
+    ($name:ident) => {
+        stringify!($name)
+    };
+    ($name:ident, $import:literal) => {
+        $import
+    };
+}
+
+#[doc(hidden)]
+#[macro_export]
 macro_rules! __per_byte {
     () => {
         None
@@ -181,8 +224,11 @@ macro_rules! __if_wasmi {
 /// Declares an import module of host functions: **the one table**.
 ///
 /// Each entry gives the function's docs, name, parameters (`i32` or `i64`),
-/// result, gas cost and implementation. From it the macro makes a unit
-/// struct with:
+/// result, gas cost and implementation. An entry written
+/// `fn storage_read_to_reg_dec19(..) as "storage_read_to_reg";` is a
+/// *variant*: contracts import it as `storage_read_to_reg` with its own
+/// signature, and it is linked under its Rust name (see [`HostFnDesc`]).
+/// From the table the macro makes a unit struct with:
 ///
 /// - one associated function per host function, generic over any
 ///   [`CustomContextVM`](crate::CustomContextVM) and any [`Host`](crate::Host),
@@ -233,7 +279,7 @@ macro_rules! host_functions {
         $vis:vis struct $Module:ident = $modname:literal;
         $(
             $(#[doc = $doc:literal])*
-            fn $name:ident ( $( $arg:ident : $ty:ident ),* $(,)? ) $( -> $ret:ident )? ;
+            fn $name:ident ( $( $arg:ident : $ty:ident ),* $(,)? ) $( -> $ret:ident )? $( as $import:literal )? ;
                 gas $base:literal $( + $per:literal * $len:ident )? ;
                 impl $imp:path ;
         )*
@@ -252,7 +298,8 @@ macro_rules! host_functions {
                 $(
                     $crate::HostFnDesc {
                         module: $modname,
-                        name: stringify!($name),
+                        name: $crate::__import_name!($name $(, $import)?),
+                        symbol: stringify!($name),
                         params: &[ $( (stringify!($arg), $crate::__val_type!($ty)) ),* ],
                         results: &[ $( $crate::__val_type!($ret) )? ],
                         gas: $crate::GasCost {
@@ -280,14 +327,19 @@ macro_rules! host_functions {
                         per_byte: $crate::__per_byte!($( $per, $len )?),
                     }
                     .for_len($crate::__len_of!($($len)?));
-                    let wrap = |kind| $crate::HostError::new($modname, stringify!($name), kind);
+                    let wrap = |kind| $crate::HostError::new(
+                        $modname,
+                        $crate::__import_name!($name $(, $import)?),
+                        kind,
+                    );
                     host.charge(cost).map_err(wrap)?;
                     $imp(mem, host, $( $arg ),*).map_err(wrap)
                 }
             )*
 
-            /// Calls the function `name` with dynamically typed arguments:
-            /// the native twin of a call from a contract.
+            /// Calls the function linked as `name` (its
+            /// [`symbol`](crate::HostFnDesc::symbol)) with dynamically typed
+            /// arguments: the native twin of a call from a contract.
             pub fn invoke<M, H>(
                 mem: &mut M,
                 host: &mut H,
@@ -305,7 +357,7 @@ macro_rules! host_functions {
                                 &[ $( (stringify!($arg), $crate::__val_type!($ty)) ),* ];
                             let bad = |reason: String| $crate::HostError::new(
                                 $modname,
-                                stringify!($name),
+                                $crate::__import_name!($name $(, $import)?),
                                 $crate::HostErrorKind::invalid("args", reason),
                             );
                             if args.len() != params.len() {
@@ -353,7 +405,8 @@ macro_rules! host_functions {
 
         $crate::__if_wasmi! {
             impl $Module {
-                /// Defines every function of this module in a wasmi linker.
+                /// Defines every function of this module in a wasmi linker,
+                /// each under its [`symbol`](crate::HostFnDesc::symbol).
                 pub fn link<H: $crate::Host + 'static>(
                     linker: &mut $crate::wasmi::Linker<$crate::WasmiState<H>>,
                 ) -> Result<(), $crate::wasmi::errors::LinkerError> {

@@ -233,6 +233,14 @@ impl Host for MockHost {
         Ok(true)
     }
 
+    fn set_balance(&mut self, address: &Address, value: u128) -> Result<(), HostErrorKind> {
+        if self.read_only {
+            return Err(HostErrorKind::ReadOnly);
+        }
+        self.balances.insert(*address, value);
+        Ok(())
+    }
+
     fn call(
         &mut self,
         target: &Address,

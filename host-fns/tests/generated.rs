@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use strata_host_fns::{builtin_modules, docs};
+use strata_host_fns::{all_modules, builtin_modules, docs};
 
 const BLESS: &str = "STRATA_BLESS=1 cargo test -p strata-host-fns --test generated";
 
@@ -42,7 +42,7 @@ fn check(file: &str, generated: String) {
 
 #[test]
 fn c_header_is_up_to_date() {
-    check("include/strata.h", docs::c_header(&builtin_modules()));
+    check("include/strata.h", docs::c_header(&all_modules()));
 }
 
 #[test]
@@ -53,7 +53,7 @@ fn rust_sdk_imports_are_up_to_date() {
 
 #[test]
 fn abi_reference_is_up_to_date() {
-    check("ABI.md", docs::markdown(&builtin_modules()));
+    check("ABI.md", docs::markdown(&all_modules()));
 }
 
 #[test]
@@ -82,16 +82,76 @@ fn a_stale_file_fails_with_a_diff_and_how_to_bless() {
 
 #[test]
 fn header_declares_every_function() {
-    let header = docs::c_header(&builtin_modules());
-    for m in builtin_modules() {
+    let header = docs::c_header(&all_modules());
+    for m in all_modules() {
         for f in m.functions() {
             let decl = format!("STRATA_IMPORT(\"{}\", \"{}\")", f.module, f.name);
             assert!(header.contains(&decl), "{decl}");
-            assert!(header.contains(&format!(" {}_{}(", f.module, f.name)));
+            assert!(header.contains(&format!(" {}_{}(", f.module, f.symbol)));
         }
     }
+    // A variant: imported under the shared name, declared under its symbol.
+    assert!(header.contains(
+        "STRATA_IMPORT(\"svm\", \"storage_read_to_reg\")\n\
+         void svm_storage_read_to_reg_dec19(int32_t page, int32_t offset, int32_t len, \
+         int32_t reg_bits, int32_t reg_idx);"
+    ));
+    assert!(header.contains("int64_t node_vmcall_get_balance(int32_t reg_bits, int32_t reg_idx);"));
+    assert!(
+        header.contains("void env_set_balance(int64_t value, int32_t reg_bits, int32_t reg_idx);")
+    );
     assert!(header.contains("int64_t svm_reg_read_be_i64(int32_t reg_bits, int32_t reg_idx);"));
     assert!(header.contains(
         "void strata_storage_read(int32_t page, int32_t offset, void *dst_ptr, int32_t len);"
     ));
+}
+
+#[test]
+fn symbols_are_unique_and_never_import_names() {
+    for m in all_modules() {
+        let fs = m.functions();
+        for f in fs {
+            assert_eq!(
+                fs.iter().filter(|g| g.symbol == f.symbol).count(),
+                1,
+                "{}.{}: symbol twice",
+                f.module,
+                f.symbol
+            );
+            if f.is_variant() {
+                assert!(
+                    !fs.iter().any(|g| g.name == f.symbol),
+                    "{}: a variant's symbol is another function's import name",
+                    f.symbol
+                );
+            }
+            // Two functions under one name must differ in signature, or
+            // deploy could not tell them apart.
+            for g in fs
+                .iter()
+                .filter(|g| g.name == f.name && g.symbol != f.symbol)
+            {
+                assert_ne!(
+                    (f.params.iter().map(|p| p.1).collect::<Vec<_>>(), f.results),
+                    (g.params.iter().map(|p| p.1).collect::<Vec<_>>(), g.results),
+                    "{}.{}: two variants with one signature",
+                    f.module,
+                    f.name
+                );
+            }
+        }
+    }
+    use strata_host_fns::{HostModule, Svm, ValType::I32};
+    let variants = Svm.variants("storage_read_to_reg");
+    assert_eq!(variants.len(), 2);
+    assert!(variants[1].matches(&[I32; 5], &[]) && !variants[0].matches(&[I32; 5], &[]));
+    assert!(Svm.variants("no_such_function").is_empty());
+    let abi = docs::markdown(&all_modules());
+    assert!(abi.contains("### svm.storage_read_to_reg (variant storage_read_to_reg_dec19)"));
+    assert!(abi.contains("(#svmstorage_read_to_reg-variant-storage_read_to_reg_dec19)"));
+    assert!(abi.contains("### Slice numbers"));
+    let raw = docs::rust_imports(&builtin_modules());
+    assert!(raw.contains("pub fn storage_write_from_reg("));
+    assert!(raw.contains("pub fn reg_read_le_i64("));
+    assert!(!raw.contains("_dec19"), "variants stay out of the SDK");
 }

@@ -9,9 +9,19 @@ use std::collections::{BTreeMap, BTreeSet};
 use strata_host_fns::testing::{MockHost, MockState};
 use strata_host_fns::wasmi::{Config, Engine, Linker, Module, Store, Val};
 use strata_host_fns::{
-    Address, CallStatus, HostError, HostErrorKind, HostFnDesc, Strata, Svm, ValType, Value,
-    WasmiState,
+    Address, CallStatus, HostError, HostErrorKind, HostFnDesc, Strata, Svm, SvmEnv, SvmNode,
+    ValType, Value, WasmiState,
 };
+
+/// Every function under test: the built-in modules and SVM's optional node
+/// vmcalls.
+fn all_descs() -> impl Iterator<Item = &'static HostFnDesc> {
+    Svm::FUNCTIONS
+        .iter()
+        .chain(Strata::FUNCTIONS)
+        .chain(SvmNode::FUNCTIONS)
+        .chain(SvmEnv::FUNCTIONS)
+}
 
 const GAS: u64 = 1_000_000;
 const MEM: usize = 65_536;
@@ -41,13 +51,17 @@ fn prepare() -> (MockHost, Vec<u8>) {
     host.storage.write(1, 0, b"stored bytes....").unwrap();
     host.input = b"input!".to_vec();
     host.balances.insert(Address([0x11; 20]), 1000);
+    host.balances.insert(Address([0x22; 20]), u128::MAX);
+    host.registers.set(160, 1, &[0x11; 20]).unwrap();
+    host.registers.set(256, 2, &[0x22; 20]).unwrap();
     host.call_reply = b"reply".to_vec();
     host.last_call_return = b"previous".to_vec();
     (host, mem)
 }
 
-/// What a case expects: "ok", "gas", "abort", or the name of the argument
-/// the error must blame.
+/// What a case expects: "ok", "gas", "abort", "denied", or the name of the
+/// argument the error must blame. Functions are keyed by their symbol (a
+/// variant's own name).
 type Case = (Vec<Value>, &'static str);
 
 fn cases() -> BTreeMap<(&'static str, &'static str), Vec<Case>> {
@@ -305,6 +319,95 @@ fn cases() -> BTreeMap<(&'static str, &'static str), Vec<Case>> {
     );
     add("strata", "call_return_len", vec![(vec![], "ok")]);
     add(
+        "svm",
+        "reg_read_le_i64",
+        vec![
+            (vec![i(64), i(0)], "ok"),
+            (vec![i(160), i(7)], "ok"),
+            (vec![i(32), i(0)], "reg_bits"),
+            (vec![i(64), i(16)], "reg_idx"),
+        ],
+    );
+    add(
+        "svm",
+        "reg_write_le_i64",
+        vec![
+            (vec![l(-5), i(64), i(2)], "ok"),
+            (vec![l(0x0102), i(160), i(7)], "ok"),
+            (vec![l(1), i(32), i(0)], "reg_bits"),
+            (vec![l(1), i(64), i(16)], "reg_idx"),
+        ],
+    );
+    add(
+        "svm",
+        "storage_read_to_reg_dec19",
+        vec![
+            (vec![i(1), i(0), i(8), i(64), i(1)], "ok"),
+            (vec![i(1), i(4090), i(8), i(64), i(1)], "offset"),
+            (vec![i(4), i(0), i(8), i(64), i(1)], "page"),
+            (vec![i(1), i(0), i(9), i(64), i(1)], "len"),
+            (vec![i(1), i(0), i(8), i(24), i(0)], "reg_bits"),
+        ],
+    );
+    add(
+        "svm",
+        "storage_read_to_mem_dec19",
+        vec![
+            (vec![i(1), i(0), i(16), i(0), i(600)], "ok"),
+            (vec![i(1), i(0), i(16), i(0), i(65530)], "mem_offset"),
+            (vec![i(9), i(0), i(16), i(0), i(600)], "page"),
+            (vec![i(1), i(0), i(16), i(3), i(600)], "mem_idx"),
+        ],
+    );
+    add(
+        "svm",
+        "storage_write_from_mem_dec19",
+        vec![
+            (vec![i(0), i(300), i(5), i(2), i(10)], "ok"),
+            (vec![i(0), i(300), i(5), i(2), i(4093)], "page_offset"),
+            (vec![i(0), i(300), i(5), i(4), i(0)], "page_idx"),
+            (vec![i(0), i(65533), i(5), i(2), i(0)], "mem_offset"),
+            (vec![i(1), i(300), i(5), i(2), i(0)], "mem_idx"),
+        ],
+    );
+    add(
+        "svm",
+        "storage_write_from_reg_dec19",
+        vec![
+            (vec![i(64), i(0), i(8), i(3), i(0)], "ok"),
+            (vec![i(64), i(0), i(9), i(3), i(0)], "len"),
+            (vec![i(160), i(8), i(20), i(3), i(0)], "reg_idx"),
+            (vec![i(64), i(0), i(8), i(4), i(0)], "page_idx"),
+        ],
+    );
+    for (m, get, set) in [
+        ("node", "vmcall_get_balance", "vmcall_set_balance"),
+        ("env", "get_balance", "set_balance"),
+    ] {
+        add(
+            m,
+            get,
+            vec![
+                (vec![i(160), i(1)], "ok"),
+                (vec![i(160), i(7)], "ok"),
+                (vec![i(256), i(2)], "denied"),
+                (vec![i(64), i(0)], "reg_bits"),
+                (vec![i(160), i(8)], "reg_idx"),
+            ],
+        );
+        add(
+            m,
+            set,
+            vec![
+                (vec![l(5), i(160), i(1)], "ok"),
+                (vec![l(i64::MAX), i(256), i(2)], "ok"),
+                (vec![l(-1), i(160), i(1)], "value"),
+                (vec![l(1), i(64), i(0)], "reg_bits"),
+                (vec![l(1), i(160), i(8)], "reg_idx"),
+            ],
+        );
+    }
+    add(
         "strata",
         "call_return_copy",
         vec![
@@ -320,8 +423,10 @@ type Outcome = Result<Option<Value>, HostError>;
 fn run_native(desc: &HostFnDesc, args: &[Value]) -> (Outcome, Vec<u8>, MockState) {
     let (mut host, mut mem) = prepare();
     let out = match desc.module {
-        "svm" => Svm::invoke(&mut mem, &mut host, desc.name, args),
-        _ => Strata::invoke(&mut mem, &mut host, desc.name, args),
+        "svm" => Svm::invoke(&mut mem, &mut host, desc.symbol, args),
+        "node" => SvmNode::invoke(&mut mem, &mut host, desc.symbol, args),
+        "env" => SvmEnv::invoke(&mut mem, &mut host, desc.symbol, args),
+        _ => Strata::invoke(&mut mem, &mut host, desc.symbol, args),
     };
     (out, mem, host.state())
 }
@@ -351,7 +456,8 @@ fn run_wasmi(desc: &HostFnDesc, args: &[Value]) -> (Outcome, Vec<u8>, MockState)
             (memory (export "memory") 1)
             (func (export "run") {param_decl} {result_decl} {gets} call $f))"#,
         m = desc.module,
-        n = desc.name,
+        // What deploy writes into a stored module: the symbol, for a variant.
+        n = desc.symbol,
     );
     let mut config = Config::default();
     config.consume_fuel(true);
@@ -363,6 +469,8 @@ fn run_wasmi(desc: &HostFnDesc, args: &[Value]) -> (Outcome, Vec<u8>, MockState)
     let mut linker = Linker::new(&engine);
     Svm::link(&mut linker).unwrap();
     Strata::link(&mut linker).unwrap();
+    SvmNode::link(&mut linker).unwrap();
+    SvmEnv::link(&mut linker).unwrap();
     let instance = linker.instantiate_and_start(&mut store, &module).unwrap();
     let memory = instance.get_memory(&store, "memory").unwrap();
     memory.write(&mut store, 0, &mem_init).unwrap();
@@ -399,17 +507,14 @@ fn blamed(e: &HostError) -> &'static str {
         | HostErrorKind::InvalidArgument { arg, .. } => arg,
         HostErrorKind::OutOfGas => "gas",
         HostErrorKind::Abort { .. } => "abort",
+        HostErrorKind::Denied(_) => "denied",
         _ => "other",
     }
 }
 
 #[test]
 fn every_function_has_cases() {
-    let declared: BTreeSet<(&str, &str)> = Svm::FUNCTIONS
-        .iter()
-        .chain(Strata::FUNCTIONS)
-        .map(|f| (f.module, f.name))
-        .collect();
+    let declared: BTreeSet<(&str, &str)> = all_descs().map(|f| (f.module, f.symbol)).collect();
     let covered: BTreeSet<(&str, &str)> = cases().keys().copied().collect();
     assert_eq!(
         declared, covered,
@@ -421,9 +526,9 @@ fn every_function_has_cases() {
 fn native_and_wasmi_agree_on_every_case() {
     let all = cases();
     let mut checked = 0;
-    for desc in Svm::FUNCTIONS.iter().chain(Strata::FUNCTIONS) {
-        for (args, expect) in &all[&(desc.module, desc.name)] {
-            let label = format!("{}.{}{:?}", desc.module, desc.name, args);
+    for desc in all_descs() {
+        for (args, expect) in &all[&(desc.module, desc.symbol)] {
+            let label = format!("{}.{}{:?}", desc.module, desc.symbol, args);
             let (n_out, n_mem, n_state) = run_native(desc, args);
             let (w_out, w_mem, w_state) = run_wasmi(desc, args);
             match (&n_out, *expect) {

@@ -58,7 +58,7 @@ mod types;
 
 pub use cache::{CacheStats, Checkpoint, Commit, PageCache, PageCacheConfig};
 pub use error::PageError;
-pub use tree::{MerkleProof, prove, verify};
+pub use tree::{MerkleProof, prove, prove_at, verify};
 pub use types::{Hash32, PageHash, StateRoot};
 
 use strata_kv::Namespace;

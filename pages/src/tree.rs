@@ -410,6 +410,24 @@ pub fn prove(
     index: u32,
 ) -> Result<(bytes::Bytes, MerkleProof), PageError> {
     let rec = RootRecord::load(kv, root)?;
+    prove_at(kv, rec.page_count, rec.tree_root, index)
+}
+
+/// As [`prove`], for a state whose page count and tree root the caller
+/// keeps itself (a cache configured without root records, as the runtime's
+/// contracts are): the pair must make a state root, which the proof is
+/// against.
+pub fn prove_at(
+    kv: &dyn KvStore,
+    page_count: u32,
+    tree_root: Hash32,
+    index: u32,
+) -> Result<(bytes::Bytes, MerkleProof), PageError> {
+    let root = state_root(page_count, &tree_root);
+    let rec = RootRecord {
+        page_count,
+        tree_root,
+    };
     if index >= rec.page_count {
         return Err(PageError::PageOutOfRange {
             index,

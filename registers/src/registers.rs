@@ -184,6 +184,27 @@ impl Registers {
         self.set(bits, idx, &value.to_be_bytes())
     }
 
+    /// The first 8 bytes of register `idx` of the bank of width `bits`, as a
+    /// little-endian `i64` (SVM's September 2019 `reg_read_le_i64`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Registers::read_be_i64`].
+    pub fn read_le_i64(&self, bits: u32, idx: u32) -> Result<i64, RegisterError> {
+        self.read_be_i64(bits, idx).map(i64::swap_bytes)
+    }
+
+    /// Stores `value` in register `idx` of the bank of width `bits` as 8
+    /// little-endian bytes, zero-padded on the right (SVM's September 2019
+    /// `reg_write_le_i64`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Registers::write_be_i64`].
+    pub fn write_le_i64(&mut self, bits: u32, idx: u32, value: i64) -> Result<(), RegisterError> {
+        self.write_be_i64(bits, idx, value.swap_bytes())
+    }
+
     /// Zeroes register `idx` of the bank of width `bits`.
     ///
     /// # Errors

@@ -295,6 +295,35 @@ fn read_be_i64_is_big_endian_of_the_first_eight_bytes() -> R {
 }
 
 #[test]
+fn le_i64_is_little_endian_of_the_first_eight_bytes() -> R {
+    let mut regs = svm();
+    let mut data = vec![0u8; 20];
+    data[..9].copy_from_slice(&[0x2A, 0, 0, 0, 0, 0, 0, 0x80, 0xFF]);
+    regs.set(160, 7, &data)?;
+    assert_eq!(regs.read_le_i64(160, 7)?, i64::MIN + 0x2A);
+    regs.write_le_i64(64, 1, 0x0102_0304_0506_0708)?;
+    assert_eq!(regs.get(64, 1)?, &[8, 7, 6, 5, 4, 3, 2, 1]);
+    assert_eq!(regs.read_be_i64(64, 1)?, 0x0807_0605_0403_0201);
+    // Zero-padded on the right, like the big-endian write.
+    regs.set(160, 2, &[0xEE; 20])?;
+    regs.write_le_i64(160, 2, -2)?;
+    assert_eq!(
+        &regs.get(160, 2)?[..8],
+        &[0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]
+    );
+    assert_eq!(&regs.get(160, 2)?[8..], &[0u8; 12]);
+    assert!(matches!(
+        regs.read_le_i64(32, 0),
+        Err(RegisterError::TooNarrow { .. })
+    ));
+    assert!(matches!(
+        regs.write_le_i64(32, 0, 1),
+        Err(RegisterError::TooNarrow { .. })
+    ));
+    Ok(())
+}
+
+#[test]
 fn i64_ops_on_the_32_bit_bank_are_rejected() {
     let mut regs = svm();
     let narrow = RegisterError::TooNarrow {

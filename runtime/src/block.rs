@@ -15,14 +15,15 @@ use strata_kv::{KvStore, WriteBatch};
 
 use crate::Address;
 use crate::global::{self, Head};
+use crate::journal::ExtensionSlot;
 use crate::sweep;
 
-use crate::exec::{Frame, TxState, run_frame};
+use crate::exec::{ExternalLink, Frame, TxState, run_frame};
 use crate::{BlockContext, Receipt, Runtime, RuntimeError, Transaction, admission, caches::Caches};
 
 /// A block being run: it holds the runtime's execution lock from
 /// [`begin`](Block::begin) to [`finish`](Block::finish).
-pub(crate) struct Block<'r, K: KvStore + Clone + 'static> {
+pub(crate) struct Block<'r, K: KvStore + 'static> {
     runtime: &'r Runtime<K>,
     slot: MutexGuard<'r, Option<Box<TxState<K>>>>,
     context: BlockContext,
@@ -38,20 +39,39 @@ pub(crate) struct Block<'r, K: KvStore + Clone + 'static> {
     touched: BTreeSet<Address>,
     /// Whether the block ended (finished or abandoned).
     ended: bool,
+    /// The channels to the node of a block started with `Runtime::start`
+    /// (`pending.rs`), lent to each transaction in turn.
+    external: Option<ExternalLink>,
+    /// The embedder's levels before the block's.
+    extension: usize,
 }
 
-impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
+impl<'r, K: KvStore + 'static> Block<'r, K> {
     /// Begins a block at `context`, waiting for any running one to end.
     pub fn begin(runtime: &'r Runtime<K>, context: BlockContext) -> Self {
+        let mut slot = crate::lock(&runtime.shared.exec);
+        let extension = slot
+            .as_mut()
+            .and_then(|s| s.extension.as_mut())
+            .map_or(0, ExtensionSlot::checkpoint);
         Block {
-            slot: crate::lock(&runtime.shared.exec),
+            slot,
+            extension,
             runtime,
             context,
             gas_left: runtime.shared.config.max_block_gas,
             pending: WriteBatch::new(),
             touched: BTreeSet::new(),
             ended: false,
+            external: None,
         }
+    }
+
+    /// Lends `link` to the block's transactions, for their external host
+    /// functions.
+    pub fn with_external(mut self, link: Option<ExternalLink>) -> Self {
+        self.external = link;
+        self
     }
 
     /// Runs the next transaction: its receipt (a refused one, without
@@ -66,9 +86,10 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
         if let Some(refused) = admission::refuse(config, admission::gas_limit(tx), self.gas_left) {
             return Ok(refused);
         }
-        let ran = self
-            .write_pending()
-            .and_then(|()| self.runtime.run_tx(&mut self.slot, tx, self.context, false));
+        let ran = self.write_pending().and_then(|()| {
+            self.runtime
+                .run_tx(&mut self.slot, tx, self.context, false, &mut self.external)
+        });
         match ran {
             Ok((receipt, batch)) => {
                 self.gas_left = self.gas_left.saturating_sub(receipt.gas_used);
@@ -80,6 +101,29 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
                 Err(e)
             }
         }
+    }
+
+    /// The transaction state the block's transactions run with (made now
+    /// if the runtime has none yet).
+    pub(crate) fn state(&mut self) -> &mut TxState<K> {
+        let shared = &self.runtime.shared;
+        self.slot.get_or_insert_with(|| {
+            Box::new(TxState::new(shared.kv.clone(), Caches::new(&shared.config)))
+        })
+    }
+
+    /// Runs `call` read-only with the block's state: never committed, and
+    /// it does not count against the block.
+    pub(crate) fn query(&mut self, call: &crate::CallTx) -> Result<Receipt, RuntimeError> {
+        if let Some(refused) =
+            admission::refuse(&self.runtime.shared.config, call.gas_limit, u64::MAX)
+        {
+            return Ok(refused);
+        }
+        let tx = Transaction::Call(call.clone());
+        self.runtime
+            .run_tx(&mut self.slot, &tx, self.context, true, &mut None)
+            .map(|(receipt, _)| receipt)
     }
 
     /// Updates the account tree with the block's final records and writes
@@ -111,6 +155,7 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
             Ok((head, nodes)) => {
                 self.ended = true;
                 shared.account_nodes.stored(nodes);
+                self.close_extension(true);
                 Ok(head)
             }
             Err(e) => {
@@ -134,6 +179,14 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
         sweep::mark(kv, self.touched.iter().copied()).map(Some)
     }
 
+    /// Closes the block's level of the embedder's state: kept once the
+    /// block is in the store, rolled back when it is abandoned.
+    fn close_extension(&mut self, keep: bool) {
+        if let Some(extension) = self.slot.as_mut().and_then(|s| s.extension.as_mut()) {
+            extension.close(self.extension, keep);
+        }
+    }
+
     /// Moves the latest transaction's writes into the overlay, where the
     /// next transaction reads them.
     fn write_pending(&mut self) -> Result<(), RuntimeError> {
@@ -148,6 +201,7 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
     /// Drops everything of the block: the overlay, and the page caches,
     /// which may stand at roots whose records were never written.
     fn abandon(&mut self) {
+        self.close_extension(false);
         self.ended = true;
         self.pending = WriteBatch::new();
         self.touched.clear();
@@ -158,7 +212,7 @@ impl<'r, K: KvStore + Clone + 'static> Block<'r, K> {
     }
 }
 
-impl<K: KvStore + Clone + 'static> Drop for Block<'_, K> {
+impl<K: KvStore + 'static> Drop for Block<'_, K> {
     fn drop(&mut self) {
         if !self.ended {
             self.abandon();
@@ -166,17 +220,20 @@ impl<K: KvStore + Clone + 'static> Drop for Block<'_, K> {
     }
 }
 
-impl<K: KvStore + Clone + 'static> Runtime<K> {
+impl<K: KvStore + 'static> Runtime<K> {
     /// Runs a block, handing each receipt to `receipt` in order. On an
     /// error nothing of the block is applied.
+    /// `external` is the channels to the node of a block started with
+    /// `Runtime::start` (`None` for `execute`).
     pub(crate) fn run_block(
         &self,
         txs: &[Transaction],
         context: BlockContext,
+        external: Option<ExternalLink>,
         mut receipt: impl FnMut(Receipt),
     ) -> Result<Head, RuntimeError> {
         crate::stack::with_stack(|| {
-            let mut block = Block::begin(self, context);
+            let mut block = Block::begin(self, context).with_external(external);
             for tx in txs {
                 receipt(block.push(tx)?);
             }
@@ -188,13 +245,16 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
     /// not a query) the batch of its writes, for the caller to apply.
     ///
     /// The state comes from `slot` and goes back there, unless a bug loses
-    /// it (then the next transaction starts with empty caches).
+    /// it (then the next transaction starts with empty caches). `external`
+    /// (the channels to the node, if any) is lent to the transaction and
+    /// taken back.
     pub(crate) fn run_tx(
         &self,
         slot: &mut Option<Box<TxState<K>>>,
         tx: &Transaction,
         block: BlockContext,
         read_only: bool,
+        external: &mut Option<ExternalLink>,
     ) -> Result<(Receipt, WriteBatch), RuntimeError> {
         let mut state = slot.take().unwrap_or_else(|| {
             Box::new(TxState::new(
@@ -203,6 +263,10 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
             ))
         });
         state.reset(block, read_only);
+        state.external = external.take();
+        // The transaction's level of the embedder's state, closed below
+        // with its fate (a query's is always rolled back).
+        let extension = state.extension.as_mut().map(ExtensionSlot::checkpoint);
         let result = match tx {
             Transaction::Deploy(d) => self.deploy(state, d),
             Transaction::Call(c) => {
@@ -221,7 +285,12 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         // `result` is an error only if the state was lost (a bug): then the
         // caches and the extension are lost with it.
         let (mut state, outcome, deployed, extra_gas) = result?;
+        *external = state.external.take();
         let finished = self.finish(&mut state, outcome, deployed, extra_gas);
+        if let (Some(depth), Some(ext)) = (extension, state.extension.as_mut()) {
+            let keep = !read_only && matches!(&finished, Ok((r, _)) if r.success());
+            ext.close(depth, keep);
+        }
         *slot = Some(state);
         finished
     }

@@ -5,12 +5,13 @@
 use std::any::Any;
 use std::sync::{Arc, Mutex};
 
-use strata_host_fns::{HostFnDesc, Strata, Svm, WasmiModule, WasmiState};
+use strata_host_fns::{HostFnDesc, HostModule, Strata, Svm, WasmiModule, WasmiState};
 use strata_kv::KvStore;
 use wasmi::{Engine, Linker};
 
 use crate::caches::Caches;
 use crate::exec::{TxHost, TxState};
+use crate::journal::{Extension, ExtensionSlot};
 use crate::{BlockKv, Runtime, RuntimeConfig, RuntimeError, Shared};
 
 type LinkFn<K> = Box<
@@ -20,14 +21,16 @@ type LinkFn<K> = Box<
 >;
 
 /// Builds a [`Runtime`]: configuration, embedder host modules and state.
-pub struct RuntimeBuilder<K: KvStore + Clone + 'static> {
+pub struct RuntimeBuilder<K: KvStore + 'static> {
     kv: K,
     config: RuntimeConfig,
     modules: Vec<(&'static [HostFnDesc], LinkFn<K>)>,
-    extension: Option<Box<dyn Any + Send>>,
+    extension: Option<ExtensionSlot>,
+    /// Whether a module is external.
+    external: bool,
 }
 
-impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
+impl<K: KvStore + 'static> RuntimeBuilder<K> {
     /// A builder over `kv` with the default configuration.
     pub(crate) fn new(kv: K) -> Self {
         RuntimeBuilder {
@@ -35,6 +38,7 @@ impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
             config: RuntimeConfig::default(),
             modules: Vec::new(),
             extension: None,
+            external: false,
         }
     }
 
@@ -56,11 +60,56 @@ impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
         self
     }
 
+    /// Adds an embedder's import module whose functions the node answers
+    /// later: a contract's call of one of them stops a transaction started
+    /// with [`Runtime::start`] and hands the node a
+    /// [`PendingTx`](crate::PendingTx) (the call, and the caller's memory
+    /// and registers), until the node resumes it with the result.
+    ///
+    /// Pass the module's struct, declared with
+    /// [`strata_host_fns::host_functions!`] as for
+    /// [`host_module`](Self::host_module): its table gives the names, types
+    /// and gas (charged exactly as inline, before the node is asked); its
+    /// implementations are not used. A transaction run with
+    /// [`Runtime::execute`] or [`Runtime::query`] that calls one fails with
+    /// [`RuntimeError::HostFunction`].
+    pub fn external_module<M: HostModule + Send + Sync + 'static>(mut self, module: M) -> Self {
+        let functions = module.functions();
+        self.external = true;
+        self.modules.push((
+            functions,
+            Box::new(move |linker| {
+                functions
+                    .iter()
+                    .try_for_each(|f| crate::exec::link_external(linker, f))
+            }),
+        ));
+        self
+    }
+
     /// The embedder's own state, which its host functions reach through
-    /// [`strata_host_fns::Host::extension`]. It is not rolled back when a
-    /// transaction fails: it belongs to the embedder.
+    /// [`strata_host_fns::Host::extension`]. It is **not** rolled back when
+    /// a transaction or a nested call fails: a change a host function makes
+    /// stays even when the contract's writes are discarded. State that must
+    /// follow the transaction's fate (a balance the node holds) belongs in
+    /// [`journaled_extension`](Self::journaled_extension). Replaces any
+    /// extension set before.
     pub fn extension(mut self, state: Box<dyn Any + Send>) -> Self {
-        self.extension = Some(state);
+        self.extension = Some(ExtensionSlot::plain(state));
+        self
+    }
+
+    /// The embedder's own state, rolled back and committed with each
+    /// block, transaction and nested call (see [`Extension`]; [`Journal`]
+    /// and [`JournalMap`] are ready-made). Host functions reach it through
+    /// [`strata_host_fns::Host::extension`] and
+    /// [`Runtime::with_extension`] does too, downcast to `E`. Replaces any
+    /// extension set before.
+    ///
+    /// [`Journal`]: crate::Journal
+    /// [`JournalMap`]: crate::JournalMap
+    pub fn journaled_extension<E: Extension>(mut self, state: E) -> Self {
+        self.extension = Some(ExtensionSlot::journaled(Box::new(state)));
         self
     }
 
@@ -89,6 +138,9 @@ impl<K: KvStore + Clone + 'static> RuntimeBuilder<K> {
                 linker,
                 host_fns,
                 exec: Mutex::new(Some(Box::new(state))),
+                external: self.external,
+                gate: Mutex::new(false),
+                worker: Mutex::new(None),
                 account_nodes: crate::global::NodeCache::new(),
                 config,
             }),

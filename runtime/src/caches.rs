@@ -13,7 +13,7 @@ use strata_registers::{BankLayout, BankSpec};
 use wasmi::Module;
 
 use crate::exec::Storage;
-use crate::{Address, BlockKv, CodeHash, NS_CODE, RuntimeConfig, RuntimeError, Shared};
+use crate::{Address, BlockKv, CodeHash, NS_CODE, Runtime, RuntimeConfig, RuntimeError, Shared};
 
 /// A compiled module and the size of its code.
 #[derive(Clone)]
@@ -29,25 +29,103 @@ pub(crate) struct CachedModule {
 /// nor allocates an LRU node.
 type ContractCache<K> = LruCache<Address, Option<PageCache<BlockKv<K>>>>;
 
+/// How one cache has done since the runtime was built (or since
+/// [`Runtime::reset_cache_stats`](crate::Runtime::reset_cache_stats)).
+/// Counting never changes what a cache does, nor any result or gas.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CacheCounters {
+    /// Lookups that found their entry.
+    pub hits: u64,
+    /// Lookups that did not (the entry was then built or read, and put in
+    /// the cache).
+    pub misses: u64,
+    /// Entries dropped to make room (least recently used first). Clearing a
+    /// cache is not counted.
+    pub evictions: u64,
+    /// Entries held now.
+    pub len: usize,
+}
+
+impl CacheCounters {
+    fn hit_or_miss(&mut self, hit: bool) {
+        if hit {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+    }
+}
+
+/// The counters of every cache of a runtime ([`Runtime::cache_stats`]).
+///
+/// [`Runtime::cache_stats`]: crate::Runtime::cache_stats
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct CacheStats {
+    /// Compiled modules by code hash
+    /// ([`RuntimeConfig::module_cache`](crate::RuntimeConfig::module_cache)
+    /// entries). A miss compiles the code (lazily, so cheaply).
+    pub modules: CacheCounters,
+    /// The page caches of recently run contracts, by address
+    /// ([`RuntimeConfig::contract_cache`](crate::RuntimeConfig::contract_cache)
+    /// entries). A hit reuses the contract's loaded pages and tree; a miss
+    /// opens its storage afresh (also when the cached one stands at an
+    /// older root).
+    pub contracts: CacheCounters,
+    /// Validated register layouts by contract.
+    pub layouts: CacheCounters,
+    /// Nodes of the account tree (the global state root) known to be
+    /// stored, which a block's end walks. A miss reads the node from the
+    /// store (a node read and not found is not kept).
+    pub account_nodes: CacheCounters,
+}
+
 /// What a runtime keeps from one transaction to the next. It travels inside
 /// the [`TxState`], so a transaction (and every nested frame) uses it
 /// without taking a lock.
-pub(crate) struct Caches<K: KvStore + Clone + 'static> {
+pub(crate) struct Caches<K: KvStore + 'static> {
     modules: LruCache<CodeHash, CachedModule>,
     contracts: ContractCache<K>,
     /// Validated register layouts by contract (checked against the
     /// account's banks on every use).
     layouts: LruCache<Address, BankLayout>,
+    /// Counters of the three caches (their `len` is filled in by
+    /// [`stats`](Self::stats)).
+    stats: CacheStats,
 }
 
-impl<K: KvStore + Clone + 'static> Caches<K> {
+impl<K: KvStore + 'static> Caches<K> {
     pub fn new(config: &RuntimeConfig) -> Self {
         let cap = |n: usize| NonZeroUsize::new(n).unwrap_or(NonZeroUsize::MIN);
         Caches {
             modules: LruCache::new(cap(config.module_cache)),
             contracts: LruCache::new(cap(config.contract_cache)),
             layouts: LruCache::new(cap(config.contract_cache)),
+            stats: CacheStats::default(),
         }
+    }
+
+    /// The counters, with the current lengths.
+    pub fn stats(&self) -> CacheStats {
+        let mut stats = self.stats;
+        stats.modules.len = self.modules.len();
+        stats.contracts.len = self.contracts.len();
+        stats.layouts.len = self.layouts.len();
+        stats
+    }
+
+    /// Sets every counter back to 0.
+    pub fn reset_stats(&mut self) {
+        self.stats = CacheStats::default();
+    }
+
+    /// Forgets every compiled module.
+    pub fn clear_modules(&mut self) {
+        self.modules.clear();
+    }
+
+    /// Forgets every validated register layout.
+    pub fn clear_layouts(&mut self) {
+        self.layouts.clear();
     }
 
     /// Forgets the page caches (after a failed block, they may stand at
@@ -72,8 +150,10 @@ impl<K: KvStore + Clone + 'static> Caches<K> {
         new_code: &BTreeMap<CodeHash, Arc<[u8]>>,
     ) -> Result<CachedModule, RuntimeError> {
         if let Some(m) = self.modules.get(hash) {
+            self.stats.modules.hits += 1;
             return Ok(m.clone());
         }
+        self.stats.modules.misses += 1;
         let code: Arc<[u8]> = match new_code.get(hash) {
             Some(c) => c.clone(),
             None => shared
@@ -102,7 +182,11 @@ impl<K: KvStore + Clone + 'static> Caches<K> {
             module,
             runnable_len: crate::validate::runnable_len(&code),
         };
-        self.modules.put(*hash, cached.clone());
+        if let Some((evicted, _)) = self.modules.push(*hash, cached.clone())
+            && evicted != *hash
+        {
+            self.stats.modules.evictions += 1;
+        }
         Ok(cached)
     }
 
@@ -121,9 +205,16 @@ impl<K: KvStore + Clone + 'static> Caches<K> {
         {
             self.layouts.pop(address);
         }
-        self.layouts.try_get_or_insert(*address, || {
+        let hit = self.layouts.contains(address);
+        self.stats.layouts.hit_or_miss(hit);
+        let evicts = !hit && self.layouts.len() == self.layouts.cap().get();
+        let layout = self.layouts.try_get_or_insert(*address, || {
             BankLayout::new(banks.to_vec(), &config.register_limits)
-        })
+        });
+        if evicts && layout.is_ok() {
+            self.stats.layouts.evictions += 1;
+        }
+        layout
     }
 
     /// The cached page cache of `address`, if it stands at `root`.
@@ -132,8 +223,13 @@ impl<K: KvStore + Clone + 'static> Caches<K> {
         address: &Address,
         root: StateRoot,
     ) -> Option<PageCache<BlockKv<K>>> {
-        let cache = self.contracts.get_mut(address)?.take()?;
-        (cache.root() == root && cache.dirty_len() == 0).then_some(cache)
+        let cache = self
+            .contracts
+            .get_mut(address)
+            .and_then(Option::take)
+            .filter(|c| c.root() == root && c.dirty_len() == 0);
+        self.stats.contracts.hit_or_miss(cache.is_some());
+        cache
     }
 
     /// Takes back the page caches a transaction opened (leaving its map
@@ -146,9 +242,79 @@ impl<K: KvStore + Clone + 'static> Caches<K> {
             match contracts.get_mut(&address) {
                 Some(slot) => *slot = Some(cache),
                 None => {
-                    contracts.put(address, Some(cache));
+                    if contracts.push(address, Some(cache)).is_some() {
+                        // The address was not there: what came out was
+                        // another contract's entry.
+                        self.stats.contracts.evictions += 1;
+                    }
                 }
             }
         }
+    }
+}
+
+/// Inspecting and clearing the caches, one at a time. Each waits for a
+/// running transaction or block to end; while a started transaction is in
+/// flight ([`Runtime::start`]) they leave the caches it holds alone (and
+/// count them as empty). None of it changes a result or a gas charge: the
+/// caches only save work.
+impl<K: KvStore + 'static> Runtime<K> {
+    /// The counters of every cache: hits, misses and evictions since the
+    /// runtime was built (or [`reset_cache_stats`](Self::reset_cache_stats)),
+    /// and the entries held now.
+    pub fn cache_stats(&self) -> CacheStats {
+        let mut stats = self
+            .shared
+            .idle()
+            .and_then(|(_gate, slot)| slot.as_ref().map(|state| state.caches.stats()))
+            .unwrap_or_default();
+        stats.account_nodes = self.shared.account_nodes.stats();
+        stats
+    }
+
+    /// Sets every cache's counters back to 0 (the caches keep their
+    /// entries).
+    pub fn reset_cache_stats(&self) {
+        if let Some((_gate, mut slot)) = self.shared.idle()
+            && let Some(state) = slot.as_mut()
+        {
+            state.caches.reset_stats();
+        }
+        self.shared.account_nodes.reset_stats();
+    }
+
+    /// Drops every compiled module: the next call of each contract compiles
+    /// its code again.
+    pub fn clear_module_cache(&self) {
+        if let Some((_gate, mut slot)) = self.shared.idle()
+            && let Some(state) = slot.as_mut()
+        {
+            state.caches.clear_modules();
+        }
+    }
+
+    /// Drops the page caches of every contract: the next transaction of
+    /// each contract reads its pages and tree from the store again.
+    pub fn clear_contract_cache(&self) {
+        if let Some((_gate, mut slot)) = self.shared.idle()
+            && let Some(state) = slot.as_mut()
+        {
+            state.caches.clear_contracts();
+        }
+    }
+
+    /// Drops every validated register layout.
+    pub fn clear_layout_cache(&self) {
+        if let Some((_gate, mut slot)) = self.shared.idle()
+            && let Some(state) = slot.as_mut()
+        {
+            state.caches.clear_layouts();
+        }
+    }
+
+    /// Drops the cached nodes of the account tree: the next block reads
+    /// the paths it updates from the store again.
+    pub fn clear_account_node_cache(&self) {
+        self.shared.account_nodes.clear();
     }
 }

@@ -7,7 +7,7 @@ use strata_kv::{KvStore, WriteBatch};
 use crate::exec::{self, Failure, TxState};
 use crate::{Address, NS_ACCOUNTS, NS_CODE, Receipt, Runtime, RuntimeError};
 
-impl<K: KvStore + Clone + 'static> Runtime<K> {
+impl<K: KvStore + 'static> Runtime<K> {
     /// Commits a successful transaction into a batch (or discards a failed
     /// one) and makes its receipt. The batch is empty for a failed
     /// transaction and a query.

@@ -155,32 +155,20 @@ impl Default for RuntimeConfig {
 
 impl RuntimeConfig {
     /// The wasmi engine configuration every contract runs under, explicit
-    /// for determinism: fuel metering on; floats and the multi-memory,
-    /// reference-types, tail-call, extended-const, custom-page-size and
-    /// wide-arithmetic proposals off; the wasm call stack bounded
-    /// by [`Limits::max_recursion_depth`]; translation by
-    /// [`RuntimeConfig::compilation`]. Translation and validation cost no
-    /// fuel, so gas never depends on what was already compiled.
+    /// for determinism: the rules every Strata VM shares
+    /// ([`strata_wasm_rules::engine_config`]: fuel metering on; floats and
+    /// the multi-memory, reference-types, tail-call, extended-const,
+    /// custom-page-size and wide-arithmetic proposals off; translation and
+    /// validation free of fuel, so gas never depends on what was already
+    /// compiled), plus the wasm call stack bounded by
+    /// [`Limits::max_recursion_depth`] and translation by
+    /// [`RuntimeConfig::compilation`].
     pub fn wasmi_config(&self) -> Config {
-        let mut wasm = Config::default();
-        wasm.consume_fuel(true)
-            .floats(false)
-            .wasm_multi_memory(false)
-            .wasm_reference_types(false)
-            .wasm_tail_call(false)
-            .wasm_extended_const(false)
-            .wasm_custom_page_sizes(false)
-            .wasm_wide_arithmetic(false)
-            .ignore_custom_sections(true)
-            .set_max_recursion_depth(self.limits.max_recursion_depth)
+        let mut wasm = strata_wasm_rules::engine_config();
+        wasm.set_max_recursion_depth(self.limits.max_recursion_depth)
             .compilation_mode(match self.compilation {
                 Compilation::Lazy => CompilationMode::Lazy,
                 Compilation::Eager => CompilationMode::Eager,
-            })
-            .fuel_cost(wasmi::CustomFuelCosts {
-                bytes_copied_per_fuel: 64,
-                fuel_per_bytes_translated: 0,
-                fuel_per_bytes_validated: 0,
             });
         wasm
     }

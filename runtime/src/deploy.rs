@@ -14,7 +14,7 @@ use crate::{
     contract_address, validate,
 };
 
-impl<K: KvStore + Clone + 'static> Runtime<K> {
+impl<K: KvStore + 'static> Runtime<K> {
     /// Creates the account and code of a deploy, and runs the constructor.
     /// The transaction state always comes back (with the embedder's
     /// extension in it); store failures become fatal outcomes.

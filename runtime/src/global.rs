@@ -22,6 +22,7 @@ use strata_kv::{BatchOp, KvStore, WriteBatch};
 use strata_primitives::{Address, Hash32, namespaces};
 use strata_state::{AccountTree, EMPTY, Node, NodeStore, StateError, account_key, record_hash};
 
+use crate::caches::CacheCounters;
 use crate::{NS_ACCOUNTS, RuntimeError};
 
 /// Account-tree nodes known to be in the store, already decoded and
@@ -29,7 +30,21 @@ use crate::{NS_ACCOUNTS, RuntimeError};
 /// content-addressed and immutable, so a cached node is always right;
 /// only nodes of written batches enter (a node of a failed block is not
 /// stored, and must never be taken for one that is).
-pub(crate) struct NodeCache(Mutex<LruCache<Hash32, Node>>);
+pub(crate) struct NodeCache(Mutex<NodeLru>);
+
+/// The nodes, and how the cache has done.
+struct NodeLru {
+    nodes: LruCache<Hash32, Node>,
+    counters: CacheCounters,
+}
+
+impl NodeLru {
+    fn put(&mut self, hash: Hash32, node: Node) {
+        if self.nodes.push(hash, node).is_some_and(|(h, _)| h != hash) {
+            self.counters.evictions += 1;
+        }
+    }
+}
 
 impl NodeCache {
     /// Nodes kept: the top levels of a tree of millions of accounts, and the
@@ -38,7 +53,24 @@ impl NodeCache {
 
     pub(crate) fn new() -> Self {
         let cap = NonZeroUsize::new(Self::CAPACITY).unwrap_or(NonZeroUsize::MIN);
-        NodeCache(Mutex::new(LruCache::new(cap)))
+        NodeCache(Mutex::new(NodeLru {
+            nodes: LruCache::new(cap),
+            counters: CacheCounters::default(),
+        }))
+    }
+
+    /// The counters, with the current length.
+    pub(crate) fn stats(&self) -> CacheCounters {
+        let cache = crate::lock(&self.0);
+        CacheCounters {
+            len: cache.nodes.len(),
+            ..cache.counters
+        }
+    }
+
+    /// Sets the counters back to 0.
+    pub(crate) fn reset_stats(&self) {
+        crate::lock(&self.0).counters = CacheCounters::default();
     }
 
     /// Remembers nodes that a written batch stored.
@@ -51,7 +83,7 @@ impl NodeCache {
 
     /// Forgets every node (with the caches of a dropped block or store).
     pub(crate) fn clear(&self) {
-        crate::lock(&self.0).clear();
+        crate::lock(&self.0).nodes.clear();
     }
 }
 
@@ -63,8 +95,13 @@ struct Cached<'a, K> {
 
 impl<K: KvStore> NodeStore for Cached<'_, K> {
     fn node(&self, hash: &Hash32) -> Result<Option<Node>, StateError> {
-        if let Some(node) = crate::lock(&self.cache.0).get(hash) {
-            return Ok(Some(*node));
+        {
+            let mut cache = crate::lock(&self.cache.0);
+            if let Some(node) = cache.nodes.get(hash).copied() {
+                cache.counters.hits += 1;
+                return Ok(Some(node));
+            }
+            cache.counters.misses += 1;
         }
         let node = self.kv.node(hash)?;
         if let Some(n) = node {

@@ -48,6 +48,17 @@
 //! - **Embedders** add their own import modules with the host-fns macro and
 //!   [`RuntimeBuilder::host_module`]; their functions see the same memory,
 //!   registers and gas, and are checked at deploy like any import.
+//! - **External host functions**: a module added with
+//!   [`RuntimeBuilder::external_module`] is answered by the node, later.
+//!   [`Runtime::start`] (and [`Runtime::start_block`],
+//!   [`Runtime::start_query`]) runs a transaction
+//!   until a contract calls one of its functions, at any depth of nested
+//!   calls, and returns a [`PendingTx`]: the call, read and write access to
+//!   the caller's memory and registers, its gas, and [`PendingTx::resume`]
+//!   with the answer. Gas, receipt and state root are those of the same module
+//!   answering inline; a dropped [`PendingTx`] writes nothing. The
+//!   transaction runs on the runtime's worker thread, where it can wait
+//!   (`pending.rs` says why not a coroutine).
 //!
 //! ## Key design decision
 //!
@@ -58,37 +69,22 @@
 //! double-borrowed, and a failed callee's writes are undone by checkpoints
 //! in the page caches.
 //!
-//! ```
-//! use std::sync::Arc;
-//! use strata_kv::MemKv;
-//! use strata_runtime::{Address, Arg, BlockContext, CallTx, DeployTx, FunctionCall, Runtime, Transaction};
+//! ## Embedding
 //!
-//! let wasm = wat::parse_str(r#"(module
-//!   (import "strata" "storage_read" (func $read (param i32 i32 i32 i32)))
-//!   (import "strata" "storage_write" (func $write (param i32 i32 i32 i32)))
-//!   (memory 1)
-//!   (func (export "inc") (result i64)
-//!     (call $read (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 8))
-//!     (i64.store (i32.const 0) (i64.add (i64.load (i32.const 0)) (i64.const 1)))
-//!     (call $write (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 8))
-//!     (i64.load (i32.const 0))))"#).unwrap();
-//! let rt = Runtime::new(Arc::new(MemKv::new()));
-//! let deploy = DeployTx {
-//!     author: Address([1; 20]), nonce: None, name: None, page_count: 1, banks: None,
-//!     code: wasm, ctor: None, balance: 0, gas_limit: 1_000_000,
-//! };
-//! let receipt = rt.execute(&Transaction::Deploy(deploy), BlockContext::default())?;
-//! let counter = receipt.deployed.unwrap();
-//! let call = CallTx {
-//!     contract: counter, sender: Address([2; 20]),
-//!     call: FunctionCall { function: "inc".into(), args: vec![] },
-//!     input: vec![], gas_limit: 100_000,
-//! };
-//! let receipt = rt.execute(&Transaction::Call(call.clone()), BlockContext::default())?;
-//! assert_eq!(receipt.returns, vec![Arg::I64(1)]);
-//! let receipt = rt.execute(&Transaction::Call(call), BlockContext::default())?;
-//! assert_eq!(receipt.returns, vec![Arg::I64(2)]);
-//! # Ok::<(), strata_runtime::RuntimeError>(())
+//! Deploy a counter on an in-memory store, call it, run a block
+//! (`examples/embed.rs`, which the README shows too). [`Runtime::execute`]
+//! is `Err` only when the runtime itself fails; a failed transaction is an
+//! `Ok` [`Receipt`] (it is `#[must_use]`), which [`Receipt::into_result`]
+//! turns into a [`TxFailed`] error. Transactions come from
+//! [`DeployTx::new`] and [`CallTx::new`] with defaults; the names an
+//! embedding needs are re-exported here (and in [`prelude`]), so
+//! `strata-runtime` is its one Strata dependency. An embedder's own host
+//! functions keep state that follows each transaction's fate through
+//! [`RuntimeBuilder::journaled_extension`]; [`Runtime::cache_stats`] shows
+//! how the caches do.
+//!
+//! ```
+#![doc = include_str!("../examples/embed.rs")]
 //! ```
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -102,9 +98,16 @@ mod config;
 mod deploy;
 mod exec;
 mod global;
+mod journal;
+mod outcome;
 mod overlay;
+mod pending;
+pub mod prelude;
+mod probe;
+mod proofs;
 pub mod stack;
 mod sweep;
+mod tx_builder;
 mod types;
 #[cfg(feature = "testing")]
 pub mod validate;
@@ -114,24 +117,46 @@ mod validate;
 use std::any::Any;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use strata_host_fns::{HostFnDesc, WasmiState};
-use strata_kv::{KvError, KvStore, Namespace};
-use strata_pages::PageError;
+use strata_host_fns::WasmiState;
 use strata_slices::{SliceError, SliceLayout};
 use wasmi::{Engine, Linker};
 
 pub use builder::RuntimeBuilder;
+pub use caches::{CacheCounters, CacheStats};
 pub use config::{
     Compilation, DEFAULT_MAX_BLOCK_GAS, DEFAULT_MAX_TX_GAS, GasSchedule, Limits, RuntimeConfig,
 };
+pub use exec::{AccessError, PendingCall};
 pub use global::Head;
+pub use journal::{Extension, Journal, JournalMap};
+pub use outcome::TxFailed;
 pub use overlay::BlockKv;
+pub use pending::{PendingTx, Step};
+pub use probe::{ProbedReceipt, RegisterProbe};
+pub use proofs::{AccountStateProof, PageStateProof, StateProofError, verify_account, verify_page};
 pub use strata_host_fns::{Address, Event};
 pub use types::{
     Account, Arg, BlockContext, CallTx, CodeHash, DeployTx, ErrorKind, FunctionCall, Receipt,
     Transaction, TxError, contract_address,
 };
 pub use validate::CodeError;
+
+// What the public signatures above use, so that an embedder needs no other
+// Strata crate: the stores, the hash and register types, and what a host
+// module of the embedder's own is written with.
+pub use strata_host_fns::{
+    CallContext, CallStatus, CustomContextVM, Host, HostErrorKind, HostFnDesc, host_functions,
+};
+// And what a node answering external host functions handles
+// (`PendingCall`, `PendingTx::resume`, `AccessError`).
+pub use strata_host_fns::{HostModule, MemoryError, ValType, Value};
+pub use strata_kv::{KvError, KvStore, MemKv, Namespace};
+#[cfg(feature = "rocksdb")]
+pub use strata_kv::{RocksConfig, RocksKv};
+pub use strata_pages::PageError;
+pub use strata_primitives::{Hash32, HexError, StateRoot, hex};
+pub use strata_registers::RegisterError;
+pub use strata_registers::{BankSpec, RegisterLimits};
 
 use exec::{TxHost, TxState};
 
@@ -141,7 +166,9 @@ pub const NS_ACCOUNTS: Namespace = strata_primitives::namespaces::ACCOUNTS;
 pub const NS_CODE: Namespace = strata_primitives::namespaces::CODE;
 
 /// What a block gave: a receipt per transaction, in order, and the head
-/// after it.
+/// after it. Some receipts may be of failed transactions (see
+/// [`Receipt::into_result`]).
+#[must_use = "a block's receipts may be of failed transactions, and its head is for the block header"]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BlockResult {
     /// The receipts, one per transaction.
@@ -200,6 +227,18 @@ pub enum RuntimeError {
     /// No such account.
     #[error("no account at address {0}")]
     NoAccount(Address),
+    /// A transaction started with [`Runtime::start`] is in flight (it
+    /// may be waiting for the node's answer) and holds the runtime: finish
+    /// it (resume its [`PendingTx`] to the end) or drop it first.
+    #[error(
+        "a started transaction is in flight and holds the runtime: \
+         resume its PendingTx to the end, or drop it, first"
+    )]
+    Busy,
+    /// A started transaction could not be run (its thread could not be
+    /// started).
+    #[error("cannot run the started transaction: {0}")]
+    External(String),
     /// An invariant of the runtime broke (a bug).
     #[error("internal error: {0}")]
     Internal(String),
@@ -215,7 +254,7 @@ impl RuntimeError {
 }
 
 /// What a runtime's frames share.
-pub(crate) struct Shared<K: KvStore + Clone + 'static> {
+pub(crate) struct Shared<K: KvStore + 'static> {
     pub kv: BlockKv<K>,
     pub engine: Engine,
     pub linker: Linker<WasmiState<TxHost<K>>>,
@@ -225,6 +264,16 @@ pub(crate) struct Shared<K: KvStore + Clone + 'static> {
     /// extension. `None` only if a transaction lost it to a bug; the next
     /// one then starts afresh.
     exec: Mutex<Option<Box<TxState<K>>>>,
+    /// Whether an embedder module is external (`pending.rs`): then
+    /// `Runtime::start` runs transactions on a thread of their own.
+    pub external: bool,
+    /// Whether a started transaction is in flight (`pending.rs`). The
+    /// entry points that run on the caller's thread hold this lock while
+    /// they run, and refuse to run while it is set.
+    gate: Mutex<bool>,
+    /// The thread that runs started transactions (`pending.rs`), once one
+    /// was started: the sender of its jobs.
+    worker: Mutex<Option<std::sync::mpsc::Sender<pending::Job>>>,
     /// Account-tree nodes known to be stored (`global.rs`).
     pub account_nodes: global::NodeCache,
     pub config: RuntimeConfig,
@@ -236,14 +285,16 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The runtime: deploys and executes contracts against a [`KvStore`].
 ///
-/// `K` is the store handle, cloned into every page cache (an
-/// `Arc<MemKv>`, an `Arc<RocksKv>`, or an `Arc<dyn KvStore>`). Execution is
-/// serialised: one transaction (or block) at a time.
-pub struct Runtime<K: KvStore + Clone + 'static> {
+/// `K` is the store, in whatever form the embedder has it: a `MemKv` or a
+/// `RocksKv` by value, or shared (`Arc<MemKv>`, `Arc<dyn KvStore>`, which
+/// are stores too). The runtime keeps it behind its own `Arc`, so it need
+/// not be `Clone`. Execution is serialised: one transaction (or block) at a
+/// time.
+pub struct Runtime<K: KvStore + 'static> {
     shared: Arc<Shared<K>>,
 }
 
-impl<K: KvStore + Clone + 'static> Runtime<K> {
+impl<K: KvStore + 'static> Runtime<K> {
     /// A runtime with the default configuration and the built-in `svm` and
     /// `strata` modules.
     ///
@@ -278,22 +329,34 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         &self.shared.host_fns
     }
 
-    /// Runs `f` on the embedder's state, if there is one of type `T`. Waits
-    /// for a running transaction or block to finish first, so `f` never sees
-    /// a block's state half-applied.
+    /// Runs `f` on the embedder's state, if there is one of type `T` (the
+    /// type given to [`RuntimeBuilder::extension`] or
+    /// [`RuntimeBuilder::journaled_extension`]). Waits for a running
+    /// transaction or block to finish first, so `f` never sees a block's
+    /// state half-applied; no journal level is open then, so a change made
+    /// here is permanent. `None` while a started transaction is in flight
+    /// ([`Runtime::start`]), which holds that state.
     pub fn with_extension<T: Any, R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
-        let mut slot = lock(&self.shared.exec);
+        let (_gate, mut slot) = self.shared.idle()?;
         slot.as_mut()?
             .extension
             .as_mut()?
+            .any_mut()
             .downcast_mut::<T>()
             .map(f)
     }
 
-    /// Drops every cached module, page and account-tree node (for tests and
-    /// benchmarks of cold starts). State and results are unaffected.
+    /// Drops every cached module, page, register layout and account-tree
+    /// node (for tests and benchmarks of cold starts). State and results
+    /// are unaffected. To drop one cache, see
+    /// [`clear_module_cache`](Self::clear_module_cache) and its siblings;
+    /// [`cache_stats`](Self::cache_stats) shows how each cache does.
+    /// While a started transaction is in flight ([`Runtime::start`]), only
+    /// the account-tree nodes are dropped.
     pub fn clear_caches(&self) {
-        if let Some(state) = lock(&self.shared.exec).as_mut() {
+        if let Some((_gate, mut slot)) = self.shared.idle()
+            && let Some(state) = slot.as_mut()
+        {
             state.caches.clear();
         }
         self.shared.account_nodes.clear();
@@ -334,7 +397,7 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
             .ok_or(RuntimeError::NoAccount(*address))?;
         let slice = SliceLayout::new(page, offset, len).map_err(RuntimeError::from_slice)?;
         let mut pages = exec::open_contract_pages(
-            self.shared.kv.base().clone(),
+            self.shared.kv.base(),
             address,
             exec::StorageRoot::of(&account),
             1,
@@ -343,13 +406,27 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         Ok(bytes[slice.offset()..slice.offset() + slice.len()].to_vec())
     }
 
-    /// Executes one transaction and writes its changes in one atomic batch.
-    /// A failed transaction still returns a receipt (and changes nothing);
-    /// an `Err` means the runtime itself failed and nothing was applied.
+    /// Executes one transaction (a block of one) and writes its changes in
+    /// one atomic batch.
+    ///
+    /// Two kinds of failure, kept apart: `Err` means the runtime itself
+    /// failed (the store, a damaged record, a fatal host function) and
+    /// nothing was applied; a transaction that ran and failed is
+    /// `Ok(receipt)` with [`Receipt::error`] set (it changed nothing but is
+    /// charged). `rt.execute(..)?` lets a failed transaction through:
+    /// `rt.execute(..)?.into_result()?` stops on both
+    /// ([`Receipt::into_result`]).
+    ///
+    /// A transaction that calls an external host function
+    /// ([`RuntimeBuilder::external_module`]) fails with
+    /// [`RuntimeError::HostFunction`] here: use [`start`](Self::start).
+    /// While a started transaction is in flight, this is
+    /// [`RuntimeError::Busy`], at once.
     pub fn execute(&self, tx: &Transaction, block: BlockContext) -> Result<Receipt, RuntimeError> {
+        let _gate = self.shared.enter()?;
         // A block of one, without the block's vector of receipts.
         let mut receipt = None;
-        self.run_block(std::slice::from_ref(tx), block, |r| receipt = Some(r))?;
+        self.run_block(std::slice::from_ref(tx), block, None, |r| receipt = Some(r))?;
         receipt.ok_or_else(|| RuntimeError::Internal("a block of one gave no receipt".into()))
     }
 
@@ -365,8 +442,9 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
         txs: &[Transaction],
         block: BlockContext,
     ) -> Result<BlockResult, RuntimeError> {
+        let _gate = self.shared.enter()?;
         let mut receipts = Vec::with_capacity(txs.len());
-        let head = self.run_block(txs, block, |r| receipts.push(r))?;
+        let head = self.run_block(txs, block, None, |r| receipts.push(r))?;
         Ok(BlockResult { receipts, head })
     }
 
@@ -378,15 +456,25 @@ impl<K: KvStore + Clone + 'static> Runtime<K> {
 
     /// Runs a call read-only: the same execution, but any storage write or
     /// transfer fails the query, and nothing is ever committed.
+    /// External host functions cannot answer a query run this way (they
+    /// fail it with [`RuntimeError::HostFunction`]): use
+    /// [`start_query`](Self::start_query).
     pub fn query(&self, call: &CallTx, block: BlockContext) -> Result<Receipt, RuntimeError> {
+        let _gate = self.shared.enter()?;
         if let Some(refused) = admission::refuse(&self.shared.config, call.gas_limit, u64::MAX) {
             return Ok(refused);
         }
         stack::with_stack(|| {
             let mut slot = lock(&self.shared.exec);
             // A query's batch is always empty: nothing to write.
-            self.run_tx(&mut slot, &Transaction::Call(call.clone()), block, true)
-                .map(|(receipt, _)| receipt)
+            self.run_tx(
+                &mut slot,
+                &Transaction::Call(call.clone()),
+                block,
+                true,
+                &mut None,
+            )
+            .map(|(receipt, _)| receipt)
         })
     }
 }

@@ -14,11 +14,13 @@ type Pending = BTreeMap<u8, BTreeMap<Key, Option<Bytes>>>;
 /// A [`KvStore`] that reads through pending writes to a base store. Cloning
 /// shares the pending writes.
 pub struct BlockKv<K> {
-    base: K,
+    /// Shared, so that the overlay (and every page cache over it) clones
+    /// without the store handle being `Clone`.
+    base: Arc<K>,
     pending: Arc<RwLock<Pending>>,
 }
 
-impl<K: Clone> Clone for BlockKv<K> {
+impl<K> Clone for BlockKv<K> {
     fn clone(&self) -> Self {
         BlockKv {
             base: self.base.clone(),
@@ -31,7 +33,7 @@ impl<K: KvStore> BlockKv<K> {
     /// An overlay with nothing pending over `base`.
     pub fn new(base: K) -> Self {
         BlockKv {
-            base,
+            base: Arc::new(base),
             pending: Arc::new(RwLock::new(BTreeMap::new())),
         }
     }

@@ -377,6 +377,11 @@ impl fmt::Display for TxError {
 
 /// What a transaction did. Byte-identical on every node for the same
 /// transaction from the same state.
+///
+/// A receipt may be of a *failed* transaction ([`error`](Self::error) is
+/// set): check [`success`](Self::success), or turn it into a `Result` with
+/// [`into_result`](Self::into_result).
+#[must_use = "a receipt may be of a failed transaction: check `success()` or use `into_result()`"]
 #[derive(Clone, Debug, PartialEq, Eq, Default, Encode, Decode)]
 pub struct Receipt {
     /// `None` on success; on failure, why (and nothing was changed).

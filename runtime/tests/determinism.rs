@@ -52,6 +52,10 @@ fn scenario() -> Vec<Vec<Transaction>> {
     let counter = contract_address(&AUTHOR, 0, &hash_of(&counter_tx));
     let caller = contract_address(&AUTHOR, 1, &hash_of(&caller_tx));
     let svm = contract_address(&AUTHOR, 2, &hash_of(&svm_tx));
+    // Nonce 3: SVM's September and December eras; its stored module imports
+    // the December variants by their symbols, which this pins.
+    let eras_tx = code(SVM_ERAS);
+    let eras = contract_address(&AUTHOR, 3, &hash_of(&eras_tx));
     let call = |c: Address, f: &str, args: Vec<Arg>, input: Vec<u8>, gas: u64| {
         let mut tx = call_tx(c, f, args, input);
         tx.gas_limit = gas;
@@ -93,6 +97,11 @@ fn scenario() -> Vec<Vec<Transaction>> {
                 call_input(&svm, "inc", b""),
                 GAS,
             ),
+        ],
+        vec![Transaction::Deploy(eras_tx)],
+        vec![
+            call(eras, "inc", vec![], vec![], GAS),
+            call(eras, "inc", vec![], vec![], GAS),
         ],
     ]
 }
@@ -260,7 +269,7 @@ fn the_scenario_does_what_it_should() {
         ok,
         vec![
             true, true, true, true, true, false, true, true, true, true, false, false, true, true,
-            true
+            true, true, true, true
         ],
         "{}",
         render(&receipts)
@@ -282,6 +291,11 @@ fn the_scenario_does_what_it_should() {
         receipts[12].returns,
         vec![Arg::I64(96)],
         "100 + 1 - 7 + 1 + 1"
+    );
+    assert_eq!(
+        receipts[17].returns,
+        vec![Arg::I64(6)],
+        "the two-era contract added 3 twice"
     );
 }
 

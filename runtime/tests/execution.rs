@@ -53,7 +53,7 @@ fn counter_persists_across_calls() {
 fn a_failing_call_changes_nothing() {
     let (kv, rt) = runtime();
     let c = deploy(&rt, COUNTER, 1);
-    call(&rt, c, "add", vec![Arg::I64(5)]);
+    assert!(call(&rt, c, "add", vec![Arg::I64(5)]).success());
     let root = rt.account(&c).unwrap().unwrap().state_root;
     let records = kv.len();
     let r = call(&rt, c, "fail_after_write", vec![]);
@@ -269,7 +269,7 @@ fn nested_call_failure_rolls_back_only_the_callee() {
     let (_kv, rt) = runtime();
     let counter = deploy(&rt, COUNTER, 1);
     let caller = deploy(&rt, CALLER, 1);
-    call(&rt, counter, "add", vec![Arg::I64(10)]);
+    assert!(call(&rt, counter, "add", vec![Arg::I64(10)]).success());
 
     let ok = call_with_input(&rt, caller, "call_target", call_input(&counter, "inc", b""));
     assert!(ok.success(), "{:?}", ok.error);
@@ -406,7 +406,7 @@ fn reentrancy_is_refused_and_depth_is_limited() {
 fn queries_cannot_write_and_never_commit() {
     let (kv, rt) = runtime();
     let c = deploy(&rt, COUNTER, 1);
-    call(&rt, c, "inc", vec![]);
+    assert!(call(&rt, c, "inc", vec![]).success());
     let records = kv.len();
     let q = rt.query(&call_tx(c, "get", vec![], vec![]), BLOCK).unwrap();
     assert_eq!(q.returns, vec![Arg::I64(1)]);

@@ -171,9 +171,11 @@ impl Replay {
         let txs = block_writer::block(self.counter, self.caller);
         while self.blocks < blocks {
             self.blocks += 1;
-            self.rt
+            let replayed = self
+                .rt
                 .execute_block(&txs, block_writer::context(self.blocks))
                 .unwrap();
+            assert_eq!(replayed.receipts.len(), txs.len());
         }
         self.rt.account(&self.counter).unwrap().unwrap().state_root
     }

@@ -69,6 +69,20 @@ pub mod svm {
         ///
         /// Gas: 10.
         pub fn reg_write_be_i64(value: i64, reg_bits: i32, reg_idx: i32);
+
+        /// September 2019: the register's first 8 bytes as a little-endian i64
+        /// (the register must be at least 64 bits wide). Replaced by
+        /// `reg_read_be_i64` later that month.
+        ///
+        /// Gas: 10.
+        pub fn reg_read_le_i64(reg_bits: i32, reg_idx: i32) -> i64;
+
+        /// September 2019: sets the register to `value` as 8 little-endian
+        /// bytes, zero-padded (the register must be at least 64 bits wide).
+        /// Replaced by `reg_write_be_i64` later that month.
+        ///
+        /// Gas: 10.
+        pub fn reg_write_le_i64(value: i64, reg_bits: i32, reg_idx: i32);
     }
 }
 
@@ -147,6 +161,24 @@ pub mod svm {
     /// Gas: 10.
     pub unsafe fn reg_write_be_i64(_value: i64, _reg_bits: i32, _reg_idx: i32) {
         crate::outside_strata("svm.reg_write_be_i64")
+    }
+
+    /// September 2019: the register's first 8 bytes as a little-endian i64
+    /// (the register must be at least 64 bits wide). Replaced by
+    /// `reg_read_be_i64` later that month.
+    ///
+    /// Gas: 10.
+    pub unsafe fn reg_read_le_i64(_reg_bits: i32, _reg_idx: i32) -> i64 {
+        crate::outside_strata("svm.reg_read_le_i64")
+    }
+
+    /// September 2019: sets the register to `value` as 8 little-endian
+    /// bytes, zero-padded (the register must be at least 64 bits wide).
+    /// Replaced by `reg_write_be_i64` later that month.
+    ///
+    /// Gas: 10.
+    pub unsafe fn reg_write_le_i64(_value: i64, _reg_bits: i32, _reg_idx: i32) {
+        crate::outside_strata("svm.reg_write_le_i64")
     }
 }
 

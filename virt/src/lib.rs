@@ -186,30 +186,13 @@ impl fmt::Debug for Virt {
     }
 }
 
-/// The wasmi engine settings every program runs under: the runtime's
-/// deterministic ones (fuel on, no floats, no post-MVP proposals beyond the
-/// allowed features). Public so that a reference run (a test, a bench) can
-/// run the same program with inline host functions under the same costs.
+/// The wasmi engine settings every program runs under: the deterministic
+/// ones contracts run under too ([`strata_wasm_rules::engine_config`]: fuel
+/// on, no floats, no proposals beyond the allowed features, free
+/// translation). Public so that a reference run (a test, a bench) can run
+/// the same program with inline host functions under the same costs.
 pub fn engine_config() -> Config {
-    let mut config = Config::default();
-    config
-        .consume_fuel(true)
-        .floats(false)
-        .wasm_multi_memory(false)
-        .wasm_reference_types(false)
-        .wasm_tail_call(false)
-        .wasm_extended_const(false)
-        .wasm_custom_page_sizes(false)
-        .wasm_wide_arithmetic(false)
-        .ignore_custom_sections(true)
-        // As the runtime: translation and validation cost no fuel, so gas
-        // never depends on what was already compiled.
-        .fuel_cost(wasmi::CustomFuelCosts {
-            bytes_copied_per_fuel: 64,
-            fuel_per_bytes_translated: 0,
-            fuel_per_bytes_validated: 0,
-        });
-    config
+    strata_wasm_rules::engine_config()
 }
 
 fn val_type(i64: bool) -> ValType {

@@ -1,25 +1,16 @@
 //! The deterministic rules a program must pass before it is instantiated.
 //!
-//! The same feature set as a contract deploy in `strata-runtime` (the MVP
+//! The feature set is a contract deploy's, from `strata-wasm-rules` (the MVP
 //! without floats, plus mutable globals, sign extension, multi-value and
-//! bulk memory; no start function; only function imports), with one import
-//! rule of its own: every import is a syscall from [`SYSCALL_MODULE`] named
-//! by the [numbering rule](crate#syscall-numbering).
+//! bulk memory); as at deploy, no start function and only function imports;
+//! and one import rule of its own: every import is a syscall from
+//! [`SYSCALL_MODULE`] named by the [numbering rule](crate#syscall-numbering).
 
 use std::collections::BTreeMap;
 
-use wasmparser::{CompositeInnerType, Parser, Payload, TypeRef, ValType, Validator, WasmFeatures};
+use wasmparser::{CompositeInnerType, Parser, Payload, TypeRef, ValType};
 
 use crate::{InstantiateError, MAX_SYSCALL_ARGS, SYSCALL_MODULE, SYSCALL_PREFIX};
-
-/// The wasm features programs may use (the runtime's deploy rules).
-pub(crate) fn allowed_features() -> WasmFeatures {
-    WasmFeatures::GC_TYPES
-        | WasmFeatures::MUTABLE_GLOBAL
-        | WasmFeatures::SIGN_EXTENSION
-        | WasmFeatures::MULTI_VALUE
-        | WasmFeatures::BULK_MEMORY
-}
 
 /// A syscall import's signature: which arguments are i64 (else i32), and its
 /// result, if any (`Some(true)` for i64).
@@ -58,9 +49,7 @@ fn is_i64(t: &ValType) -> Result<bool, InstantiateError> {
 
 /// Checks `program` and returns its syscalls by number.
 pub(crate) fn validate(program: &[u8]) -> Result<BTreeMap<u32, SyscallSig>, InstantiateError> {
-    Validator::new_with_features(allowed_features())
-        .validate_all(program)
-        .map_err(|e| invalid(e.to_string()))?;
+    strata_wasm_rules::validate_features(program).map_err(|e| invalid(e.to_string()))?;
     let mut types = Vec::new();
     let mut syscalls: BTreeMap<u32, SyscallSig> = BTreeMap::new();
     for payload in Parser::new(0).parse_all(program) {

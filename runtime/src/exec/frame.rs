@@ -93,7 +93,7 @@ pub(crate) fn open_contract_pages<K: KvStore>(
 
 /// Opens the storage of `address` in the transaction (from the contract
 /// cache when its root is current).
-pub(crate) fn open_storage<K: KvStore + Clone + 'static>(
+pub(crate) fn open_storage<K: KvStore + 'static>(
     shared: &Shared<K>,
     state: &mut TxState<K>,
     address: Address,
@@ -119,7 +119,7 @@ pub(crate) fn open_storage<K: KvStore + Clone + 'static>(
 /// Runs one frame. The transaction state goes in and comes back whatever
 /// the contract does; only a lost state (which the code never allows) is an
 /// error.
-pub(crate) fn run_frame<K: KvStore + Clone + 'static>(
+pub(crate) fn run_frame<K: KvStore + 'static>(
     shared: &Arc<Shared<K>>,
     state: Box<TxState<K>>,
     frame: Frame<'_>,
@@ -131,7 +131,7 @@ pub(crate) fn run_frame<K: KvStore + Clone + 'static>(
     ))
 }
 
-pub(crate) fn run_frame_inner<K: KvStore + Clone + 'static>(
+pub(crate) fn run_frame_inner<K: KvStore + 'static>(
     shared: &Arc<Shared<K>>,
     mut state: Box<TxState<K>>,
     frame: Frame<'_>,
@@ -184,7 +184,7 @@ pub(crate) fn run_frame_inner<K: KvStore + Clone + 'static>(
     if let Err(e) = open_storage(shared, &mut state, frame.address, storage_root) {
         return (Some(state), FrameOutcome::failed(e.into(), 0));
     }
-    let registers = match registers {
+    let mut registers = match registers {
         Ok(r) => r,
         Err(e) => {
             let f = Failure::Fatal(RuntimeError::Corrupt {
@@ -195,6 +195,12 @@ pub(crate) fn run_frame_inner<K: KvStore + Clone + 'static>(
             return (Some(state), FrameOutcome::failed(f, 0));
         }
     };
+    let probed = !frame.nested && state.call_stack.is_empty();
+    if let (true, Some(probe)) = (probed, &state.probe)
+        && let Err(f) = probe.seed(&mut registers)
+    {
+        return (Some(state), FrameOutcome::failed(f, 0));
+    }
     let host = TxHost {
         shared: shared.clone(),
         context: CallContext {
@@ -234,6 +240,9 @@ pub(crate) fn run_frame_inner<K: KvStore + Clone + 'static>(
         return (None, FrameOutcome::failed(f, frame.gas_limit));
     };
     state.call_stack.pop();
+    if let (true, Some(probe)) = (probed, state.probe.as_mut()) {
+        probe.capture(&host.registers);
+    }
     let mut gas_used = frame.gas_limit.saturating_sub(fuel_left);
     // A failure of the runtime itself outranks whatever the contract saw.
     let result = match (host.fatal.take(), result) {
@@ -268,7 +277,7 @@ pub(crate) fn wasm_type_name(t: &wasmi::ValType) -> &'static str {
     }
 }
 
-pub(crate) fn execute_in_store<K: KvStore + Clone + 'static>(
+pub(crate) fn execute_in_store<K: KvStore + 'static>(
     shared: &Shared<K>,
     store: &mut Store<WasmiState<TxHost<K>>>,
     module: &wasmi::Module,

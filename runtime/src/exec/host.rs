@@ -16,7 +16,7 @@ use crate::{RuntimeError, Shared};
 
 /// The host of one frame: the contract's registers, context, input and
 /// return data, and the transaction's state.
-pub struct TxHost<K: KvStore + Clone + 'static> {
+pub struct TxHost<K: KvStore + 'static> {
     pub(crate) shared: Arc<Shared<K>>,
     pub(crate) state: Option<Box<TxState<K>>>,
     pub(crate) context: CallContext,
@@ -52,7 +52,7 @@ pub(crate) fn slice_fault(slot: &mut Option<RuntimeError>, e: SliceError) -> Sto
     }
 }
 
-impl<K: KvStore + Clone + 'static> TxHost<K> {
+impl<K: KvStore + 'static> TxHost<K> {
     fn state(&mut self) -> Result<&mut TxState<K>, HostErrorKind> {
         Ok(self.state_and_fatal()?.0)
     }
@@ -138,7 +138,7 @@ impl<K: KvStore + Clone + 'static> TxHost<K> {
     }
 }
 
-impl<K: KvStore + Clone + 'static> Host for TxHost<K> {
+impl<K: KvStore + 'static> Host for TxHost<K> {
     fn gas_left(&self) -> u64 {
         self.gas
     }
@@ -233,6 +233,20 @@ impl<K: KvStore + Clone + 'static> Host for TxHost<K> {
         Ok(true)
     }
 
+    fn set_balance(&mut self, address: &Address, value: u128) -> Result<(), HostErrorKind> {
+        let (state, fatal) = self.state_and_fatal()?;
+        if state.read_only {
+            return Err(HostErrorKind::ReadOnly);
+        }
+        let mut account = match state.account(address) {
+            Ok(account) => account.cloned().unwrap_or_default(),
+            Err(e) => return Err(HostErrorKind::Host(keep_fatal(fatal, e))),
+        };
+        account.balance = value;
+        state.put_account(*address, account);
+        Ok(())
+    }
+
     fn call(
         &mut self,
         target: &Address,
@@ -305,7 +319,6 @@ impl<K: KvStore + Clone + 'static> Host for TxHost<K> {
     }
 
     fn extension(&mut self) -> Option<&mut dyn Any> {
-        let ext = self.state.as_deref_mut()?.extension.as_deref_mut()?;
-        Some(ext as &mut dyn Any)
+        Some(self.state.as_deref_mut()?.extension.as_mut()?.any_mut())
     }
 }

@@ -2,13 +2,17 @@
 //! transaction's state moved in and out, and nested contract calls. One
 //! job per module: [`state`] (the transaction's state and checkpoints),
 //! [`host`] (the `Host` every host function sees), [`frame`] (running a
-//! frame), [`failure`] (how a frame fails).
+//! frame), [`failure`] (how a frame fails), [`external`] (host functions the node
+//! answers later).
 
+mod external;
 mod failure;
 mod frame;
 mod host;
 mod state;
 
+pub(crate) use external::{Access, Down, ExternalLink, Up, link as link_external};
+pub use external::{AccessError, PendingCall};
 pub(crate) use failure::*;
 pub(crate) use frame::*;
 pub use host::TxHost;

@@ -2,7 +2,6 @@
 //! it loaded, the storages it opened, its events and logs, the call stack,
 //! and the checkpoints of nested calls.
 
-use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -12,14 +11,16 @@ use strata_kv::KvStore;
 use strata_pages::Checkpoint;
 use strata_slices::Slices;
 
+use super::ExternalLink;
 use crate::caches::Caches;
+use crate::journal::ExtensionSlot;
 use crate::overlay::BlockKv;
 use crate::{Account, BlockContext, CodeHash, NS_ACCOUNTS, RuntimeError};
 
 pub(crate) type Storage<K> = Slices<BlockKv<K>>;
 
 /// The state of one transaction, moved from frame to frame.
-pub(crate) struct TxState<K: KvStore + Clone + 'static> {
+pub(crate) struct TxState<K: KvStore + 'static> {
     pub kv: BlockKv<K>,
     pub block: BlockContext,
     pub read_only: bool,
@@ -42,9 +43,18 @@ pub(crate) struct TxState<K: KvStore + Clone + 'static> {
     pub logs: Vec<String>,
     pub call_stack: Vec<Address>,
     /// The embedder's state; it stays with the state between transactions.
-    pub extension: Option<Box<dyn Any + Send>>,
+    /// A nested call opens a level in it with its checkpoint and closes it
+    /// with the call's fate.
+    pub extension: Option<ExtensionSlot>,
     /// The runtime's caches; they stay with the state between transactions.
     pub caches: Caches<K>,
+    /// The channels to the node, in a transaction started with
+    /// `Runtime::start`: external host functions ask through them. Set for
+    /// one transaction and taken back after it.
+    pub external: Option<ExternalLink>,
+    /// A register probe for the next top-level frame (`probe.rs`), set and
+    /// taken by `Runtime::execute_probed` around one transaction.
+    pub probe: Option<Box<crate::probe::ActiveProbe>>,
 }
 
 /// A page's flag in [`TxState::touched`]: read (or written, which reads).
@@ -57,9 +67,11 @@ pub(crate) struct StateCheckpoint {
     storages: Vec<(Address, Checkpoint)>,
     accounts: BTreeMap<Address, Loaded>,
     events: usize,
+    /// The embedder's levels before the call's.
+    extension: usize,
 }
 
-impl<K: KvStore + Clone + 'static> TxState<K> {
+impl<K: KvStore + 'static> TxState<K> {
     /// A fresh state with `caches`; [`reset`](Self::reset) it before each
     /// transaction.
     pub fn new(kv: BlockKv<K>, caches: Caches<K>) -> Self {
@@ -76,6 +88,8 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
             call_stack: Vec::new(),
             extension: None,
             caches,
+            external: None,
+            probe: None,
         }
     }
 
@@ -132,6 +146,7 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
     }
 
     pub fn checkpoint(&mut self) -> StateCheckpoint {
+        let extension = self.extension.as_mut().map_or(0, ExtensionSlot::checkpoint);
         StateCheckpoint {
             storages: self
                 .storages
@@ -140,10 +155,14 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
                 .collect(),
             accounts: self.accounts.clone(),
             events: self.events.len(),
+            extension,
         }
     }
 
     pub fn rollback(&mut self, cp: StateCheckpoint) -> Result<(), RuntimeError> {
+        if let Some(extension) = self.extension.as_mut() {
+            extension.close(cp.extension, false);
+        }
         let before: BTreeSet<Address> = cp.storages.iter().map(|(a, _)| *a).collect();
         for (address, token) in cp.storages {
             if let Some(s) = self.storages.get_mut(&address) {
@@ -162,6 +181,9 @@ impl<K: KvStore + Clone + 'static> TxState<K> {
     }
 
     pub fn release(&mut self, cp: StateCheckpoint) -> Result<(), RuntimeError> {
+        if let Some(extension) = self.extension.as_mut() {
+            extension.close(cp.extension, true);
+        }
         for (address, token) in cp.storages {
             if let Some(s) = self.storages.get_mut(&address) {
                 s.release(token).map_err(RuntimeError::from_slice)?;

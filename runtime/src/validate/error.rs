@@ -54,7 +54,8 @@ pub enum CodeError {
         module: String,
         /// The import name.
         name: String,
-        /// The host function's signature.
+        /// The host function's signature, or every signature under that
+        /// name (`a or b`) when it has variants.
         expected: String,
         /// The import's signature.
         found: String,

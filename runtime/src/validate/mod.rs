@@ -4,18 +4,17 @@
 //! added (`memory_export.rs`).
 
 mod error;
+mod imports;
 mod memory_export;
 
 pub use error::CodeError;
+use imports::rename_imports;
 use memory_export::add_memory_export;
 
 use std::collections::BTreeMap;
 
 use strata_host_fns::{HostFnDesc, ValType as HostValType};
-use wasmparser::{
-    CompositeInnerType, ExternalKind, FuncType, Parser, Payload, TypeRef, ValType, Validator,
-    WasmFeatures,
-};
+use wasmparser::{CompositeInnerType, ExternalKind, FuncType, Parser, Payload, TypeRef, ValType};
 
 use crate::config::Limits;
 
@@ -51,8 +50,10 @@ fn leb128_len(mut n: usize) -> usize {
 /// Code that passed validation.
 #[derive(Clone, Debug)]
 pub struct ValidatedCode {
-    /// The code to store: the input, with a `memory` export added when the
-    /// module had a memory that it did not export under that name.
+    /// The code to store: the input, with each import of a host-function
+    /// variant renamed to the variant's symbol, and a `memory` export added
+    /// when the module had a memory that it did not export under that name.
+    /// Equal to the input when neither applies.
     pub code: Vec<u8>,
     /// The exported functions and their signatures. (Deploy needs only the
     /// check; the signatures are for tests and the fuzz targets.)
@@ -98,16 +99,6 @@ fn func_sig(ft: &FuncType) -> Result<FuncSig, CodeError> {
     })
 }
 
-/// The wasm features contracts may use: the MVP without floats, plus
-/// mutable globals, sign extension, multi-value and bulk memory.
-pub fn allowed_features() -> WasmFeatures {
-    WasmFeatures::GC_TYPES
-        | WasmFeatures::MUTABLE_GLOBAL
-        | WasmFeatures::SIGN_EXTENSION
-        | WasmFeatures::MULTI_VALUE
-        | WasmFeatures::BULK_MEMORY
-}
-
 fn kind_name(kind: ExternalKind) -> &'static str {
     match kind {
         ExternalKind::Func => "function",
@@ -132,9 +123,7 @@ pub fn validate(
             max: limits.max_code_size,
         });
     }
-    Validator::new_with_features(allowed_features())
-        .validate_all(code)
-        .map_err(|e| CodeError::Invalid(e.to_string()))?;
+    strata_wasm_rules::validate_features(code).map_err(|e| CodeError::Invalid(e.to_string()))?;
 
     let invalid = |e: wasmparser::BinaryReaderError| CodeError::Invalid(e.to_string());
     let mut types: Vec<FuncSig> = Vec::new();
@@ -144,6 +133,9 @@ pub fn validate(
     let mut tables = 0u32;
     let mut exports: Vec<(String, ExternalKind, u32)> = Vec::new();
     let mut code_index = 0u32;
+    // Imports of variants, by import index: linked under their symbol.
+    let mut renames: Vec<(u32, &'static str)> = Vec::new();
+    let mut import_index = 0u32;
     for payload in Parser::new(0).parse_all(code) {
         match payload.map_err(invalid)? {
             Payload::TypeSection(reader) => {
@@ -161,9 +153,13 @@ pub fn validate(
                     let import = import.map_err(invalid)?;
                     let kind = match import.ty {
                         TypeRef::Func(t) => {
-                            check_import(import.module, import.name, t, &types, hosts)?;
+                            let host = check_import(import.module, import.name, t, &types, hosts)?;
+                            if host.is_variant() {
+                                renames.push((import_index, host.symbol));
+                            }
                             func_types.push(t);
                             imported_funcs += 1;
+                            import_index += 1;
                             continue;
                         }
                         TypeRef::Memory(_) => "memory",
@@ -301,10 +297,15 @@ pub fn validate(
             });
         }
     }
-    let code = if memories == 1 && !memory_exported {
-        add_memory_export(code).map_err(invalid)?
-    } else {
+    let code = if renames.is_empty() {
         code.to_vec()
+    } else {
+        rename_imports(code, &renames).map_err(CodeError::Invalid)?
+    };
+    let code = if memories == 1 && !memory_exported {
+        add_memory_export(&code).map_err(invalid)?
+    } else {
+        code
     };
     Ok(ValidatedCode {
         code,
@@ -312,32 +313,43 @@ pub fn validate(
     })
 }
 
+/// The host function an import resolves to: by module, name and
+/// signature, since a name can have variants (SVM's interface eras).
 fn check_import(
     module: &str,
     name: &str,
     type_index: u32,
     types: &[FuncSig],
     hosts: &[&'static HostFnDesc],
-) -> Result<(), CodeError> {
-    let Some(host) = hosts.iter().find(|h| h.module == module && h.name == name) else {
+) -> Result<&'static HostFnDesc, CodeError> {
+    let mut named = hosts
+        .iter()
+        .copied()
+        .filter(|h| h.module == module && h.name == name)
+        .peekable();
+    if named.peek().is_none() {
         return Err(CodeError::UnknownImport {
             module: module.to_owned(),
             name: name.to_owned(),
         });
-    };
+    }
     let found = types.get(type_index as usize).ok_or_else(|| {
         CodeError::Invalid(format!("import {module}.{name}: no type {type_index}"))
     })?;
-    let expected_params: Vec<HostValType> = host.params.iter().map(|(_, t)| *t).collect();
-    if found.params != expected_params || found.results != host.results {
-        return Err(CodeError::ImportSignature {
-            module: module.to_owned(),
-            name: name.to_owned(),
-            expected: sig_text(&expected_params, host.results),
-            found: sig_text(&found.params, &found.results),
-        });
+    let mut expected = Vec::new();
+    for host in named {
+        if host.matches(&found.params, &found.results) {
+            return Ok(host);
+        }
+        let params: Vec<HostValType> = host.params.iter().map(|(_, t)| *t).collect();
+        expected.push(sig_text(&params, host.results));
     }
-    Ok(())
+    Err(CodeError::ImportSignature {
+        module: module.to_owned(),
+        name: name.to_owned(),
+        expected: expected.join(" or "),
+        found: sig_text(&found.params, &found.results),
+    })
 }
 
 #[cfg(test)]

@@ -81,6 +81,21 @@ pub const SVM_COUNTER: &str = r#"(module
     (call $write_reg (i32.const 32) (i32.const 1) (i32.const 4) (i32.const 1) (i32.const 0) (i32.const 10))
     (call $r2m (i32.const 32) (i32.const 1) (i32.const 4) (i32.const 0) (i32.const 100))))"#;
 
+/// An SVM contract mixing two 2019 eras: December's storage calls (five
+/// parameters, no slice: variants, renamed at deploy) and September's
+/// little-endian registers. `inc` adds 3 to the i64 at page 0 offset 16.
+pub const SVM_ERAS: &str = r#"(module
+  (import "svm" "storage_read_to_reg" (func $read (param i32 i32 i32 i32 i32)))
+  (import "svm" "storage_write_from_reg" (func $write (param i32 i32 i32 i32 i32)))
+  (import "svm" "reg_read_le_i64" (func $get (param i32 i32) (result i64)))
+  (import "svm" "reg_write_le_i64" (func $set (param i64 i32 i32)))
+  (memory 1)
+  (func (export "inc") (result i64)
+    (call $read (i32.const 0) (i32.const 16) (i32.const 8) (i32.const 64) (i32.const 2))
+    (call $set (i64.add (call $get (i32.const 64) (i32.const 2)) (i64.const 3)) (i32.const 64) (i32.const 2))
+    (call $write (i32.const 64) (i32.const 2) (i32.const 8) (i32.const 0) (i32.const 16))
+    (call $get (i32.const 64) (i32.const 2))))"#;
+
 /// Calls another contract. Input: target address (20 bytes), name length
 /// (1 byte), function name, then the callee's input. Stores the status at
 /// page 0 offset 0, bumps a marker at page 0 offset 8, returns the status,
