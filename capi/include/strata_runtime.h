@@ -518,6 +518,12 @@ typedef int32_t (*StrataHostCallback)(void *user_data,
                                       int64_t *result);
 
 /**
+ * A journal hook: called with the user data given to
+ * `strata_builder_set_journal`.
+ */
+typedef void (*StrataJournalCallback)(void *user_data);
+
+/**
  * A register bank a contract declares at deploy.
  */
 typedef struct {
@@ -1102,6 +1108,29 @@ StrataStatus strata_builder_add_host_function(StrataBuilder *builder,
                                               uint64_t gas,
                                               StrataHostCallback callback,
                                               void *user_data);
+
+/**
+ * Makes state the C side keeps for its host functions follow the fate of
+ * each block, transaction and nested call, as the runtime's `Extension`
+ * journal does for Rust state: the runtime calls `checkpoint` when it
+ * opens a level (a block, a transaction, a nested contract call),
+ * `rollback` when that level failed (undo every change since its
+ * checkpoint, its inner levels' kept changes included) and `commit` when
+ * it succeeded (its changes join the enclosing level). Queries always roll
+ * back. Without a journal, C-held state is never rolled back.
+ *
+ * All three hooks must be given (else `STRATA_INVALID_ARGUMENT`); they
+ * run on the executing thread while the runtime is busy, must not call an
+ * executing function (`STRATA_REENTRANT`) and must not unwind. Strata
+ * never frees `user_data`; it must stay valid while a runtime opened with
+ * this journal is open. Runtimes opened afterwards use it; setting it
+ * again replaces it.
+ */
+StrataStatus strata_builder_set_journal(StrataBuilder *builder,
+                                        StrataJournalCallback checkpoint,
+                                        StrataJournalCallback rollback,
+                                        StrataJournalCallback commit,
+                                        void *user_data);
 
 /**
  * Opens a runtime on a new, empty in-memory store (gone when the runtime

@@ -181,12 +181,83 @@ struct Ctx<'a> {
 thread_local! {
     /// The context of the callback running on this thread (0: none).
     static CURRENT: Cell<usize> = const { Cell::new(0) };
+    /// A journal callback is running on this thread.
+    static IN_JOURNAL: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Whether a host callback is running on this thread (so a call into the
-/// runtime would deadlock).
+/// Whether a host or journal callback is running on this thread (so a call
+/// into the runtime would deadlock).
 pub(crate) fn in_callback() -> bool {
-    CURRENT.with(Cell::get) != 0
+    CURRENT.with(Cell::get) != 0 || IN_JOURNAL.with(Cell::get)
+}
+
+/// A journal hook: called with the user data given to
+/// `strata_builder_set_journal`.
+pub type StrataJournalCallback = Option<unsafe extern "C" fn(user_data: *mut c_void)>;
+
+/// The C side's journal: three hooks that make state the C side keeps for
+/// its host functions follow the fate of each block, transaction and
+/// nested call (the runtime's `Extension`).
+#[derive(Clone, Copy)]
+pub(crate) struct CJournal {
+    checkpoint: unsafe extern "C" fn(*mut c_void),
+    rollback: unsafe extern "C" fn(*mut c_void),
+    commit: unsafe extern "C" fn(*mut c_void),
+    user_data: *mut c_void,
+}
+
+// SAFETY: Strata only hands `user_data` back to the caller's hooks, on the
+// thread executing a transaction; the header documents that it must be
+// usable from any such thread.
+unsafe impl Send for CJournal {}
+// SAFETY: as above.
+unsafe impl Sync for CJournal {}
+
+impl CJournal {
+    /// The journal of three non-null hooks.
+    pub(crate) fn new(
+        checkpoint: StrataJournalCallback,
+        rollback: StrataJournalCallback,
+        commit: StrataJournalCallback,
+        user_data: *mut c_void,
+    ) -> Result<Self, Error> {
+        match (checkpoint, rollback, commit) {
+            (Some(checkpoint), Some(rollback), Some(commit)) => Ok(CJournal {
+                checkpoint,
+                rollback,
+                commit,
+                user_data,
+            }),
+            _ => Err(Error::arg(
+                "`checkpoint`, `rollback` and `commit` must all be given",
+            )),
+        }
+    }
+
+    fn call(&self, hook: unsafe extern "C" fn(*mut c_void)) {
+        IN_JOURNAL.with(|j| j.set(true));
+        struct Reset;
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                IN_JOURNAL.with(|j| j.set(false));
+            }
+        }
+        let _reset = Reset;
+        // SAFETY: a hook given at registration, called with its user data.
+        unsafe { hook(self.user_data) }
+    }
+}
+
+impl strata_runtime::Extension for CJournal {
+    fn checkpoint(&mut self) {
+        self.call(self.checkpoint);
+    }
+    fn rollback(&mut self) {
+        self.call(self.rollback);
+    }
+    fn commit(&mut self) {
+        self.call(self.commit);
+    }
 }
 
 /// Restores the previous context when a callback returns (or unwinds).

@@ -91,7 +91,7 @@ pub use runtime::{
     StrataDeployParams, StrataRuntime, StrataSlice, strata_account,
     strata_builder_add_host_function, strata_builder_free, strata_builder_new,
     strata_builder_open_memory, strata_builder_open_rocksdb, strata_builder_set_config,
-    strata_call, strata_call_tx_encode, strata_deploy, strata_deploy_tx_encode, strata_execute,
-    strata_execute_block, strata_head, strata_query, strata_read_slice, strata_runtime_close,
-    strata_wat_to_wasm,
+    strata_builder_set_journal, strata_call, strata_call_tx_encode, strata_deploy,
+    strata_deploy_tx_encode, strata_execute, strata_execute_block, strata_head, strata_query,
+    strata_read_slice, strata_runtime_close, strata_wat_to_wasm,
 };

@@ -34,6 +34,7 @@ pub struct StrataBuilder {
 struct BuilderState {
     config: RuntimeConfig,
     functions: Vec<Registered>,
+    journal: Option<host::CJournal>,
 }
 
 static BUILDERS: Registry<StrataBuilder> = Registry::new("builder");
@@ -312,6 +313,7 @@ pub unsafe extern "C" fn strata_builder_new(out: *mut *mut StrataBuilder) -> Str
             state: Mutex::new(BuilderState {
                 config: RuntimeConfig::default(),
                 functions: Vec::new(),
+                journal: None,
             }),
         });
         // SAFETY: non-null, the caller's promise.
@@ -411,17 +413,54 @@ pub unsafe extern "C" fn strata_builder_add_host_function(
     })
 }
 
+/// Makes state the C side keeps for its host functions follow the fate of
+/// each block, transaction and nested call, as the runtime's `Extension`
+/// journal does for Rust state: the runtime calls `checkpoint` when it
+/// opens a level (a block, a transaction, a nested contract call),
+/// `rollback` when that level failed (undo every change since its
+/// checkpoint, its inner levels' kept changes included) and `commit` when
+/// it succeeded (its changes join the enclosing level). Queries always roll
+/// back. Without a journal, C-held state is never rolled back.
+///
+/// All three hooks must be given (else `STRATA_INVALID_ARGUMENT`); they
+/// run on the executing thread while the runtime is busy, must not call an
+/// executing function (`STRATA_REENTRANT`) and must not unwind. Strata
+/// never frees `user_data`; it must stay valid while a runtime opened with
+/// this journal is open. Runtimes opened afterwards use it; setting it
+/// again replaces it.
+#[unsafe(no_mangle)]
+pub extern "C" fn strata_builder_set_journal(
+    builder: *mut StrataBuilder,
+    checkpoint: host::StrataJournalCallback,
+    rollback: host::StrataJournalCallback,
+    commit: host::StrataJournalCallback,
+    user_data: *mut c_void,
+) -> StrataStatus {
+    guard(|| {
+        let b = BUILDERS.get(builder)?;
+        let journal = host::CJournal::new(checkpoint, rollback, commit, user_data)?;
+        b.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .journal = Some(journal);
+        Ok(StrataStatus::STRATA_OK)
+    })
+}
+
 fn open(
     builder: *mut StrataBuilder,
     kv: Store,
     out: *mut *mut StrataRuntime,
 ) -> Result<StrataStatus, Error> {
     let b = BUILDERS.get(builder)?;
-    let (config, functions) = {
+    let (config, functions, journal) = {
         let state = b.state.lock().unwrap_or_else(PoisonError::into_inner);
-        (state.config.clone(), state.functions.clone())
+        (state.config.clone(), state.functions.clone(), state.journal)
     };
     let mut rb = Runtime::builder(kv).config(config);
+    if let Some(journal) = journal {
+        rb = rb.journaled_extension(journal);
+    }
     for module in host::modules(&functions) {
         rb = rb.host_module(module);
     }

@@ -13,6 +13,19 @@ static int32_t strata_go_trampoline(void *user_data, StrataHostCtx *ctx, const i
 	return goHostTrampoline((uintptr_t)user_data, ctx, (int64_t *)args, n, result);
 }
 
+// goJournalHook is exported by host.go.
+extern void goJournalHook(uintptr_t handle, int which);
+
+static void strata_go_checkpoint(void *user_data) { goJournalHook((uintptr_t)user_data, 0); }
+static void strata_go_rollback(void *user_data) { goJournalHook((uintptr_t)user_data, 1); }
+static void strata_go_commit(void *user_data) { goJournalHook((uintptr_t)user_data, 2); }
+
+// Sets a Go journal: user_data carries its cgo.Handle.
+static StrataStatus strata_go_set_journal(StrataBuilder *b, uintptr_t handle) {
+	return strata_builder_set_journal(b, strata_go_checkpoint, strata_go_rollback, strata_go_commit,
+	                                  (void *)handle);
+}
+
 // Registers a Go host function: user_data carries its cgo.Handle.
 static StrataStatus strata_go_add_host_function(StrataBuilder *b, const char *module, const char *name,
                                                 const uint32_t *params, size_t params_len,
@@ -99,4 +112,8 @@ func addHostFunction(b *C.StrataBuilder, module, name string, params []ValType, 
 		return C.strata_go_add_host_function(b, cModule, cName, cParams, C.size_t(len(params)),
 			C.uint32_t(result), C.uint64_t(gas), C.uintptr_t(handle))
 	})
+}
+
+func setJournal(b *C.StrataBuilder, handle uintptr) error {
+	return call(func() C.StrataStatus { return C.strata_go_set_journal(b, C.uintptr_t(handle)) })
 }

@@ -137,3 +137,29 @@ func goHostTrampoline(handle C.uintptr_t, ctx *C.StrataHostCtx, args *C.int64_t,
 	*result = C.int64_t(v)
 	return C.STRATA_HOST_OK
 }
+
+// Journal is state the Go side keeps for its host functions that follows
+// the fate of each block, transaction and nested call: the runtime calls
+// Checkpoint when it opens a level, Rollback when the level failed (undo
+// every change since its checkpoint) and Commit when it succeeded. The
+// hooks run while the runtime is busy: they must not call it, and must not
+// panic (a panic is recovered and the hook's work lost).
+type Journal interface {
+	Checkpoint()
+	Rollback()
+	Commit()
+}
+
+//export goJournalHook
+func goJournalHook(handle C.uintptr_t, which C.int) {
+	defer func() { _ = recover() }()
+	j := cgo.Handle(handle).Value().(Journal)
+	switch which {
+	case 0:
+		j.Checkpoint()
+	case 1:
+		j.Rollback()
+	case 2:
+		j.Commit()
+	}
+}

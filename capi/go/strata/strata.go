@@ -393,6 +393,21 @@ func (b *Builder) AddHostFunction(module, name string, params []ValType, result 
 	return nil
 }
 
+// SetJournal makes j follow the fate of each block, transaction and nested
+// call of runtimes opened afterwards (without one, state the Go side keeps
+// for its host functions is never rolled back).
+func (b *Builder) SetJournal(j Journal) error {
+	handle := cgo.NewHandle(j)
+	if err := setJournal(b.b, uintptr(handle)); err != nil {
+		handle.Delete()
+		return err
+	}
+	b.hosts.mu.Lock()
+	b.hosts.handles = append(b.hosts.handles, handle)
+	b.hosts.mu.Unlock()
+	return nil
+}
+
 // Close frees the builder; runtimes it opened stay open.
 func (b *Builder) Close() error {
 	err := call(func() C.StrataStatus { return C.strata_builder_free(b.b) })

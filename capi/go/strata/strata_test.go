@@ -38,16 +38,46 @@ const doublerWAT = `(module
     (call $m2r (i32.const 0) (i32.const 0) (i32.const 20) (i32.const 160) (i32.const 0))
     (call $set (i64.mul (call $get (i32.const 160) (i32.const 0)) (i64.const 2))
                (i32.const 160) (i32.const 0))
-    (call $get (i32.const 160) (i32.const 0))))`
+    (call $get (i32.const 160) (i32.const 0)))
+  (func (export "double_then_fail")
+    (call $input (i32.const 0) (i32.const 0) (i32.const 20))
+    (call $m2r (i32.const 0) (i32.const 0) (i32.const 20) (i32.const 160) (i32.const 0))
+    (call $set (i64.mul (call $get (i32.const 160) (i32.const 0)) (i64.const 2))
+               (i32.const 160) (i32.const 0))
+    unreachable))`
 
 var block = BlockContext{Height: 1, Time: 1700000000}
 
-// ledger is balances the Go side holds.
+// ledger is balances the Go side holds, journaled.
 type ledger struct {
 	mu       sync.Mutex
 	balances map[Address]int64
+	saved    []map[Address]int64
 	fatal    bool
 	panics   bool
+}
+
+func (l *ledger) Checkpoint() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	copied := make(map[Address]int64, len(l.balances))
+	for k, v := range l.balances {
+		copied[k] = v
+	}
+	l.saved = append(l.saved, copied)
+}
+
+func (l *ledger) Rollback() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.balances = l.saved[len(l.saved)-1]
+	l.saved = l.saved[:len(l.saved)-1]
+}
+
+func (l *ledger) Commit() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.saved = l.saved[:len(l.saved)-1]
 }
 
 func (l *ledger) account(ctx *HostCtx, bits, idx int64) (Address, error) {
@@ -72,6 +102,9 @@ func (l *ledger) builder(t *testing.T) *Builder {
 	cfg := DefaultConfig()
 	cfg.MaxTxGas = 50_000_000
 	if err := b.SetConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetJournal(l); err != nil {
 		t.Fatal(err)
 	}
 	get := func(ctx *HostCtx, args []int64) (int64, error) {
@@ -254,6 +287,12 @@ func run(t *testing.T, open func(*Builder) (*Runtime, error), reopen bool) {
 		t.Fatalf("a panicking host function: %v", err)
 	}
 	l.panics = false
+	// The contract sets the balance, then traps: the journal undoes the
+	// Go side's write with the transaction.
+	r, err = rt.Call(Call{Contract: doubler, Sender: Address{2}, Function: "double_then_fail", Input: alice[:], GasLimit: 1_000_000}, block)
+	if !errors.Is(err, ErrTxFailed) || r.ErrorKind != TxTrap || l.balances[alice] != 42 || len(l.saved) != 0 {
+		t.Fatalf("a failed transaction's write: %+v, %v, balance %d, %d levels open", r, err, l.balances[alice], len(l.saved))
+	}
 
 	if reopen {
 		if err := rt.Close(); err != nil {

@@ -75,17 +75,57 @@ static const char *DOUBLER =
     "    (call $set (i64.mul (call $get (i32.const 160) (i32.const 0)) (i64.const 2))\n"
     "               (i32.const 160) (i32.const 0))\n"
     "    (call $get (i32.const 160) (i32.const 0)))\n"
+    "  (func (export \"double_then_fail\")\n"
+    "    (call $input (i32.const 0) (i32.const 0) (i32.const 20))\n"
+    "    (call $m2r (i32.const 0) (i32.const 0) (i32.const 20) (i32.const 160) (i32.const 0))\n"
+    "    (call $set (i64.mul (call $get (i32.const 160) (i32.const 0)) (i64.const 2))\n"
+    "               (i32.const 160) (i32.const 0))\n"
+    "    unreachable)\n"
     "  (func (export \"bad_register\") (result i64)\n"
     "    (call $get (i32.const 64) (i32.const 0))))\n";
 
-/* The node's ledger: balances the C side holds. */
+/* The node's ledger: balances the C side holds, journaled so that they
+ * follow the fate of each transaction (strata_builder_set_journal). */
 #define LEDGER_SIZE 4
+#define LEDGER_LEVELS 16
 typedef struct {
     uint8_t address[LEDGER_SIZE][20];
     int64_t balance[LEDGER_SIZE];
     int used;
     int calls;
+    int64_t saved[LEDGER_LEVELS][LEDGER_SIZE];
+    int depth;
+    int journal_errors;
 } Ledger;
+
+static void ledger_checkpoint(void *user_data) {
+    Ledger *l = user_data;
+    if (l->depth >= LEDGER_LEVELS) {
+        l->journal_errors++;
+        return;
+    }
+    memcpy(l->saved[l->depth], l->balance, sizeof l->balance);
+    l->depth++;
+}
+
+static void ledger_rollback(void *user_data) {
+    Ledger *l = user_data;
+    if (l->depth == 0) {
+        l->journal_errors++;
+        return;
+    }
+    l->depth--;
+    memcpy(l->balance, l->saved[l->depth], sizeof l->balance);
+}
+
+static void ledger_commit(void *user_data) {
+    Ledger *l = user_data;
+    if (l->depth == 0) {
+        l->journal_errors++;
+        return;
+    }
+    l->depth--;
+}
 
 static int64_t *find(Ledger *l, const uint8_t address[20]) {
     for (int i = 0; i < l->used; i++) {
@@ -407,6 +447,18 @@ static void host_functions(StrataRuntime *rt, Ledger *ledger) {
     CHECK(kind == STRATA_TX_HOST_ERROR);
     OK(strata_receipt_free(r));
     CHECK(ledger->balance[0] == 42);
+
+    /* The contract sets the balance, then traps: the journal undoes the
+     * C side's write with the transaction. */
+    p = call_params(doubler, "double_then_fail");
+    p.input = alice;
+    p.input_len = 20;
+    CHECK(strata_call(rt, &p, BLOCK, &r) == STRATA_TX_FAILED);
+    OK(strata_receipt_error(r, &kind, NULL, NULL));
+    CHECK(kind == STRATA_TX_TRAP);
+    OK(strata_receipt_free(r));
+    CHECK(ledger->balance[0] == 42);
+    CHECK(ledger->depth == 0 && ledger->journal_errors == 0);
 }
 
 static StrataBuilder *builder_with_node(Ledger *ledger) {
@@ -427,6 +479,9 @@ static StrataBuilder *builder_with_node(Ledger *ledger) {
     CHECK(strata_builder_add_host_function(b, "node", "vmcall_set_balance", set_params, 3,
                                            STRATA_TYPE_NONE, 500, set_balance, ledger) ==
           STRATA_LINK);
+    CHECK(strata_builder_set_journal(b, ledger_checkpoint, NULL, ledger_commit, ledger) ==
+          STRATA_INVALID_ARGUMENT);
+    OK(strata_builder_set_journal(b, ledger_checkpoint, ledger_rollback, ledger_commit, ledger));
     CHECK(strata_builder_add_host_function(b, "node", "x", set_params, 3, 9, 0, set_balance,
                                            ledger) == STRATA_INVALID_ARGUMENT);
     return b;
