@@ -431,6 +431,29 @@ fn main() {
         &mut rows,
     );
     run(
+        "counter tx: C API (strata_call) vs Rust API (Runtime::execute), MemKv",
+        &|| {
+            // Both sides deploy the same counter on a fresh in-memory
+            // runtime; the C side goes through the exported functions
+            // (parameters struct, receipt handle, one accessor, free).
+            let mut capi = strata_capi::bench::CapiCounter::new();
+            let mut rust = strata_capi::bench::RustCounter::new();
+            Pair {
+                name: "counter tx: C API (strata_call) vs Rust API (Runtime::execute), MemKv",
+                ours: Box::new(move || {
+                    capi.call();
+                    1
+                }),
+                base: Box::new(move || {
+                    rust.run();
+                    1
+                }),
+                target: Target::AtMost(1.1),
+            }
+        },
+        &mut rows,
+    );
+    run(
         "counter tx via runtime (RocksDB, warm) vs raw wasmi + raw RocksDB",
         &|| {
             let (mut ours, dir) = runtime::counter_rocks();

@@ -1,0 +1,3 @@
+module example.invalid/strata/capi/go/strata
+
+go 1.19
