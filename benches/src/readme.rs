@@ -83,6 +83,19 @@ mod tests {
     }
 
     #[test]
+    fn the_workspace_readme_has_the_markers() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md");
+        let readme = std::fs::read_to_string(path).unwrap();
+        let out = splice(&readme, "| generated |").unwrap();
+        assert!(out.contains(&format!("{BEGIN}\n| generated |\n{END}")));
+        let (head, tail) = (
+            &readme[..readme.find(BEGIN).unwrap()],
+            &readme[readme.find(END).unwrap()..],
+        );
+        assert!(out.starts_with(head) && out.ends_with(tail));
+    }
+
+    #[test]
     fn utc_dates() {
         assert_eq!(utc_date(0), "1970-01-01");
         assert_eq!(utc_date(951_782_400), "2000-02-29");
