@@ -386,7 +386,7 @@ fn a_damaged_entry_is_corrupt_with_its_key() {
     block(&rt, 5, &[emit(a, &[T1], b"ok")]);
     let (key, _) = kv.scan_prefix(namespaces::EVENTS, b"").unwrap().remove(0);
     let mut bad = WriteBatch::new();
-    bad.put(namespaces::EVENTS, key.to_vec(), vec![0xff]);
+    bad.put(namespaces::EVENTS, &key, vec![0xff]);
     kv.write(bad).unwrap();
     for topic in [None, Some(T1)] {
         match rt.events(&a, topic, 0) {
@@ -403,7 +403,7 @@ fn a_damaged_entry_is_corrupt_with_its_key() {
         .unwrap()
         .remove(0);
     let mut bad = WriteBatch::new();
-    bad.put(namespaces::EVENT_EXPIRY, key.to_vec(), vec![0xff]);
+    bad.put(namespaces::EVENT_EXPIRY, &key, vec![0xff]);
     kv.write(bad).unwrap();
     let err = rt.execute_block(&[emit(a, &[T1], b"later")], at(9));
     match err {
