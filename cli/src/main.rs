@@ -10,11 +10,25 @@
 //! make. Only one process at a time may have a store open for writing; a
 //! second one is told the store is locked.
 //!
-//! `state`, `read` and `query` only read: they open the store read-only, so
-//! they never create one (a `--data-dir` that does not exist or is not a
-//! Strata store is an error that says so), they work on a full disk or a
-//! read-only file system, and they work while another `strata` has the store
-//! open for writing (they see the store as of their start).
+//! `state`, `read`, `query`, `events` and `info` only read: they open the
+//! store read-only, so they never create one (a `--data-dir` that does not
+//! exist or is not a Strata store is an error that says so), they work on a
+//! full disk or a read-only file system, and they work while another
+//! `strata` has the store open for writing (they see the store as of their
+//! start).
+//!
+//! # Events and the store's facts
+//!
+//! `events ADDRESS [--topic HEX] [--from-block N]` lists the events the
+//! runtime's event index keeps for the contract that emitted them (only
+//! successful transactions', for `RuntimeConfig::event_retention_blocks`
+//! blocks), oldest block first. The CLI itself runs every transaction at
+//! height 0 (it has no chain); heights matter on a store a node wrote.
+//! `info` prints the head (height and block root), the retention the CLI
+//! runs with, what the index keeps (how many events, the oldest and newest
+//! blocks with events, how far expiry got) and the size of the store's
+//! files (unknown for `--memory`). `info` is a command of its own, not a
+//! script line.
 //!
 //! # SVM-era contracts
 //!
@@ -114,7 +128,8 @@ struct Cli {
 #[derive(Args, Debug, Clone)]
 struct Global {
     /// The store: a RocksDB directory. Commands that write create it when
-    /// missing; `state`, `read` and `query` open it read-only.
+    /// missing; `state`, `read`, `query`, `events` and `info` open it
+    /// read-only.
     #[arg(long, global = true, value_name = "DIR", default_value = "./.strata")]
     data_dir: PathBuf,
     /// Use a fresh in-memory store instead (gone when the command ends).
