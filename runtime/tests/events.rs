@@ -423,3 +423,72 @@ fn a_damaged_entry_is_corrupt_with_its_key() {
         Err(RuntimeError::Corrupt { .. })
     ));
 }
+
+mod dropped {
+    use super::*;
+    use strata_runtime::{CustomContextVM, Host, HostErrorKind, Step, Value, host_functions};
+
+    fn wait<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+        _mem: &mut M,
+        _host: &mut H,
+    ) -> Result<i64, HostErrorKind> {
+        Err(HostErrorKind::Host("answered by the node only".into()))
+    }
+
+    host_functions! {
+        /// A function the node answers.
+        struct Node = "node_wait";
+
+        /// Waits for the node.
+        fn wait() -> i64;
+            gas 10;
+            impl wait;
+    }
+
+    /// Emits an event, then waits for the node.
+    const WAITER: &str = r#"(module
+      (import "strata" "emit_event" (func $event (param i32 i32 i32 i32)))
+      (import "node_wait" "wait" (func $wait (result i64)))
+      (memory (export "memory") 1)
+      (func (export "emit_then_wait") (result i64)
+        (call $event (i32.const 0) (i32.const 1) (i32.const 0) (i32.const 4))
+        (call $wait)))"#;
+
+    #[test]
+    fn a_dropped_block_indexes_nothing() {
+        let kv = Arc::new(MemKv::new());
+        let rt = Runtime::builder(kv.clone())
+            .external_module(Node)
+            .build()
+            .unwrap();
+        let a = deploy(&rt, EMITTER, 1);
+        let w = deploy(&rt, WAITER, 1);
+        let txs = [
+            emit(a, &[T1], b"first"),
+            Transaction::Call(call_tx(w, "emit_then_wait", vec![], vec![])),
+        ];
+        // The first transaction ran and succeeded, the second waits: drop.
+        let Step::Pending(p) = rt.start_block(&txs, at(2)).unwrap() else {
+            panic!("the block waits for the node")
+        };
+        drop(p);
+        assert_eq!(index_len(&kv), [0, 0, 0]);
+        assert_eq!(rt.events(&a, None, 0).unwrap(), []);
+        // Answered, the same block indexes both transactions' events.
+        let Step::Pending(p) = rt.start_block(&txs, at(2)).unwrap() else {
+            panic!("the block waits for the node")
+        };
+        let Step::Done(result) = p.resume(Ok(Some(Value::I64(1)))).unwrap() else {
+            panic!("one answer ends the block")
+        };
+        assert!(result.receipts.iter().all(|r| r.success()));
+        assert_eq!(
+            rt.events(&a, None, 0).unwrap(),
+            [ev(2, 0, 0, &[T1], b"first")]
+        );
+        assert_eq!(
+            rt.events(&w, None, 0).unwrap(),
+            [ev(2, 1, 0, &[[0; 32]], &[0; 4])]
+        );
+    }
+}
