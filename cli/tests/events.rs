@@ -4,8 +4,9 @@
 mod common;
 
 use common::*;
+use strata_kv::RocksKv;
 use strata_runtime::{
-    Address, BlockContext, CallTx, DeployTx, RocksKv, Runtime, RuntimeConfig, Transaction,
+    Address, BlockContext, CallTx, DeployTx, Runtime, RuntimeConfig, Transaction,
 };
 
 /// The counter example's topic: "counter.inc", zero-padded to 32 bytes.
@@ -20,16 +21,13 @@ fn events_and_info_in_both_forms() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let c = deploy(&store, "counter.wat", &["--pages", "1"]);
-    for args in [
-        &["call", &c, "inc"][..],
-        &["call", &c, "inc"],
-        &["call", &c, "fail"],
-    ] {
-        run(&store, args);
+    let c = c.as_str();
+    for function in ["inc", "inc", "fail"] {
+        run(&store, &["call", c, function]);
     }
     let topic = counter_topic();
 
-    let (code, out, err) = run(&store, &["events", &c]);
+    let (code, out, err) = run(&store, &["events", c]);
     assert_eq!(code, 0, "{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
@@ -40,10 +38,10 @@ fn events_and_info_in_both_forms() {
         ],
         "the failed call's event is not indexed"
     );
-    let (code, out, _) = run(&store, &["events", &c, "--json", "--topic", &topic]);
+    let (code, out, _) = run(&store, &["events", c, "--json", "--topic", &topic]);
     assert_eq!(code, 0);
     let doc = json(&out);
-    assert_eq!(doc["contract"], c.as_str());
+    assert_eq!(doc["contract"], c);
     assert_eq!(doc["from_block"], 0);
     let events = doc["events"].as_array().unwrap();
     assert_eq!(events.len(), 2);
@@ -54,10 +52,10 @@ fn events_and_info_in_both_forms() {
     assert_eq!(events[1]["data"], "0200000000000000");
     // Another topic, or a later block: nothing, said so.
     let other = "ab".repeat(32);
-    let (code, out, _) = run(&store, &["events", &c, "--topic", &other]);
+    let (code, out, _) = run(&store, &["events", c, "--topic", &other]);
     assert_eq!(code, 0);
     assert_eq!(out.trim(), format!("(no events of {c} kept from block 0)"));
-    let (_, out, _) = run(&store, &["events", &c, "--from-block", "1", "--json"]);
+    let (_, out, _) = run(&store, &["events", c, "--from-block", "1", "--json"]);
     assert_eq!(json(&out)["events"].as_array().unwrap().len(), 0);
 
     let (code, out, err) = run(&store, &["info"]);
@@ -87,7 +85,7 @@ fn events_and_info_in_both_forms() {
 
     // Both only read: they work while another process writes the store.
     let holder = RocksKv::open(&store).unwrap();
-    assert_eq!(run(&store, &["events", &c]).0, 0);
+    assert_eq!(run(&store, &["events", c]).0, 0);
     assert_eq!(run(&store, &["info"]).0, 0);
     drop(holder);
 }
@@ -196,14 +194,15 @@ fn bad_addresses_and_topics_exit_2_with_one_line() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("store");
     let c = deploy(&store, "counter.wat", &[]);
+    let c = c.as_str();
     for (args, want) in [
         (vec!["events", "xyz"], "is not an address"),
         (
-            vec!["events", &c, "--topic", "zz"],
+            vec!["events", c, "--topic", "zz"],
             "--topic \"zz\" is not hex",
         ),
         (
-            vec!["events", &c, "--topic", "00ff"],
+            vec!["events", c, "--topic", "00ff"],
             "is 2 bytes; a topic is 32 bytes (64 hex characters)",
         ),
     ] {
@@ -216,6 +215,6 @@ fn bad_addresses_and_topics_exit_2_with_one_line() {
         );
         assert_eq!(err.lines().count(), 1, "{err}");
     }
-    let (code, _, err) = run(&store, &["events", &c, "--from-block", "-1"]);
+    let (code, _, err) = run(&store, &["events", c, "--from-block", "-1"]);
     assert_eq!(code, 2, "{err}");
 }
