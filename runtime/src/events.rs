@@ -196,10 +196,13 @@ pub(crate) fn index_block<K: KvStore + ?Sized>(
         )?;
         now.oldest = expired.next;
         now.events = now.events.saturating_sub(expired.records);
+        now.expired_below = now.expired_below.max(cutoff);
     }
-    now.expired_below = now.expired_below.max(cutoff);
-    // A block below the window (a height that went back) indexes nothing.
-    if any && height >= now.expired_below {
+    // A block below what expired (a height that went back) indexes
+    // nothing. (`expired_below` moves only when a block writes to the
+    // index, so that a block with nothing to add or expire writes nothing.)
+    if any && height >= now.expired_below.max(cutoff) {
+        now.expired_below = now.expired_below.max(cutoff);
         for (tx_index, tx_events) in events {
             for (event_index, event) in tx_events.iter().enumerate() {
                 let position = position(height, now.next_seq);

@@ -257,6 +257,31 @@ fn failed_transactions_and_blocks_index_nothing() {
 }
 
 #[test]
+fn a_block_with_nothing_to_add_or_expire_writes_nothing() {
+    let kv = Arc::new(Instrumented::new(MemKv::new()));
+    let rt = runtime(kv.clone(), Some(3));
+    let a = deploy(&rt, EMITTER, 1);
+    block(&rt, 500, &[emit(a, &[T1], b"500")]);
+    kv.reset_counts();
+    // 501 and 502 keep 500; neither writes to the store at all.
+    block(&rt, 501, &[nothing(a)]);
+    block(&rt, 502, &[emit_fail(a, &[T1], b"no")]);
+    assert_eq!(kv.writes(), 0);
+    // 503 expires it: one batch.
+    block(&rt, 503, &[nothing(a)]);
+    assert_eq!(kv.writes(), 1);
+    assert_eq!(rt.events(&a, None, 0).unwrap(), []);
+    // And then nothing again.
+    block(&rt, 10_000, &[nothing(a)]);
+    assert_eq!(kv.writes(), 1);
+    let info = rt.event_index().unwrap();
+    assert_eq!(
+        (info.expired_below, info.oldest, info.events),
+        (501, None, 0)
+    );
+}
+
+#[test]
 fn a_query_indexes_nothing() {
     let kv = Arc::new(MemKv::new());
     let rt = runtime(kv.clone(), None);
