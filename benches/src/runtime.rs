@@ -222,6 +222,8 @@ enum FloorStore {
         pages: hashbrown::HashMap<[u8; 32], Vec<u8>>,
         /// Account-tree nodes and the head record.
         nodes: hashbrown::HashMap<[u8; 32], Vec<u8>>,
+        /// Account records by hash (so that every block root opens).
+        records: hashbrown::HashMap<[u8; 32], Vec<u8>>,
         head: Vec<u8>,
     },
     Rocks {
@@ -258,8 +260,9 @@ struct FloorState {
 ///   transaction here is a block of one): hash the new account record and
 ///   the account tree's leaf over it (the floor's tree holds its one
 ///   account, so the leaf is the root; its key is computed once);
-/// - write the page under its content hash, the account record, the tree
-///   node and the head record, in one batch.
+/// - write the page under its content hash, the account record (by address,
+///   and by its hash, so that every block root opens later), the tree node
+///   and the head record, in one batch.
 ///
 /// It keeps the page in memory (as a warm cache does), knows which bytes
 /// the contract wrote without scanning, charges no gas for pages, and
@@ -282,6 +285,7 @@ impl DesignFloor {
             accounts: hashbrown::HashMap::new(),
             pages: hashbrown::HashMap::new(),
             nodes: hashbrown::HashMap::new(),
+            records: hashbrown::HashMap::new(),
             head: Vec::new(),
         })
     }
@@ -368,9 +372,10 @@ impl DesignFloor {
         use parity_scale_codec::Encode;
         // The account tree's leaf (and root) over the new record, and the
         // head naming it.
+        let record_hash = strata_state::record_hash(&account);
         let leaf = strata_state::Node::Leaf {
             key: self.key,
-            record: strata_state::record_hash(&account),
+            record: record_hash,
         };
         let node_hash = leaf.hash();
         let head = strata_runtime::Head {
@@ -383,11 +388,13 @@ impl DesignFloor {
                 accounts,
                 pages,
                 nodes,
+                records,
                 head: stored,
             } => {
                 if let Some((hash, bytes)) = page {
                     pages.insert(hash, bytes.to_vec());
                 }
+                records.insert(record_hash, account.clone());
                 accounts.insert(self.address, account);
                 nodes.insert(node_hash, leaf.encode());
                 *stored = head;
@@ -399,6 +406,9 @@ impl DesignFloor {
                     key[1..].copy_from_slice(&hash);
                     batch.put(key, bytes);
                 }
+                let mut key = [23u8; 33];
+                key[1..].copy_from_slice(&record_hash);
+                batch.put(key, &account);
                 let mut key = [0u8; 21];
                 key[1..].copy_from_slice(&self.address);
                 batch.put(key, account);

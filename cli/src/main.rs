@@ -268,11 +268,12 @@ pub struct CallArgs {
     pub show_regs: Vec<String>,
 }
 
-/// `BITS:IDX` of `--reg` and `--show-reg`.
-fn parse_register(s: &str, flag: &str) -> Result<(u32, u32), Fatal> {
+/// `BITS:IDX` of `--reg` (whose whole argument is `whole`, in the form
+/// `form`) and `--show-reg`.
+fn parse_register(s: &str, flag: &str, whole: &str, form: &str) -> Result<(u32, u32), Fatal> {
     let bad = || {
         Fatal::msg(format!(
-            "{flag} {s:?}: expected BITS:IDX, two whole numbers (e.g. 64:0)"
+            "{flag} {whole:?}: expected {form}, where BITS and IDX are whole numbers (e.g. 64:0)"
         ))
     };
     let (bits, idx) = s.split_once(':').ok_or_else(bad)?;
@@ -295,13 +296,15 @@ fn parse_probe(c: &CallArgs) -> Result<Option<RegisterProbe>, Fatal> {
                 "--reg {r:?}: expected BITS:IDX=HEX (e.g. 64:0=0x0102)"
             ))
         })?;
-        let (bits, idx) = parse_register(reg, "--reg")?;
+        let (bits, idx) = parse_register(reg, "--reg", r, "BITS:IDX=HEX")?;
         let bytes = strata_primitives::hex::decode(value.trim())
             .map_err(|e| Fatal::msg(format!("--reg {r:?}: the value is not hex: {e}")))?;
         probe.seed.push((bits, idx, bytes));
     }
     for r in &c.show_regs {
-        probe.show.push(parse_register(r, "--show-reg")?);
+        probe
+            .show
+            .push(parse_register(r, "--show-reg", r, "BITS:IDX")?);
     }
     Ok(Some(probe))
 }

@@ -62,7 +62,7 @@ fn september_era_contract_with_seeded_and_shown_registers() {
         ],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(out.contains("returns      42"), "{out}");
+    assert!(out.contains("returns      i64:42"), "{out}");
     assert!(out.contains("register     64:7 2a00000000000000"), "{out}");
     let (code, out, _) = run(dir.path(), &["query", &c, "peek", "--json"]);
     assert_eq!(code, 0);

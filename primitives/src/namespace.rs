@@ -84,8 +84,14 @@ pub mod namespaces {
     /// only what expires.
     pub const EVENT_EXPIRY: Namespace = Namespace::new(22);
 
+    /// Account records by content (`strata-runtime`): record hash (the
+    /// account tree's leaf value) → the record, as under [`ACCOUNTS`]. Every
+    /// block writes the final record of each account it changed, so any
+    /// block root opens (`Runtime::snapshot`), not only the latest.
+    pub const ACCOUNT_RECORDS: Namespace = Namespace::new(23);
+
     /// Every registered namespace with a short name, in tag order.
-    pub const ALL: [(Namespace, &str); 10] = [
+    pub const ALL: [(Namespace, &str); 11] = [
         (PAGES, "pages"),
         (NODES, "nodes"),
         (ROOTS, "roots"),
@@ -96,6 +102,7 @@ pub mod namespaces {
         (EVENTS, "events"),
         (EVENT_TOPICS, "event topics"),
         (EVENT_EXPIRY, "event expiry"),
+        (ACCOUNT_RECORDS, "account records"),
     ];
 
     /// The name of a registered namespace.

@@ -13,6 +13,7 @@
 //! A store written before the account tree existed has accounts but no
 //! head: its first block builds the tree from every stored account once.
 
+use std::collections::BTreeMap;
 use std::num::NonZeroUsize;
 use std::sync::Mutex;
 
@@ -169,10 +170,15 @@ pub(crate) fn finish_block<K: KvStore>(
     height: u64,
 ) -> Result<(Head, Vec<(Hash32, Node)>), RuntimeError> {
     let previous = head(kv)?;
-    let mut updates: Vec<(Hash32, Hash32)> = Vec::new();
+    // The final record of each account, by account key: a later entry
+    // replaces an earlier one (the last batch's records are the newest).
+    let mut finals: BTreeMap<Hash32, (Hash32, Vec<u8>)> = BTreeMap::new();
     let mut add = |address: &[u8], record: &[u8]| {
         if let Ok(a) = <[u8; 20]>::try_from(address) {
-            updates.push((account_key(&Address(a)), record_hash(record)));
+            finals.insert(
+                account_key(&Address(a)),
+                (record_hash(record), record.to_vec()),
+            );
         }
     };
     if previous.is_none() {
@@ -196,6 +202,13 @@ pub(crate) fn finish_block<K: KvStore>(
         }
     }
     let root = previous.map_or(EMPTY, |h| h.state_root);
+    // Each final record is also stored under its hash, the value of its
+    // leaf, so that this block's root opens later (`snapshot.rs`).
+    let mut updates: Vec<(Hash32, Hash32)> = Vec::with_capacity(finals.len());
+    for (key, (hash, record)) in finals {
+        last.put(namespaces::ACCOUNT_RECORDS, hash, record);
+        updates.push((key, hash));
+    }
     if updates.is_empty() {
         // Nothing changed: the root stands, and the stored head stays at
         // the last block that wrote anything (a block of failed

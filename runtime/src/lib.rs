@@ -107,6 +107,7 @@ mod pending;
 pub mod prelude;
 mod probe;
 mod proofs;
+mod snapshot;
 pub mod stack;
 mod sweep;
 mod tx_builder;
@@ -138,6 +139,7 @@ pub use overlay::BlockKv;
 pub use pending::{PendingTx, Step};
 pub use probe::{ProbedReceipt, RegisterProbe};
 pub use proofs::{AccountStateProof, PageStateProof, StateProofError, verify_account, verify_page};
+pub use snapshot::Snapshot;
 pub use strata_host_fns::{Address, Event};
 pub use types::{
     Account, Arg, BlockContext, CallTx, CodeHash, DeployTx, ErrorKind, FunctionCall, Receipt,
@@ -243,6 +245,20 @@ pub enum RuntimeError {
     /// started).
     #[error("cannot run the started transaction: {0}")]
     External(String),
+    /// A block root this store holds no state for (never a root of this
+    /// store, or mistyped).
+    #[error("no block root {} in this store", strata_primitives::hex::encode(.0))]
+    UnknownRoot(Hash32),
+    /// A record a block root names that the store no longer (or never)
+    /// kept: a block run by a version of Strata that did not keep account
+    /// records by hash.
+    #[error("the {what} {key} that this block root names is not kept in this store")]
+    NotRetained {
+        /// What kind of record.
+        what: &'static str,
+        /// Its key, in hex.
+        key: String,
+    },
     /// An invariant of the runtime broke (a bug).
     #[error("internal error: {0}")]
     Internal(String),

@@ -43,6 +43,11 @@ impl<K: KvStore> BlockKv<K> {
         &self.base
     }
 
+    /// The store beneath, shared (for read-only views of it).
+    pub(crate) fn base_arc(&self) -> Arc<K> {
+        self.base.clone()
+    }
+
     /// Whether nothing is pending.
     pub fn is_clean(&self) -> bool {
         self.pending

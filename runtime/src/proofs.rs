@@ -137,17 +137,24 @@ impl<K: KvStore + 'static> Runtime<K> {
         index: u32,
     ) -> Result<(Hash32, Vec<u8>, PageStateProof), RuntimeError> {
         let (root, account) = self.prove_account(address)?;
-        let stored = match account.record.as_deref() {
-            Some(r) => Account::from_record(address, r)?,
-            None => return Err(RuntimeError::NoAccount(*address)),
-        };
-        stored.validate(address)?;
-        let (bytes, page) = strata_pages::prove_at(
-            self.shared.kv.base(),
-            stored.page_count,
-            stored.tree_root,
-            index,
-        )?;
-        Ok((root, bytes.to_vec(), PageStateProof { account, page }))
+        let (bytes, proof) = page_proof(self.shared.kv.base(), address, account, index)?;
+        Ok((root, bytes, proof))
     }
+}
+
+/// Page `index` of the contract whose account proof is `account`, and its
+/// page proof chained to it.
+pub(crate) fn page_proof<K: KvStore>(
+    kv: &K,
+    address: &Address,
+    account: AccountStateProof,
+    index: u32,
+) -> Result<(Vec<u8>, PageStateProof), RuntimeError> {
+    let stored = match account.record.as_deref() {
+        Some(r) => Account::from_record(address, r)?,
+        None => return Err(RuntimeError::NoAccount(*address)),
+    };
+    stored.validate(address)?;
+    let (bytes, page) = strata_pages::prove_at(kv, stored.page_count, stored.tree_root, index)?;
+    Ok((bytes.to_vec(), PageStateProof { account, page }))
 }
