@@ -517,3 +517,127 @@ mod dropped {
         );
     }
 }
+
+mod model {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A transaction of the model: which contract, whether it fails, how
+    /// many events, which topics (indices into `TOPICS`), one data byte.
+    type Tx = (usize, bool, u8, Vec<usize>, u8);
+
+    const TOPICS: [[u8; 32]; 3] = [T1, T2, T3];
+
+    /// What the index should keep: (height, order indexed, contract, event).
+    #[derive(Default)]
+    struct Model {
+        expired_below: u64,
+        kept: Vec<(u64, u64, usize, IndexedEvent)>,
+        seq: u64,
+    }
+
+    impl Model {
+        fn block(&mut self, retention: Option<u64>, height: u64, txs: &[Tx]) {
+            let cutoff = retention.map_or(0, |n| (height + 1).saturating_sub(n));
+            if self.kept.iter().any(|k| k.0 < cutoff) {
+                self.kept.retain(|k| k.0 >= cutoff);
+                self.expired_below = self.expired_below.max(cutoff);
+            }
+            let any = txs.iter().any(|t| !t.1 && t.2 > 0);
+            if retention == Some(0) || !any || height < self.expired_below.max(cutoff) {
+                return;
+            }
+            self.expired_below = self.expired_below.max(cutoff);
+            for (i, (c, fail, n, topics, data)) in txs.iter().enumerate() {
+                if *fail {
+                    continue;
+                }
+                for e in 0..*n {
+                    let topics: Vec<_> = topics.iter().map(|t| TOPICS[*t]).collect();
+                    let event = ev(height, i as u32, e as u32, &topics, &[*data]);
+                    self.kept.push((height, self.seq, *c, event));
+                    self.seq += 1;
+                }
+            }
+        }
+
+        fn events(&self, c: usize, topic: Option<[u8; 32]>, from: u64) -> Vec<IndexedEvent> {
+            let mut out: Vec<_> = self
+                .kept
+                .iter()
+                .filter(|k| k.2 == c && k.0 >= from)
+                .filter(|k| topic.is_none_or(|t| k.3.topics.contains(&t)))
+                .collect();
+            out.sort_by_key(|k| (k.0, k.1));
+            out.into_iter().map(|k| k.3.clone()).collect()
+        }
+    }
+
+    fn tx(contracts: &[Address], (c, fail, n, topics, data): &Tx) -> Transaction {
+        let topics: Vec<_> = topics.iter().map(|t| TOPICS[*t]).collect();
+        let f = if *fail { "emit_fail" } else { "emit_n" };
+        let n = if *fail { 1 } else { i32::from(*n) };
+        let args = if *fail { vec![] } else { vec![Arg::I32(n)] };
+        Transaction::Call(call_tx(contracts[*c], f, args, input(&topics, &[*data])))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+        /// Random blocks (heights that jump, repeat and go back; failed
+        /// transactions; a restart half-way): the index answers every
+        /// query as the model says.
+        #[test]
+        fn the_index_follows_the_model(
+            retention in prop_oneof![Just(None), (0u64..6).prop_map(Some)],
+            blocks in prop::collection::vec(
+                (
+                    0u64..8,
+                    prop::collection::vec(
+                        (0usize..2, prop::bool::weighted(0.2), 0u8..3,
+                         prop::collection::vec(0usize..3, 0..3), any::<u8>()),
+                        0..4,
+                    ),
+                ),
+                1..12,
+            ),
+        ) {
+            let kv = Arc::new(MemKv::new());
+            let mut rt = runtime(kv.clone(), retention);
+            let contracts = [deploy(&rt, EMITTER, 1), deploy(&rt, EMITTER, 1)];
+            let mut model = Model::default();
+            let mut height = 10u64;
+            for (i, (step, txs)) in blocks.iter().enumerate() {
+                // Mostly forward, sometimes the same height or back.
+                height = match step {
+                    0 => height,
+                    1 => height.saturating_sub(3),
+                    s => height + s * s,
+                };
+                if i == blocks.len() / 2 {
+                    drop(rt);
+                    rt = runtime(kv.clone(), retention);
+                }
+                let txs_now: Vec<_> = txs.iter().map(|t| tx(&contracts, t)).collect();
+                let result = rt.execute_block(&txs_now, at(height)).unwrap();
+                for (t, r) in txs.iter().zip(&result.receipts) {
+                    prop_assert_eq!(r.success(), !t.1);
+                }
+                model.block(retention, height, txs);
+                for (c, contract) in contracts.iter().enumerate() {
+                    for topic in [None, Some(T1), Some(T2), Some(T3)] {
+                        for from in [0, height.saturating_sub(4), height] {
+                            prop_assert_eq!(
+                                rt.events(contract, topic, from).unwrap(),
+                                model.events(c, topic, from)
+                            );
+                        }
+                    }
+                }
+                let info = rt.event_index().unwrap();
+                prop_assert_eq!(info.events, model.kept.len() as u64);
+                prop_assert_eq!(info.oldest, model.kept.iter().map(|k| k.0).min());
+            }
+        }
+    }
+}
