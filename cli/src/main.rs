@@ -387,9 +387,10 @@ fn parse_topic(s: &str) -> Result<[u8; 32], Fatal> {
     let bytes = strata_primitives::hex::decode(s)
         .map_err(|e| Fatal::msg(format!("--topic {s:?} is not hex: {e}")))?;
     <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
+        let n = bytes.len();
+        let unit = if n == 1 { "byte" } else { "bytes" };
         Fatal::msg(format!(
-            "--topic {s:?} is {} bytes; a topic is 32 bytes (64 hex characters)",
-            bytes.len()
+            "--topic {s:?} is {n} {unit}; a topic is 32 bytes (64 hex characters)"
         ))
     })
 }
