@@ -10,11 +10,25 @@
 //! make. Only one process at a time may have a store open for writing; a
 //! second one is told the store is locked.
 //!
-//! `state`, `read` and `query` only read: they open the store read-only, so
-//! they never create one (a `--data-dir` that does not exist or is not a
-//! Strata store is an error that says so), they work on a full disk or a
-//! read-only file system, and they work while another `strata` has the store
-//! open for writing (they see the store as of their start).
+//! `state`, `read`, `query`, `events` and `info` only read: they open the
+//! store read-only, so they never create one (a `--data-dir` that does not
+//! exist or is not a Strata store is an error that says so), they work on a
+//! full disk or a read-only file system, and they work while another
+//! `strata` has the store open for writing (they see the store as of their
+//! start).
+//!
+//! # Events and the store's facts
+//!
+//! `events ADDRESS [--topic HEX] [--from-block N]` lists the events the
+//! runtime's event index keeps for the contract that emitted them (only
+//! successful transactions', for `RuntimeConfig::event_retention_blocks`
+//! blocks), oldest block first. The CLI itself runs every transaction at
+//! height 0 (it has no chain); heights matter on a store a node wrote.
+//! `info` prints the head (height and block root), the retention the CLI
+//! runs with, what the index keeps (how many events, the oldest and newest
+//! blocks with events, how far expiry got) and the size of the store's
+//! files (unknown for `--memory`). `info` is a command of its own, not a
+//! script line.
 //!
 //! # SVM-era contracts
 //!
@@ -114,7 +128,8 @@ struct Cli {
 #[derive(Args, Debug, Clone)]
 struct Global {
     /// The store: a RocksDB directory. Commands that write create it when
-    /// missing; `state`, `read` and `query` open it read-only.
+    /// missing; `state`, `read`, `query`, `events` and `info` open it
+    /// read-only.
     #[arg(long, global = true, value_name = "DIR", default_value = "./.strata")]
     data_dir: PathBuf,
     /// Use a fresh in-memory store instead (gone when the command ends).
@@ -158,7 +173,23 @@ pub enum Command {
         #[arg(long)]
         len: Option<u32>,
     },
-    /// Run a script: one command per line (deploy, call, query, state, read);
+    /// List the events the store's event index keeps for a contract:
+    /// successful transactions' events, oldest block first.
+    Events {
+        /// The emitting contract's address (40 hex characters).
+        address: String,
+        /// Only events with this topic among theirs (64 hex characters).
+        #[arg(long, value_name = "HEX")]
+        topic: Option<String>,
+        /// Only events of blocks at this height and above.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        from_block: u64,
+    },
+    /// Show the store's facts: the latest block (height and root), the
+    /// event index (retention, what it keeps) and the store's size.
+    Info,
+    /// Run a script: one command per line (deploy, call, query, state, read,
+    /// events);
     /// `$1`, `$2`... (or `${1}` before more digits) stand for the addresses of
     /// earlier deploys; `#` starts a comment line.
     Run {
@@ -175,7 +206,11 @@ impl Command {
     fn only_reads(&self) -> bool {
         matches!(
             self,
-            Command::Query(_) | Command::State { .. } | Command::Read { .. }
+            Command::Query(_)
+                | Command::State { .. }
+                | Command::Read { .. }
+                | Command::Events { .. }
+                | Command::Info
         )
     }
 }
@@ -347,6 +382,52 @@ fn parse_address(s: &str, what: &str) -> Result<Address, Fatal> {
     Address::from_hex(s).map_err(|e| Fatal::msg(format!("{what} {s:?} is not an address: {e}")))
 }
 
+/// Parses `--topic`: 32 bytes in hex (an optional `0x`, either case).
+fn parse_topic(s: &str) -> Result<[u8; 32], Fatal> {
+    let bytes = strata_primitives::hex::decode(s)
+        .map_err(|e| Fatal::msg(format!("--topic {s:?} is not hex: {e}")))?;
+    <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| {
+        let n = bytes.len();
+        let unit = if n == 1 { "byte" } else { "bytes" };
+        Fatal::msg(format!(
+            "--topic {s:?} is {n} {unit}; a topic is 32 bytes (64 hex characters)"
+        ))
+    })
+}
+
+/// `strata info`: the head, the event index and the store's size.
+fn info(rt: &Runtime<Store>, global: &Global, out: &mut dyn Write) -> Result<Done, Fatal> {
+    let head = rt.head()?;
+    let events = rt.event_index()?;
+    let size = if global.memory {
+        output::StoreSize::Unknown("an in-memory store")
+    } else {
+        match dir_size(&global.data_dir) {
+            Ok(bytes) => output::StoreSize::Bytes(bytes),
+            Err(_) => output::StoreSize::Unknown("its files could not be read"),
+        }
+    };
+    print(out, Done::Ok, |out| {
+        output::print_info(out, head.as_ref(), &events, &size, global.json)
+    })
+}
+
+/// The bytes of the files under `dir` (RocksDB keeps its store in one
+/// directory; symbolic links are not followed).
+fn dir_size(dir: &std::path::Path) -> std::io::Result<u64> {
+    let mut total = 0u64;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.path().symlink_metadata()?;
+        if meta.is_dir() {
+            total = total.saturating_add(dir_size(&entry.path())?);
+        } else if meta.is_file() {
+            total = total.saturating_add(meta.len());
+        }
+    }
+    Ok(total)
+}
+
 fn parse_args(args: &[String]) -> Result<Vec<Arg>, Fatal> {
     args.iter()
         .map(|a| a.parse::<Arg>().map_err(Fatal::Message))
@@ -396,7 +477,8 @@ fn open_rocks(dir: &std::path::Path, read_only: bool) -> Result<Store, Fatal> {
     if !read_only {
         return Ok(Arc::new(RocksKv::open(dir)?));
     }
-    const ONLY_READS: &str = "`state`, `read` and `query` only read, and never create a store; \
+    const ONLY_READS: &str = "`state`, `read`, `query`, `events` and `info` only read, and never \
+                              create a store; \
                               check --data-dir, or deploy a contract to create one";
     match RocksKv::open_read_only(dir) {
         Ok(kv) => Ok(Arc::new(kv)),
@@ -576,8 +658,20 @@ pub fn run_command(
                 output::print_slice(out, &address, *page, *offset, &bytes, json)
             })
         }
-        Command::Run { .. } | Command::Demo => Err(Fatal::msg(
-            "`run` and `demo` cannot be used inside a script",
+        Command::Events {
+            address,
+            topic,
+            from_block,
+        } => {
+            let address = parse_address(address, "address")?;
+            let topic = topic.as_deref().map(parse_topic).transpose()?;
+            let events = rt.events(&address, topic, *from_block)?;
+            print(out, Done::Ok, |out| {
+                output::print_events(out, &address, *from_block, &events, json)
+            })
+        }
+        Command::Run { .. } | Command::Demo | Command::Info => Err(Fatal::msg(
+            "`run`, `demo` and `info` cannot be used inside a script",
         )),
     }
 }
@@ -666,6 +760,7 @@ fn main() -> ExitCode {
             .and_then(|store| runtime_with(store, !cli.global.no_node_vmcalls))
             .and_then(|rt| match command {
                 Command::Run { script } => script::run(&rt, script, json, &mut out),
+                Command::Info => info(&rt, &cli.global, &mut out),
                 other => run_command(&rt, other, json, &mut Vec::new(), &mut out),
             }),
     };

@@ -13,7 +13,9 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 use strata_primitives::hex;
-use strata_runtime::{Account, Address, Arg, CodeHash, Head, Receipt};
+use strata_runtime::{
+    Account, Address, Arg, CodeHash, EventIndexInfo, Head, IndexedEvent, Receipt,
+};
 
 /// Whether `c` must not reach a terminal as is: C0 controls (newline, tab,
 /// escape...), DEL, C1 controls, the line and paragraph separators, and the
@@ -321,6 +323,157 @@ pub fn print_slice(
         )
     } else {
         writeln!(out, "{}", hex::encode(bytes))
+    }
+}
+
+#[derive(Serialize)]
+struct JsonIndexedEvent {
+    height: u64,
+    tx_index: u32,
+    event_index: u32,
+    topics: Vec<String>,
+    data: String,
+}
+
+#[derive(Serialize)]
+struct JsonEvents {
+    contract: String,
+    from_block: u64,
+    events: Vec<JsonIndexedEvent>,
+}
+
+/// Prints the events the index keeps for `contract`: one line each (block,
+/// transaction, position, topics and data in hex), or a JSON object.
+pub fn print_events(
+    out: &mut dyn Write,
+    contract: &Address,
+    from_block: u64,
+    events: &[IndexedEvent],
+    json: bool,
+) -> io::Result<()> {
+    if json {
+        let doc = JsonEvents {
+            contract: contract.to_hex(),
+            from_block,
+            events: events
+                .iter()
+                .map(|e| JsonIndexedEvent {
+                    height: e.height,
+                    tx_index: e.tx_index,
+                    event_index: e.event_index,
+                    topics: e.topics.iter().map(hex::encode).collect(),
+                    data: hex::encode(&e.data),
+                })
+                .collect(),
+        };
+        return writeln!(out, "{}", to_json(&doc));
+    }
+    if events.is_empty() {
+        return writeln!(
+            out,
+            "(no events of {contract} kept from block {from_block})"
+        );
+    }
+    for e in events {
+        let topics: Vec<String> = e.topics.iter().map(hex::encode).collect();
+        writeln!(
+            out,
+            "block {} tx {} event {} topics [{}] data {}",
+            e.height,
+            e.tx_index,
+            e.event_index,
+            topics.join(", "),
+            hex::encode(&e.data)
+        )?;
+    }
+    Ok(())
+}
+
+/// The size of a store, when it can be told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreSize {
+    /// The bytes of its files.
+    Bytes(u64),
+    /// Unknown, and why.
+    Unknown(&'static str),
+}
+
+#[derive(Serialize)]
+struct JsonEventIndex {
+    /// Blocks a block's events are kept; `null`: forever.
+    retention_blocks: Option<u64>,
+    events: u64,
+    oldest_block: Option<u64>,
+    newest_block: Option<u64>,
+    expired_below: u64,
+}
+
+#[derive(Serialize)]
+struct JsonInfo {
+    block: Option<JsonHead>,
+    event_index: JsonEventIndex,
+    /// `null` when the store cannot tell.
+    store_bytes: Option<u64>,
+}
+
+/// Prints the store's facts: the head, the event index, the size.
+pub fn print_info(
+    out: &mut dyn Write,
+    head: Option<&Head>,
+    events: &EventIndexInfo,
+    size: &StoreSize,
+    json: bool,
+) -> io::Result<()> {
+    if json {
+        let doc = JsonInfo {
+            block: head.map(|h| JsonHead {
+                height: h.height,
+                state_root: hex::encode(h.state_root),
+            }),
+            event_index: JsonEventIndex {
+                retention_blocks: events.retention_blocks,
+                events: events.events,
+                oldest_block: events.oldest,
+                newest_block: events.newest,
+                expired_below: events.expired_below,
+            },
+            store_bytes: match size {
+                StoreSize::Bytes(n) => Some(*n),
+                StoreSize::Unknown(_) => None,
+            },
+        };
+        return writeln!(out, "{}", to_json(&doc));
+    }
+    match head {
+        Some(h) => {
+            writeln!(out, "block        {}", h.height)?;
+            writeln!(out, "block root   {}", hex::encode(h.state_root))?;
+        }
+        None => writeln!(out, "block        (none yet)")?,
+    }
+    match events.retention_blocks {
+        None => writeln!(out, "retention    forever (events never expire)")?,
+        Some(0) => writeln!(out, "retention    0 blocks (events are not indexed)")?,
+        Some(n) => writeln!(out, "retention    {n} blocks")?,
+    }
+    writeln!(out, "events kept  {}", events.events)?;
+    match (events.oldest, events.newest) {
+        (Some(oldest), Some(newest)) => {
+            writeln!(out, "oldest event block {oldest}")?;
+            writeln!(out, "newest event block {newest}")?;
+        }
+        _ => writeln!(out, "oldest event (none kept)")?,
+    }
+    if events.expired_below > 0 {
+        writeln!(
+            out,
+            "expired      the events of blocks below {}",
+            events.expired_below
+        )?;
+    }
+    match size {
+        StoreSize::Bytes(n) => writeln!(out, "store size   {n} bytes"),
+        StoreSize::Unknown(why) => writeln!(out, "store size   unknown ({why})"),
     }
 }
 

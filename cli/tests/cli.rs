@@ -58,6 +58,8 @@ fn help_for_every_command() {
         &["query"],
         &["state"],
         &["read"],
+        &["events"],
+        &["info"],
         &["run"],
         &["demo"],
     ] {

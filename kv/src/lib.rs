@@ -32,7 +32,8 @@
 //! under the **empty** RocksDB key. Every namespaced key is at least its
 //! one-byte tag, so no namespace can reach the marker: it is invisible
 //! through [`KvStore`], and every tag (0 included; Strata's own layers use 1-3
-//! for pages and 16-17 for the runtime, and leave 128-255 to embedders)
+//! for pages and 16-23 for the runtime, its account tree and its event index, and leave
+//! 128-255 to embedders)
 //! stays the caller's. Every open checks the marker, so a path that is not a
 //! Strata store is refused with [`KvError::NotAStore`] and left exactly as it
 //! was: a directory with other files, or a RocksDB database of another

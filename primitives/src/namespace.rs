@@ -66,8 +66,24 @@ pub mod namespaces {
     /// key and record hash, or an inner node's two children).
     pub const ACCOUNT_NODES: Namespace = Namespace::new(18);
     /// Blocks (`strata-runtime`): `head` → the latest block's height and
-    /// state root (SCALE).
+    /// state root (SCALE);
+    /// `events` → how far the event index's expiry got (SCALE).
     pub const BLOCKS: Namespace = Namespace::new(19);
+    /// The event index by contract (`strata-runtime`): contract (20 bytes)
+    /// ++ height (u64 big-endian) ++ sequence number (u64 big-endian) → the
+    /// event's transaction and event positions, topics and data (SCALE).
+    /// Entries expire with the event retention.
+    pub const EVENTS: Namespace = Namespace::new(20);
+    /// The event index by topic (`strata-runtime`): contract (20 bytes) ++
+    /// topic (32 bytes) ++ height ++ sequence number → nothing: the key
+    /// names the [`EVENTS`] record.
+    pub const EVENT_TOPICS: Namespace = Namespace::new(21);
+    /// The event index's expiry index (`strata-runtime`): height ++
+    /// sequence number → the event's contract and distinct topics (SCALE),
+    /// all that names its other entries, so that expiring a height visits
+    /// only what expires.
+    pub const EVENT_EXPIRY: Namespace = Namespace::new(22);
+
     /// Account records by content (`strata-runtime`): record hash (the
     /// account tree's leaf value) → the record, as under [`ACCOUNTS`]. Every
     /// block writes the final record of each account it changed, so any
@@ -75,7 +91,7 @@ pub mod namespaces {
     pub const ACCOUNT_RECORDS: Namespace = Namespace::new(23);
 
     /// Every registered namespace with a short name, in tag order.
-    pub const ALL: [(Namespace, &str); 8] = [
+    pub const ALL: [(Namespace, &str); 11] = [
         (PAGES, "pages"),
         (NODES, "nodes"),
         (ROOTS, "roots"),
@@ -83,6 +99,9 @@ pub mod namespaces {
         (CODE, "code"),
         (ACCOUNT_NODES, "account nodes"),
         (BLOCKS, "blocks"),
+        (EVENTS, "events"),
+        (EVENT_TOPICS, "event topics"),
+        (EVENT_EXPIRY, "event expiry"),
         (ACCOUNT_RECORDS, "account records"),
     ];
 

@@ -5,8 +5,10 @@
 //! into the block overlay (`BlockKv`), which later transactions read
 //! through; the last transaction's writes join the overlay's in the one
 //! batch that [`Block::finish`] writes, without the page and node records
-//! that later transactions superseded (`sweep`). A block that fails, or
-//! is dropped before it finishes, leaves nothing in the store.
+//! that later transactions superseded (`sweep`), with the event index's
+//! entries for its successful transactions' events and the deletion of
+//! those that expired (`events`). A block that fails, or is dropped
+//! before it finishes, leaves nothing in the store.
 
 use std::collections::BTreeSet;
 use std::sync::MutexGuard;
@@ -39,6 +41,12 @@ pub(crate) struct Block<'r, K: KvStore + 'static> {
     touched: BTreeSet<Address>,
     /// Whether the block ended (finished or abandoned).
     ended: bool,
+    /// How many transactions were pushed (refused ones included): the
+    /// position of the next one.
+    txs: u32,
+    /// The events of the successful transactions, with each one's
+    /// position, for the event index (`events.rs`).
+    events: Vec<(u32, Vec<crate::Event>)>,
     /// The channels to the node of a block started with `Runtime::start`
     /// (`pending.rs`), lent to each transaction in turn.
     external: Option<ExternalLink>,
@@ -63,6 +71,8 @@ impl<'r, K: KvStore + 'static> Block<'r, K> {
             pending: WriteBatch::new(),
             touched: BTreeSet::new(),
             ended: false,
+            txs: 0,
+            events: Vec::new(),
             external: None,
         }
     }
@@ -83,6 +93,8 @@ impl<'r, K: KvStore + 'static> Block<'r, K> {
             return Err(RuntimeError::Internal("the block has ended".into()));
         }
         let config = &self.runtime.shared.config;
+        let position = self.txs;
+        self.txs = self.txs.saturating_add(1);
         if let Some(refused) = admission::refuse(config, admission::gas_limit(tx), self.gas_left) {
             return Ok(refused);
         }
@@ -94,6 +106,12 @@ impl<'r, K: KvStore + 'static> Block<'r, K> {
             Ok((receipt, batch)) => {
                 self.gas_left = self.gas_left.saturating_sub(receipt.gas_used);
                 self.pending = batch;
+                if receipt.success()
+                    && !receipt.events.is_empty()
+                    && config.event_retention_blocks != Some(0)
+                {
+                    self.events.push((position, receipt.events.clone()));
+                }
                 Ok(receipt)
             }
             Err(e) => {
@@ -144,6 +162,13 @@ impl<'r, K: KvStore + 'static> Block<'r, K> {
                 touched,
                 &mut last,
                 self.context.height,
+            )?;
+            crate::events::index_block(
+                shared.kv.base(),
+                shared.config.event_retention_blocks,
+                self.context.height,
+                &self.events,
+                &mut last,
             )?;
             match reachable {
                 Some(r) => shared.kv.flush_retaining(last, |ns, key| r.keeps(ns, key)),
@@ -205,6 +230,7 @@ impl<'r, K: KvStore + 'static> Block<'r, K> {
         self.ended = true;
         self.pending = WriteBatch::new();
         self.touched.clear();
+        self.events.clear();
         self.runtime.shared.kv.clear();
         if let Some(state) = self.slot.as_mut() {
             state.caches.clear_contracts();

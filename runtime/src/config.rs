@@ -120,6 +120,15 @@ pub struct RuntimeConfig {
     /// ([`ErrorKind::BlockGasExhausted`](crate::ErrorKind::BlockGasExhausted)).
     /// Default [`DEFAULT_MAX_BLOCK_GAS`].
     pub max_block_gas: u64,
+    /// How many blocks the event index keeps a block's events
+    /// ([`Runtime::events`](crate::Runtime::events)): a block at height
+    /// `h` keeps the events of heights `h + 1 - n ..= h` and deletes the
+    /// older ones in its own batch. `None` keeps every event forever;
+    /// `Some(0)` indexes nothing (and deletes what an earlier
+    /// configuration kept). The index is the node's, not the chain's: no
+    /// receipt, gas or root depends on it, so nodes may differ here.
+    /// Default [`DEFAULT_EVENT_RETENTION_BLOCKS`].
+    pub event_retention_blocks: Option<u64>,
 }
 
 /// The default [`RuntimeConfig::max_tx_gas`]: 100 million gas. Gas is
@@ -136,6 +145,14 @@ pub const DEFAULT_MAX_TX_GAS: u64 = 100_000_000;
 /// increments: a few seconds of execution on one core at worst.
 pub const DEFAULT_MAX_BLOCK_GAS: u64 = 1_000_000_000;
 
+/// The default [`RuntimeConfig::event_retention_blocks`]: 120,960 blocks,
+/// a week of 5-second blocks. Bounded, so that by default the index grows
+/// with the rate of events rather than with the age of the chain (events
+/// are the one record a contract can write without bound and without
+/// storage costs); a week, so that an indexer or wallet that was offline
+/// for days still finds what it missed. An archive node sets `None`.
+pub const DEFAULT_EVENT_RETENTION_BLOCKS: u64 = 120_960;
+
 impl Default for RuntimeConfig {
     fn default() -> Self {
         RuntimeConfig {
@@ -149,6 +166,7 @@ impl Default for RuntimeConfig {
             allow_reentrancy: false,
             max_tx_gas: DEFAULT_MAX_TX_GAS,
             max_block_gas: DEFAULT_MAX_BLOCK_GAS,
+            event_retention_blocks: Some(DEFAULT_EVENT_RETENTION_BLOCKS),
         }
     }
 }

@@ -96,7 +96,9 @@ mod caches;
 mod commit;
 mod config;
 mod deploy;
+mod events;
 mod exec;
+mod expiry;
 mod global;
 mod journal;
 mod outcome;
@@ -125,8 +127,10 @@ use wasmi::{Engine, Linker};
 pub use builder::RuntimeBuilder;
 pub use caches::{CacheCounters, CacheStats};
 pub use config::{
-    Compilation, DEFAULT_MAX_BLOCK_GAS, DEFAULT_MAX_TX_GAS, GasSchedule, Limits, RuntimeConfig,
+    Compilation, DEFAULT_EVENT_RETENTION_BLOCKS, DEFAULT_MAX_BLOCK_GAS, DEFAULT_MAX_TX_GAS,
+    GasSchedule, Limits, RuntimeConfig,
 };
+pub use events::{EventIndexInfo, IndexedEvent};
 pub use exec::{AccessError, PendingCall};
 pub use global::Head;
 pub use journal::{Extension, Journal, JournalMap};
@@ -468,6 +472,33 @@ impl<K: KvStore + 'static> Runtime<K> {
     /// block.
     pub fn head(&self) -> Result<Option<Head>, RuntimeError> {
         global::head(&self.shared.kv)
+    }
+
+    /// The events of `contract` that the event index keeps, from blocks at
+    /// `from_block` and above, in height order (within a height, in the
+    /// order they were emitted and indexed); with `topic`, only those
+    /// with that topic among theirs.
+    ///
+    /// Only successful transactions' events are indexed, and only for
+    /// [`RuntimeConfig::event_retention_blocks`] blocks. A stored entry
+    /// that does not decode is [`RuntimeError::Corrupt`] naming its key.
+    /// Reads the store as committed, between blocks.
+    pub fn events(
+        &self,
+        contract: &Address,
+        topic: Option<[u8; 32]>,
+        from_block: u64,
+    ) -> Result<Vec<IndexedEvent>, RuntimeError> {
+        events::query(self.shared.kv.base(), contract, topic.as_ref(), from_block)
+    }
+
+    /// What the event index keeps: the retention, how far expiry got, the
+    /// lowest and highest heights with events, and how many events.
+    pub fn event_index(&self) -> Result<EventIndexInfo, RuntimeError> {
+        events::info(
+            self.shared.kv.base(),
+            self.shared.config.event_retention_blocks,
+        )
     }
 
     /// Runs a call read-only: the same execution, but any storage write or
