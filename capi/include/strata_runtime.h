@@ -46,6 +46,11 @@
 #define STRATA_COMPILATION_EAGER 1
 
 /**
+ * `StrataConfig::event_retention_blocks`: keep every event index entry.
+ */
+#define STRATA_EVENTS_FOREVER UINT64_MAX
+
+/**
  * No result (`result` of [`strata_builder_add_host_function`](crate::strata_builder_add_host_function)).
  */
 #define STRATA_TYPE_NONE 0
@@ -416,6 +421,11 @@ typedef struct {
    * The most gas of one block.
    */
   uint64_t max_block_gas;
+  /**
+   * How many blocks an event index entry is kept (`Runtime::events`):
+   * `STRATA_EVENTS_FOREVER` keeps every one, 0 indexes none.
+   */
+  uint64_t event_retention_blocks;
 } StrataConfig;
 
 /**

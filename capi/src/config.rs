@@ -12,6 +12,8 @@ pub const STRATA_COMPILATION_LAZY: u32 = 0;
 /// Eager translation (`StrataConfig::compilation`): the whole module when
 /// it is loaded.
 pub const STRATA_COMPILATION_EAGER: u32 = 1;
+/// `StrataConfig::event_retention_blocks`: keep every event index entry.
+pub const STRATA_EVENTS_FOREVER: u64 = u64::MAX;
 
 /// The runtime's configuration (`RuntimeConfig` of `strata-runtime`; its
 /// docs explain each field). Fill one with [`strata_config_default`] and
@@ -75,6 +77,9 @@ pub struct StrataConfig {
     pub max_tx_gas: u64,
     /// The most gas of one block.
     pub max_block_gas: u64,
+    /// How many blocks an event index entry is kept (`Runtime::events`):
+    /// `STRATA_EVENTS_FOREVER` keeps every one, 0 indexes none.
+    pub event_retention_blocks: u64,
 }
 
 impl From<&RuntimeConfig> for StrataConfig {
@@ -108,6 +113,7 @@ impl From<&RuntimeConfig> for StrataConfig {
             allow_reentrancy: u8::from(c.allow_reentrancy),
             max_tx_gas: c.max_tx_gas,
             max_block_gas: c.max_block_gas,
+            event_retention_blocks: c.event_retention_blocks.unwrap_or(STRATA_EVENTS_FOREVER),
         }
     }
 }
@@ -169,6 +175,8 @@ impl TryFrom<&StrataConfig> for RuntimeConfig {
             allow_reentrancy: c.allow_reentrancy != 0,
             max_tx_gas: c.max_tx_gas,
             max_block_gas: c.max_block_gas,
+            event_retention_blocks: (c.event_retention_blocks != STRATA_EVENTS_FOREVER)
+                .then_some(c.event_retention_blocks),
         })
     }
 }
@@ -212,5 +220,30 @@ mod tests {
         let mut zero = c;
         zero.module_cache = 0;
         assert!(RuntimeConfig::try_from(&zero).is_err());
+        // Event retention: a number of blocks, or forever.
+        let mut forever = c;
+        forever.event_retention_blocks = STRATA_EVENTS_FOREVER;
+        assert_eq!(
+            RuntimeConfig::try_from(&forever)
+                .unwrap()
+                .event_retention_blocks,
+            None
+        );
+        let mut none = c;
+        none.event_retention_blocks = 0;
+        assert_eq!(
+            RuntimeConfig::try_from(&none)
+                .unwrap()
+                .event_retention_blocks,
+            Some(0)
+        );
+        let keep_all = RuntimeConfig {
+            event_retention_blocks: None,
+            ..RuntimeConfig::default()
+        };
+        assert_eq!(
+            StrataConfig::from(&keep_all).event_retention_blocks,
+            STRATA_EVENTS_FOREVER
+        );
     }
 }
