@@ -89,7 +89,7 @@ crate::host_functions! {
     /// page `page` into a register, zero-padded.
     fn storage_read_to_reg_dec19(page: i32, offset: i32, len: i32, reg_bits: i32, reg_idx: i32) as "storage_read_to_reg";
         gas 50 + 1 * len;
-        impl svm::storage_read_to_reg_dec19;
+        impl native::storage_read_reg;
 
     /// December 2019 (no slice argument): reads `len` bytes at `offset` of
     /// page `page` into guest memory at `mem_offset`. `mem_idx` must be 0.

@@ -1,7 +1,7 @@
 //! Implementations of the `strata` import module: the native API, with
 //! pointer/length pairs.
 
-use crate::svm::{mem_to_reg, read_to_mem, read_to_reg, write_from_reg};
+use crate::svm::{mem_to_reg, read_to_mem, read_to_reg, write_from_mem, write_from_reg};
 use crate::{Address, CallStatus, CustomContextVM, Event, Host, HostErrorKind as E, limits};
 
 fn bounded(arg: &'static str, len: i32, max: u32) -> Result<u32, E> {
@@ -55,11 +55,14 @@ pub(crate) fn storage_write<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     src_ptr: i32,
     len: i32,
 ) -> Result<(), E> {
-    let src = mem
-        .data(src_ptr as u32, len as u32)
-        .map_err(E::memory("src_ptr"))?;
-    host.storage_write(page as u32, offset as u32, src)
-        .map_err(E::storage("page", "offset"))
+    write_from_mem(
+        mem,
+        host,
+        (src_ptr, "src_ptr"),
+        len,
+        (page, "page"),
+        (offset, "offset"),
+    )
 }
 
 pub(crate) fn storage_read_reg<M: CustomContextVM + ?Sized, H: Host + ?Sized>(

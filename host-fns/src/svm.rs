@@ -194,11 +194,31 @@ pub(crate) fn storage_write_from_mem<M: CustomContextVM + ?Sized, H: Host + ?Siz
     dst_offset: i32,
 ) -> Result<(), E> {
     mem_index("src_mem_idx", src_mem_idx)?;
+    write_from_mem(
+        mem,
+        host,
+        (src_mem_ptr, "src_mem_ptr"),
+        len,
+        (dst_page, "dst_page"),
+        (dst_offset, "dst_offset"),
+    )
+}
+
+/// Guest memory to storage, shared by `svm` and `strata`; errors name the
+/// caller's arguments.
+pub(crate) fn write_from_mem<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    (ptr, ptr_arg): (i32, &'static str),
+    len: i32,
+    (page, page_arg): (i32, &'static str),
+    (offset, offset_arg): (i32, &'static str),
+) -> Result<(), E> {
     let src = mem
-        .data(src_mem_ptr as u32, len as u32)
-        .map_err(E::memory("src_mem_ptr"))?;
-    host.storage_write(dst_page as u32, dst_offset as u32, src)
-        .map_err(E::storage("dst_page", "dst_offset"))
+        .data(ptr as u32, len as u32)
+        .map_err(E::memory(ptr_arg))?;
+    host.storage_write(page as u32, offset as u32, src)
+        .map_err(E::storage(page_arg, offset_arg))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -320,25 +340,8 @@ pub(crate) fn reg_write_le_i64<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
 //
 // The same operations as the autumn signatures above, whose slice argument
 // Strata ignores anyway; argument names follow SVM's of that month.
-
-pub(crate) fn storage_read_to_reg_dec19<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
-    _mem: &mut M,
-    host: &mut H,
-    page: i32,
-    offset: i32,
-    len: i32,
-    reg_bits: i32,
-    reg_idx: i32,
-) -> Result<(), E> {
-    read_to_reg(
-        host,
-        (page, "page"),
-        (offset, "offset"),
-        len,
-        (reg_bits, "reg_bits"),
-        (reg_idx, "reg_idx"),
-    )
-}
+// `storage_read_to_reg` of December is `strata.storage_read_reg` exactly
+// (the table links that implementation).
 
 pub(crate) fn storage_read_to_mem_dec19<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     mem: &mut M,
@@ -370,11 +373,14 @@ pub(crate) fn storage_write_from_mem_dec19<M: CustomContextVM + ?Sized, H: Host 
     page_offset: i32,
 ) -> Result<(), E> {
     mem_index("mem_idx", mem_idx)?;
-    let src = mem
-        .data(mem_offset as u32, len as u32)
-        .map_err(E::memory("mem_offset"))?;
-    host.storage_write(page_idx as u32, page_offset as u32, src)
-        .map_err(E::storage("page_idx", "page_offset"))
+    write_from_mem(
+        mem,
+        host,
+        (mem_offset, "mem_offset"),
+        len,
+        (page_idx, "page_idx"),
+        (page_offset, "page_offset"),
+    )
 }
 
 pub(crate) fn storage_write_from_reg_dec19<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
