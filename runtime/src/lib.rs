@@ -102,6 +102,7 @@ mod exec;
 mod expiry;
 mod global;
 mod journal;
+mod lifecycle;
 mod outcome;
 mod overlay;
 mod pending;
@@ -136,6 +137,9 @@ pub use events::{EventIndexInfo, IndexedEvent};
 pub use exec::{AccessError, PendingCall};
 pub use global::Head;
 pub use journal::{Extension, Journal, JournalMap};
+pub use lifecycle::{
+    DEFAULT_RETAINED_BLOCKS, PruneReport, RetainedBlock, Retention, RetentionInfo, StoreCheck,
+};
 pub use outcome::TxFailed;
 pub use overlay::BlockKv;
 pub use pending::{PendingTx, Step};

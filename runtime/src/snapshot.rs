@@ -43,7 +43,10 @@ impl<K: KvStore + 'static> Runtime<K> {
     /// [`Head::state_root`]: crate::Head::state_root
     pub fn snapshot(&self, root: Hash32) -> Result<Snapshot<'_, K>, RuntimeError> {
         let kv = self.shared.kv.base();
-        if root != EMPTY && !kv.contains(namespaces::ACCOUNT_NODES, &root)? {
+        if root != EMPTY
+            && !crate::lifecycle::check_retained(kv, &root)?
+            && !kv.contains(namespaces::ACCOUNT_NODES, &root)?
+        {
             return Err(RuntimeError::UnknownRoot(root));
         }
         Ok(Snapshot {
