@@ -64,12 +64,19 @@ pub fn runtime<K: KvStore + 'static>(kv: K, keep: Option<std::num::NonZeroU64>) 
     if let Some(n) = keep {
         config.state_retention = strata_runtime::Retention::Blocks(n);
     }
-    Runtime::builder(kv).config(config).build().expect("the runtime")
+    Runtime::builder(kv)
+        .config(config)
+        .build()
+        .expect("the runtime")
 }
 
 fn main() {
-    let dir = std::env::args().nth(1).expect("usage: block_writer DIR [KEEP]");
-    let keep = std::env::args().nth(2).map(|k| k.parse().expect("KEEP: a number above 0"));
+    let dir = std::env::args()
+        .nth(1)
+        .expect("usage: block_writer DIR [KEEP]");
+    let keep = std::env::args()
+        .nth(2)
+        .map(|k| k.parse().expect("KEEP: a number above 0"));
     let kv = Arc::new(RocksKv::open(&dir).expect("open the store"));
     let rt = runtime(kv, keep);
     let author = rt.account(&AUTHOR).expect("store");

@@ -136,9 +136,18 @@ fn kill_run(kills: u32, keep: Option<u64>, seed: u64) {
         );
         if let Some(keep) = keep {
             let retained = rt.retained_blocks().unwrap();
-            assert!(retained.len() as u64 <= keep.get(), "kill {kill}: {retained:?}");
-            assert_eq!(retained.last().map(|b| b.state_root), rt.head().unwrap().map(|h| h.state_root));
-            for b in retained.iter().filter(|b| b.height > 0 && b.height <= blocks) {
+            assert!(
+                retained.len() as u64 <= keep.get(),
+                "kill {kill}: {retained:?}"
+            );
+            assert_eq!(
+                retained.last().map(|b| b.state_root),
+                rt.head().unwrap().map(|h| h.state_root)
+            );
+            for b in retained
+                .iter()
+                .filter(|b| b.height > 0 && b.height <= blocks)
+            {
                 let snap = rt.snapshot(b.state_root).unwrap();
                 assert_eq!(
                     snap.account(&counter).unwrap().unwrap().state_root,

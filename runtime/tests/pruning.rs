@@ -118,7 +118,10 @@ fn check(rt: &Runtime<Arc<MemKv>>, contracts: &[Address], model: &Model) {
                 let bytes = snap.read_slice(c, page, 0, 8).unwrap();
                 let value = i64::from_le_bytes(bytes.try_into().unwrap());
                 let want = contents.get(&(i, page)).copied().unwrap_or(0);
-                assert_eq!(value, want, "block at height {height}, contract {i}, page {page}");
+                assert_eq!(
+                    value, want,
+                    "block at height {height}, contract {i}, page {page}"
+                );
             }
         }
     }
@@ -186,13 +189,17 @@ fn run(retention: u64, ops: Vec<Op>) {
                     model
                         .blocks
                         .push((height, result.head.state_root, model.current.clone()));
-                    model.oldest = model.oldest.max(model.blocks.len().saturating_sub(retention as usize));
+                    model.oldest = model
+                        .oldest
+                        .max(model.blocks.len().saturating_sub(retention as usize));
                 }
             }
             Op::Prune(n) => {
                 let report = rt.prune(keep(n)).unwrap();
                 let before = model.oldest;
-                model.oldest = model.oldest.max(model.blocks.len().saturating_sub(n as usize));
+                model.oldest = model
+                    .oldest
+                    .max(model.blocks.len().saturating_sub(n as usize));
                 assert_eq!(report.blocks_pruned, (model.oldest - before) as u64);
                 assert_eq!(
                     report.oldest.map(|b| b.state_root),
@@ -234,7 +241,9 @@ fn an_archive_store_keeps_everything_until_pruned_and_then_starts_counting() {
     let c = deploy(&rt, PUT, PAGES);
     let mut roots = Vec::new();
     for i in 0..5 {
-        let r = rt.execute_block(&[put(c, 1, i, false)], context(20 + i as u64)).unwrap();
+        let r = rt
+            .execute_block(&[put(c, 1, i, false)], context(20 + i as u64))
+            .unwrap();
         roots.push(r.head.state_root);
     }
     // Archive: nothing counted, every root opens.
@@ -255,7 +264,12 @@ fn an_archive_store_keeps_everything_until_pruned_and_then_starts_counting() {
     assert!(store.unreferenced > 0, "the archive's older versions");
     // Later blocks count, even in archive mode (archive: never prune).
     for i in 5..8 {
-        rt.execute_block(&[put(c, 1, i, false)], context(20 + i as u64)).unwrap();
+        assert!(
+            rt.execute_block(&[put(c, 1, i, false)], context(20 + i as u64))
+                .unwrap()
+                .receipts[0]
+                .success()
+        );
     }
     assert_eq!(rt.retained_blocks().unwrap().len(), 4);
     rt.check_state_store().unwrap();
@@ -279,7 +293,12 @@ fn a_damaged_count_is_found_by_the_check_and_stops_pruning() {
     let kv = Arc::new(MemKv::new());
     let rt = runtime(&kv, Retention::Blocks(keep(2)));
     let c = deploy(&rt, PUT, PAGES);
-    rt.execute_block(&[put(c, 1, 1, false)], context(30)).unwrap();
+    assert!(
+        rt.execute_block(&[put(c, 1, 1, false)], context(30))
+            .unwrap()
+            .receipts[0]
+            .success()
+    );
     rt.check_state_store().unwrap();
     // Set one count one too high.
     let (key, value) = kv.scan_prefix(namespaces::REFS, b"").unwrap().remove(0);
@@ -291,7 +310,16 @@ fn a_damaged_count_is_found_by_the_check_and_stops_pruning() {
     let Err(e) = rt.check_state_store() else {
         panic!("a wrong count passed the check");
     };
-    assert!(matches!(e, RuntimeError::Corrupt { what: "reference count", .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            RuntimeError::Corrupt {
+                what: "reference count",
+                ..
+            }
+        ),
+        "{e}"
+    );
     // A count that is not a count at all (here the latest root's) stops
     // the block that prunes that root, with the record's key, and nothing
     // of that block is applied.
