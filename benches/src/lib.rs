@@ -10,6 +10,7 @@
 
 pub mod host_fns;
 pub mod kv;
+pub mod lifecycle;
 pub mod pages;
 pub mod readme;
 pub mod runtime;
