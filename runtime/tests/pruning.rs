@@ -344,3 +344,39 @@ fn a_damaged_count_is_found_by_the_check_and_stops_pruning() {
     }
     assert!(failed, "pruning read the damaged count");
 }
+
+#[test]
+fn retention_never_changes_receipts_gas_or_roots() {
+    // The same blocks on an archive store and on one that keeps a single
+    // block (pruning every block): identical results, block by block.
+    let stores = [Arc::new(MemKv::new()), Arc::new(MemKv::new())];
+    let rts = [
+        runtime(&stores[0], Retention::Archive),
+        runtime(&stores[1], Retention::Blocks(keep(1))),
+    ];
+    let contracts: Vec<[Address; 2]> = rts
+        .iter()
+        .map(|rt| [deploy(rt, PUT, PAGES), deploy(rt, PUT, PAGES)])
+        .collect();
+    assert_eq!(contracts[0], contracts[1]);
+    let c = contracts[0];
+    for i in 0..40u32 {
+        let txs = vec![
+            put(c[(i % 2) as usize], i % 6, i64::from(i % 3), false),
+            put(c[((i + 1) % 2) as usize], (i * 5) % 6, 7, i % 4 == 0),
+            put(c[0], 0, i64::from(i), false),
+        ];
+        let a = rts[0].execute_block(&txs, context(100 + u64::from(i))).unwrap();
+        let b = rts[1].execute_block(&txs, context(100 + u64::from(i))).unwrap();
+        assert_eq!(a, b, "block {i}");
+    }
+    // And the pruned store holds fewer page records: only its last state's.
+    use strata_kv::KvStore;
+    let pages = |kv: &Arc<MemKv>| {
+        kv.scan_prefix(strata_primitives::namespaces::PAGES, b"")
+            .unwrap()
+            .len()
+    };
+    assert!(pages(&stores[1]) < pages(&stores[0]) / 2, "{} vs {}", pages(&stores[1]), pages(&stores[0]));
+    assert_eq!(rts[1].check_state_store().unwrap().unreferenced, 0);
+}
