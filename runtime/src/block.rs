@@ -158,7 +158,7 @@ impl<'r, K: KvStore + 'static> Block<'r, K> {
             let counting = lifecycle::counting(shared.kv.base(), shared.config.state_retention)?;
             // A counting block keeps what its counts reach (`lifecycle`),
             // which leaves superseded records out as the sweep does.
-            let reachable = if counting {
+            let reachable = if counting.is_some() {
                 self.write_pending()?;
                 None
             } else {
@@ -180,26 +180,37 @@ impl<'r, K: KvStore + 'static> Block<'r, K> {
                 &self.events,
                 &mut last,
             )?;
-            if counting {
-                let kept = if wrote {
-                    lifecycle::commit_block(
+            match counting {
+                Some(state) if wrote => {
+                    let (kept, update) = lifecycle::commit_block(
                         &shared.kv,
+                        &shared.lifecycle,
+                        state,
                         shared.config.state_retention,
                         &head,
                         &mut last,
-                    )?
-                } else {
-                    // No new root: no counted record is new.
-                    lifecycle::Kept::nothing()
-                };
-                shared
+                    )?;
+                    let flushed = shared
+                        .kv
+                        .flush_retaining(last, |ns, key| kept.keeps(ns, key));
+                    // The cache learns the block only once it is written.
+                    let mut cache = shared.lifecycle.lock();
+                    match flushed {
+                        Ok(()) => cache.apply(update),
+                        Err(e) => {
+                            cache.clear();
+                            return Err(e.into());
+                        }
+                    }
+                }
+                // No new root: no counted record is new.
+                Some(_) => shared
                     .kv
-                    .flush_retaining(last, |ns, key| kept.keeps(ns, key))?;
-            } else {
-                match reachable {
+                    .flush_retaining(last, |ns, _| !lifecycle::counted(ns))?,
+                None => match reachable {
                     Some(r) => shared.kv.flush_retaining(last, |ns, key| r.keeps(ns, key)),
                     None => shared.kv.flush_with(last),
-                }?;
+                }?,
             }
             Ok((head, nodes))
         })();

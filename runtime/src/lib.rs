@@ -212,6 +212,8 @@ pub(crate) struct Shared<K: KvStore + 'static> {
     worker: Mutex<Option<std::sync::mpsc::Sender<pending::Job>>>,
     /// Account-tree nodes known to be stored (`global.rs`).
     pub account_nodes: global::NodeCache,
+    /// What the state retention remembers between blocks (`lifecycle/`).
+    pub lifecycle: lifecycle::LifecycleCache,
     pub config: RuntimeConfig,
 }
 

@@ -322,11 +322,14 @@ fn a_damaged_count_is_found_by_the_check_and_stops_pruning() {
     );
     // A count that is not a count at all (here the latest root's) stops
     // the block that prunes that root, with the record's key, and nothing
-    // of that block is applied.
+    // of that block is applied. (Damage on disk is met by a runtime that
+    // reads it: a fresh one, as after a restart; a running one trusts
+    // the counts it wrote itself.)
     let root = rt.head().unwrap().unwrap().state_root;
     let mut b = WriteBatch::new();
     b.put(namespaces::REFS, root, b"xx".to_vec());
     kv.write(b).unwrap();
+    let rt = runtime(&kv, Retention::Blocks(keep(2)));
     let mut failed = false;
     for i in 0..4 {
         let before = rt.head().unwrap();
@@ -366,8 +369,12 @@ fn retention_never_changes_receipts_gas_or_roots() {
             put(c[((i + 1) % 2) as usize], (i * 5) % 6, 7, i % 4 == 0),
             put(c[0], 0, i64::from(i), false),
         ];
-        let a = rts[0].execute_block(&txs, context(100 + u64::from(i))).unwrap();
-        let b = rts[1].execute_block(&txs, context(100 + u64::from(i))).unwrap();
+        let a = rts[0]
+            .execute_block(&txs, context(100 + u64::from(i)))
+            .unwrap();
+        let b = rts[1]
+            .execute_block(&txs, context(100 + u64::from(i)))
+            .unwrap();
         assert_eq!(a, b, "block {i}");
     }
     // And the pruned store holds fewer page records: only its last state's.
@@ -377,6 +384,36 @@ fn retention_never_changes_receipts_gas_or_roots() {
             .unwrap()
             .len()
     };
-    assert!(pages(&stores[1]) < pages(&stores[0]) / 2, "{} vs {}", pages(&stores[1]), pages(&stores[0]));
+    assert!(
+        pages(&stores[1]) < pages(&stores[0]) / 2,
+        "{} vs {}",
+        pages(&stores[1]),
+        pages(&stores[0])
+    );
     assert_eq!(rts[1].check_state_store().unwrap().unreferenced, 0);
+}
+
+#[test]
+fn two_runtimes_taking_turns_on_one_store_keep_the_counts_right() {
+    // Each runtime remembers counts between its blocks; the other's blocks
+    // (and prunes) in between must make it forget them.
+    let kv = Arc::new(MemKv::new());
+    let a = runtime(&kv, Retention::Blocks(keep(2)));
+    let b = runtime(&kv, Retention::Blocks(keep(2)));
+    let c = deploy(&a, PUT, PAGES);
+    for i in 0..30u32 {
+        let (rt, other) = if i % 3 == 0 { (&b, &a) } else { (&a, &b) };
+        let r = rt
+            .execute_block(
+                &[put(c, i % 6, i64::from(i % 4), false)],
+                context(200 + u64::from(i)),
+            )
+            .unwrap();
+        assert!(r.receipts[0].success());
+        if i % 7 == 0 {
+            other.prune(keep(1)).unwrap();
+        }
+        let check = other.check_state_store().unwrap();
+        assert_eq!(check.unreferenced, 0, "block {i}");
+    }
 }

@@ -49,6 +49,7 @@
 //! are not retained. Their records stay in the store, unreferenced
 //! (`StoreCheck::unreferenced` counts them).
 
+mod cache;
 mod check;
 mod records;
 mod refs;
@@ -59,6 +60,7 @@ use parity_scale_codec::{Decode, DecodeAll, Encode};
 use strata_kv::{KvStore, WriteBatch};
 use strata_primitives::{Hash32, namespaces};
 
+pub(crate) use cache::{CacheUpdate, LifecycleCache};
 pub use check::StoreCheck;
 use records::Kind;
 pub(crate) use records::counted;
@@ -136,7 +138,7 @@ pub struct PruneReport {
 
 /// The counters of the retention (`BLOCKS`/`lifecycle`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Encode, Decode)]
-struct LifecycleState {
+pub(crate) struct LifecycleState {
     /// The number the next block gets.
     next: u64,
     /// The oldest retained block's number (`next` when none is).
@@ -207,9 +209,29 @@ fn put_block(batch: &mut WriteBatch, b: &RetainedBlock) {
     );
 }
 
-/// Whether blocks on `kv` count references under `retention`.
-pub(crate) fn counting(kv: &impl KvStore, retention: Retention) -> Result<bool, RuntimeError> {
-    Ok(retention != Retention::Archive || read_state(kv)?.is_some())
+/// The retention's counters if blocks on `kv` count references under
+/// `retention` (a store that starts counting starts at 0), else `None`.
+pub(crate) fn counting(
+    kv: &impl KvStore,
+    retention: Retention,
+) -> Result<Option<LifecycleState>, RuntimeError> {
+    Ok(match read_state(kv)? {
+        Some(s) => Some(s),
+        None if retention != Retention::Archive => Some(LifecycleState::default()),
+        None => None,
+    })
+}
+
+/// A retained block's entry, remembered or read.
+fn block_at(
+    kv: &impl KvStore,
+    cache: &mut cache::Inner,
+    number: u64,
+) -> Result<Option<RetainedBlock>, RuntimeError> {
+    if let Some(b) = cache.blocks.get(&number) {
+        return Ok(Some(*b));
+    }
+    block_entry(kv, number)
 }
 
 /// What the records a counting block writes keep: see
@@ -217,11 +239,6 @@ pub(crate) fn counting(kv: &impl KvStore, retention: Retention) -> Result<bool, 
 pub(crate) struct Kept(hashbrown::HashSet<Hash32>);
 
 impl Kept {
-    /// Keeps no counted record.
-    pub(crate) fn nothing() -> Self {
-        Kept(hashbrown::HashSet::new())
-    }
-
     /// Whether a pending put of `key` in `ns` is written.
     pub(crate) fn keeps(&self, ns: strata_kv::Namespace, key: &[u8]) -> bool {
         !counted(ns) || <Hash32>::try_from(key).is_ok_and(|h| self.0.contains(&h))
@@ -230,44 +247,52 @@ impl Kept {
 
 /// Counts a block that wrote `head` in, numbers it and prunes what
 /// `retention` no longer keeps, all into `last` (the block's batch; `kv`
-/// is the store as the block sees it, its overlay included).
+/// is the store as the block sees it, its overlay included, and `state`
+/// its counters from [`counting`]). Returns what the pending records keep,
+/// and what the cache learns once `last` is written.
 pub(crate) fn commit_block<K: KvStore>(
     kv: &K,
+    cache: &LifecycleCache,
+    mut state: LifecycleState,
     retention: Retention,
     head: &Head,
     last: &mut WriteBatch,
-) -> Result<Kept, RuntimeError> {
-    let mut state = read_state(kv)?.unwrap_or_default();
-    let mut refs = Refs::new(kv, last);
-    refs.inc(head.state_root, Kind::AccountNode)?;
-    put_block(
-        last,
-        &RetainedBlock {
-            number: state.next,
-            height: head.height,
-            state_root: head.state_root,
-        },
-    );
+) -> Result<(Kept, CacheUpdate), RuntimeError> {
+    let mut cache = cache.lock();
+    cache.validate((state.next, state.oldest));
+    let block = RetainedBlock {
+        number: state.next,
+        height: head.height,
+        state_root: head.state_root,
+    };
+    put_block(last, &block);
     state.next += 1;
+    let mut pruned = Vec::new();
+    let mut refs = Refs::new(kv, &mut cache, last);
+    refs.inc(head.state_root, Kind::AccountNode)?;
     if let Retention::Blocks(n) = retention {
-        prune_to(kv, &mut refs, &mut state, n.get(), last)?;
+        pruned = prune_to(&mut refs, &mut state, n.get(), last)?;
     }
     last.put(namespaces::BLOCKS, LIFECYCLE, state.encode());
-    Ok(refs.finish(last))
+    let (kept, mut update) = refs.finish(last);
+    update.at = (state.next, state.oldest);
+    update.added.push(block);
+    update.pruned = pruned;
+    Ok((kept, update))
 }
 
-/// Prunes the oldest blocks until `keep` are retained.
+/// Prunes the oldest blocks until `keep` are retained; returns their
+/// numbers.
 fn prune_to<K: KvStore>(
-    kv: &K,
     refs: &mut Refs<'_, K>,
     state: &mut LifecycleState,
     keep: u64,
     last: &mut WriteBatch,
-) -> Result<u64, RuntimeError> {
-    let mut pruned = 0;
+) -> Result<Vec<u64>, RuntimeError> {
+    let mut pruned = Vec::new();
     while state.next - state.oldest > keep {
         let number = state.oldest;
-        let b = block_entry(kv, number)?.ok_or_else(|| {
+        let b = refs.block(number)?.ok_or_else(|| {
             corrupt(
                 &format!("block {number}"),
                 "a retained block has no record".into(),
@@ -277,7 +302,7 @@ fn prune_to<K: KvStore>(
         last.delete(namespaces::BLOCKS, block_key(number));
         last.delete(namespaces::BLOCKS, root_key(&b.state_root, number));
         state.oldest += 1;
-        pruned += 1;
+        pruned.push(number);
     }
     Ok(pruned)
 }
@@ -294,34 +319,53 @@ impl<K: KvStore + 'static> Runtime<K> {
         let _exec = crate::lock(&self.shared.exec);
         let kv = self.shared.kv.base();
         let mut last = WriteBatch::new();
-        let (mut state, mut refs) = match read_state(kv)? {
-            Some(s) => (s, Refs::new(kv, &last)),
-            None => {
-                let Some(head) = crate::global::head(kv)? else {
+        let (mut state, start) = match read_state(kv)? {
+            Some(s) => (s, None),
+            None => match crate::global::head(kv)? {
+                Some(head) => (LifecycleState::default(), Some(head)),
+                None => {
                     return Ok(PruneReport {
                         blocks_pruned: 0,
                         records_deleted: 0,
                         oldest: None,
                     });
-                };
-                let mut refs = Refs::new(kv, &last);
-                refs.inc(head.state_root, Kind::AccountNode)?;
-                put_block(
-                    &mut last,
-                    &RetainedBlock {
-                        number: 0,
-                        height: head.height,
-                        state_root: head.state_root,
-                    },
-                );
-                (LifecycleState { next: 1, oldest: 0 }, refs)
-            }
+                }
+            },
         };
-        let blocks_pruned = prune_to(kv, &mut refs, &mut state, keep.get(), &mut last)?;
+        let mut cache = self.shared.lifecycle.lock();
+        cache.validate((state.next, state.oldest));
+        let mut added = Vec::new();
+        if let Some(head) = start {
+            // Counting starts: the latest root is the first retained block.
+            let b = RetainedBlock {
+                number: 0,
+                height: head.height,
+                state_root: head.state_root,
+            };
+            put_block(&mut last, &b);
+            added.push(b);
+            state.next = 1;
+        }
+        let mut refs = Refs::new(kv, &mut cache, &last);
+        if let Some(head) = start {
+            refs.inc(head.state_root, Kind::AccountNode)?;
+        }
+        let pruned = prune_to(&mut refs, &mut state, keep.get(), &mut last)?;
         let records_deleted = refs.freed();
         last.put(namespaces::BLOCKS, LIFECYCLE, state.encode());
-        let _kept = refs.finish(&mut last);
-        kv.write(last)?;
+        let (_kept, mut update) = refs.finish(&mut last);
+        update.at = (state.next, state.oldest);
+        update.added = added;
+        let blocks_pruned = pruned.len() as u64;
+        update.pruned = pruned;
+        match kv.write(last) {
+            Ok(()) => cache.apply(update),
+            Err(e) => {
+                cache.clear();
+                return Err(e.into());
+            }
+        }
+        drop(cache);
         Ok(PruneReport {
             blocks_pruned,
             records_deleted,

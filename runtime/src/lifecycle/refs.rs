@@ -15,7 +15,8 @@ use hashbrown::HashMap;
 use strata_kv::{BatchOp, Bytes, KvStore, Namespace, WriteBatch};
 use strata_primitives::{Hash32, hex, namespaces};
 
-use super::records::{Kind, children, counted, is_constant};
+use super::cache::{CacheUpdate, Inner};
+use super::records::{Children, Kind, children, counted, is_constant};
 use crate::RuntimeError;
 
 /// One record's count: as stored, and now.
@@ -29,6 +30,10 @@ struct Count {
 /// The counts a block changes, over the store as the block sees it.
 pub(crate) struct Refs<'a, K: KvStore> {
     kv: &'a K,
+    /// What the runtime remembers (valid for `kv`: checked by the caller).
+    cache: &'a mut Inner,
+    /// The children of the records counted in for the first time.
+    new_children: Vec<(Hash32, Namespace, Children)>,
     /// The counted records the block's own batch puts (not yet readable
     /// from `kv`).
     written: HashMap<(u8, Hash32), Bytes>,
@@ -74,7 +79,7 @@ pub(crate) fn decode(hash: &Hash32, bytes: &[u8]) -> Result<(Namespace, u32), Ru
 
 impl<'a, K: KvStore> Refs<'a, K> {
     /// Counts over `kv`, with the counted records `batch` puts.
-    pub(crate) fn new(kv: &'a K, batch: &WriteBatch) -> Self {
+    pub(crate) fn new(kv: &'a K, cache: &'a mut Inner, batch: &WriteBatch) -> Self {
         let mut written = HashMap::new();
         for op in batch.ops() {
             if let BatchOp::Put { ns, key, value } = op
@@ -86,10 +91,20 @@ impl<'a, K: KvStore> Refs<'a, K> {
         }
         Refs {
             kv,
+            cache,
+            new_children: Vec::new(),
             written,
             counts: HashMap::new(),
             freed: 0,
         }
+    }
+
+    /// Retained block `number`, remembered or read.
+    pub(crate) fn block(
+        &mut self,
+        number: u64,
+    ) -> Result<Option<super::RetainedBlock>, RuntimeError> {
+        super::block_at(self.kv, self.cache, number)
     }
 
     /// How many records reached 0 so far.
@@ -102,10 +117,17 @@ impl<'a, K: KvStore> Refs<'a, K> {
         if let Some(c) = self.counts.get(hash) {
             return Ok(Some(*c));
         }
-        let Some(bytes) = self.kv.get(namespaces::REFS, hash)? else {
-            return Ok(None);
+        let (ns, n) = match self.cache.counts.get(hash) {
+            Some(&(ns, n)) => (ns, n),
+            None => {
+                let Some(bytes) = self.kv.get(namespaces::REFS, hash)? else {
+                    return Ok(None);
+                };
+                let (ns, n) = decode(hash, &bytes)?;
+                self.cache.counts.put(*hash, (ns, n));
+                (ns, n)
+            }
         };
-        let (ns, n) = decode(hash, &bytes)?;
         let c = Count {
             ns,
             before: n,
@@ -150,7 +172,9 @@ impl<'a, K: KvStore> Refs<'a, K> {
                 continue;
             }
             let (ns, bytes) = self.find(&h, kind)?;
-            stack.extend(children(ns, &h, &bytes)?);
+            let kids = children(ns, &h, &bytes)?;
+            stack.extend(kids.iter().copied());
+            self.new_children.push((h, ns, kids));
             let before = known.map_or(0, |c| c.before);
             self.counts.insert(h, Count { ns, before, now: 1 });
         }
@@ -176,13 +200,19 @@ impl<'a, K: KvStore> Refs<'a, K> {
             c.now -= 1;
             self.counts.insert(h, c);
             if c.now == 0 {
-                let bytes = match self.written.get(&(c.ns.tag(), h)) {
-                    Some(b) => b.clone(),
-                    None => self.kv.get(c.ns, &h)?.ok_or_else(|| {
-                        corrupt(&h, "the record is counted but missing from the store")
-                    })?,
+                let kids = match self.cache.children.get(&h) {
+                    Some((ns, kids)) if *ns == c.ns => kids.clone(),
+                    _ => {
+                        let bytes = match self.written.get(&(c.ns.tag(), h)) {
+                            Some(b) => b.clone(),
+                            None => self.kv.get(c.ns, &h)?.ok_or_else(|| {
+                                corrupt(&h, "the record is counted but missing from the store")
+                            })?,
+                        };
+                        children(c.ns, &h, &bytes)?
+                    }
                 };
-                stack.extend(children(c.ns, &h, &bytes)?.into_iter().map(|(k, _)| k));
+                stack.extend(kids.into_iter().map(|(k, _)| k));
                 self.freed += 1;
             }
         }
@@ -205,8 +235,9 @@ impl<'a, K: KvStore> Refs<'a, K> {
     /// Writes the changed counts into `batch`, leaves out its puts of
     /// records nothing counts, and deletes the records that reached 0
     /// (after every put, so the delete wins). Returns what the block's
-    /// pending records must keep to match.
-    pub(crate) fn finish(self, batch: &mut WriteBatch) -> super::Kept {
+    /// pending records must keep to match, and what the cache learns once
+    /// the batch is written (its counters are the caller's to set).
+    pub(crate) fn finish(self, batch: &mut WriteBatch) -> (super::Kept, CacheUpdate) {
         let old = std::mem::take(batch);
         let mut out = WriteBatch::with_capacity(old.len() + 2 * self.counts.len());
         for op in old.into_ops() {
@@ -226,6 +257,14 @@ impl<'a, K: KvStore> Refs<'a, K> {
             .filter(|(_, c)| c.now != c.before)
             .collect();
         changed.sort_unstable_by_key(|(h, _)| **h);
+        let mut update = CacheUpdate {
+            counts: changed.iter().map(|(h, c)| (**h, c.ns, c.now)).collect(),
+            children: self.new_children,
+            ..CacheUpdate::default()
+        };
+        update
+            .children
+            .retain(|(h, _, _)| self.counts.get(h).is_some_and(|c| c.now > 0));
         for (h, c) in changed {
             if c.now > 0 {
                 out.put(namespaces::REFS, h, encode(c.ns, c.now).to_vec());
@@ -235,12 +274,13 @@ impl<'a, K: KvStore> Refs<'a, K> {
             }
         }
         *batch = out;
-        super::Kept(
+        let kept = super::Kept(
             self.counts
                 .iter()
                 .filter(|(_, c)| c.now > 0)
                 .map(|(h, _)| *h)
                 .collect(),
-        )
+        );
+        (kept, update)
     }
 }
