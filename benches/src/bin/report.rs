@@ -567,6 +567,74 @@ fn main() {
         );
     }
 
+    // Cold start on a contract shaped like compiled code (issue 22).
+    let cold_fixture: std::cell::OnceCell<std::rc::Rc<strata_benches::cold::ColdStart>> =
+        std::cell::OnceCell::new();
+    let cold = || {
+        cold_fixture
+            .get_or_init(|| std::rc::Rc::new(strata_benches::cold::ColdStart::new(5_000)))
+            .clone()
+    };
+    for (name, ours_eager, base_strata, base_eager, target) in [
+        (
+            "cold call, 1 MB compiled-shaped contract: Strata vs wasmi alone (lazy)",
+            false,
+            false,
+            false,
+            Target::AtMost(1.2),
+        ),
+        (
+            "cold call, 1 MB compiled-shaped contract: Strata vs wasmi alone (eager)",
+            true,
+            false,
+            true,
+            Target::Report,
+        ),
+        (
+            "cold call, 1 MB compiled-shaped contract: Strata lazy vs eager",
+            false,
+            true,
+            true,
+            Target::Report,
+        ),
+        (
+            "cold call, 1 MB compiled-shaped contract: wasmi alone lazy vs eager",
+            false,
+            false,
+            true,
+            Target::Report,
+        ),
+    ] {
+        let strata_ours = !name.contains("wasmi alone lazy");
+        run(
+            name,
+            &|| {
+                let (a, b) = (cold(), cold());
+                Pair {
+                    name,
+                    ours: Box::new(move || {
+                        std::hint::black_box(if strata_ours {
+                            a.strata(ours_eager)
+                        } else {
+                            a.wasmi(ours_eager)
+                        });
+                        1
+                    }),
+                    base: Box::new(move || {
+                        std::hint::black_box(if base_strata {
+                            b.strata(base_eager)
+                        } else {
+                            b.wasmi(base_eager)
+                        });
+                        1
+                    }),
+                    target,
+                }
+            },
+            &mut rows,
+        );
+    }
+
     let mut extra = Vec::new();
     if wanted("block") {
         for (name, which) in [("MemKv", "mem"), ("RocksDB", "rocks")] {
@@ -617,6 +685,12 @@ fn main() {
 
     if wanted("lifecycle") {
         lifecycle_rows(&mut extra, args.quick);
+    }
+    if let Some(c) = cold_fixture.get() {
+        extra.push(format!(
+            "| the compiled-shaped contract of the cold-call rows | {} bytes, 5,000 internal functions, 4 exports, a 64 KiB data segment |",
+            c.wasm.len()
+        ));
     }
 
     use std::fmt::Write as _;
