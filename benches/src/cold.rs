@@ -10,8 +10,7 @@ use std::sync::Arc;
 
 use strata_kv::MemKv;
 use strata_runtime::{
-    Address, Arg, CallTx, Compilation, DeployTx, FunctionCall, Runtime, RuntimeConfig,
-    Transaction,
+    Address, Arg, CallTx, Compilation, DeployTx, FunctionCall, Runtime, RuntimeConfig, Transaction,
 };
 use wasmi::{CompilationMode, Engine, Linker, Module, Store};
 
@@ -104,7 +103,9 @@ impl ColdStart {
                 balance: 0,
                 gas_limit: 100_000_000,
             };
-            let r = rt.execute(&Transaction::Deploy(deploy), BLOCK).expect("deploy");
+            let r = rt
+                .execute(&Transaction::Deploy(deploy), BLOCK)
+                .expect("deploy");
             assert!(r.success(), "deploy: {:?}", r.error);
             let tx = Transaction::Call(CallTx {
                 contract: r.deployed.expect("deployed"),

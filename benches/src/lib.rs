@@ -13,6 +13,7 @@ pub mod host_fns;
 pub mod kv;
 pub mod lifecycle;
 pub mod pages;
+pub mod plots;
 pub mod readme;
 pub mod runtime;
 pub mod slices;

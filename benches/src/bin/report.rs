@@ -77,6 +77,8 @@ struct Row {
     ratio: String,
     target: String,
     met: &'static str,
+    /// ratio / target, for a pair with a target.
+    over_target: Option<f64>,
 }
 
 fn human(ns: f64) -> String {
@@ -106,9 +108,13 @@ fn measure(mut pair: Pair, budget: &Budget) -> Row {
     }
     let (ma, mb) = (median(a), median(b));
     let ratio = ma / mb;
-    let (target, met) = match pair.target {
-        Target::AtMost(t) => (format!("<= {t}"), if ratio <= t { "yes" } else { "NO" }),
-        Target::Report => ("report".into(), "-"),
+    let (target, met, over_target) = match pair.target {
+        Target::AtMost(t) => (
+            format!("<= {t}"),
+            if ratio <= t { "yes" } else { "NO" },
+            Some(ratio / t),
+        ),
+        Target::Report => ("report".into(), "-", None),
     };
     Row {
         name: pair.name.into(),
@@ -117,6 +123,7 @@ fn measure(mut pair: Pair, budget: &Budget) -> Row {
         ratio: format!("{ratio:.2}"),
         target,
         met,
+        over_target,
     }
 }
 
@@ -671,7 +678,9 @@ fn main() {
                         if per_tx <= 2.0 { "met" } else { "missed" }
                     ))
                 }
-                None => extra.push(format!("| peak RSS, 10,000-tx block ({name}) | could not measure |")),
+                None => extra.push(format!(
+                    "| peak RSS, 10,000-tx block ({name}) | could not measure |"
+                )),
             }
         }
     }
@@ -687,9 +696,11 @@ fn main() {
         }
     }
 
-    if wanted("lifecycle") {
-        lifecycle_rows(&mut extra, args.quick);
-    }
+    let runs = if wanted("lifecycle") {
+        lifecycle_rows(&mut extra, args.quick)
+    } else {
+        Vec::new()
+    };
     if let Some(c) = cold_fixture.get() {
         extra.push(format!(
             "| the compiled-shaped contract of the cold-call rows | {} bytes, 5,000 internal functions, 4 exports, a 64 KiB data segment |",
@@ -742,8 +753,17 @@ fn main() {
                 strata_benches::readme::splice(&readme, &tables).map_err(|e| e.to_string())
             })
             .and_then(|new| std::fs::write(path, new).map_err(|e| e.to_string()));
+        let plots = path
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join("docs/plots");
+        let written = written.and_then(|()| draw(&plots, &runs, &rows));
         match written {
-            Ok(()) => eprintln!("wrote the tables into {}", path.display()),
+            Ok(()) => eprintln!(
+                "wrote the tables into {} and the plots into {}",
+                path.display(),
+                plots.display()
+            ),
             Err(e) => {
                 eprintln!("report: cannot update {}: {e}", path.display());
                 std::process::exit(2);
@@ -769,11 +789,17 @@ fn commit() -> String {
 /// The state lifecycle's rows (issue 16): the store's size over a long
 /// run with and without pruning, throughput early and late in it, and
 /// large states. A quick run does a tenth of the long run.
-fn lifecycle_rows(extra: &mut Vec<String>, quick: bool) {
+fn lifecycle_rows(
+    extra: &mut Vec<String>,
+    quick: bool,
+) -> Vec<(String, strata_benches::lifecycle::LongRun)> {
     use strata_benches::lifecycle;
     let scale = if quick { 10 } else { 1 };
     let total = 1_000_000 / scale;
-    let checkpoints = [10_000 / scale, 100_000 / scale, total];
+    // Sizes at 10k, then every 100k (the table shows 10k, 100k and the end).
+    let mut checkpoints = vec![10_000 / scale];
+    checkpoints.extend((1..=10).map(|i| i * 100_000 / scale));
+    let shown = [10_000 / scale, 100_000 / scale, total];
     let window = 100_000 / scale;
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     let mut runs = Vec::new();
@@ -790,7 +816,7 @@ fn lifecycle_rows(extra: &mut Vec<String>, quick: bool) {
             window,
         );
         eprintln!("{:.0} then {:.0} tx/s", r.first_rate, r.last_rate);
-        for s in &r.sizes {
+        for s in r.sizes.iter().filter(|s| shown.contains(&s.txs)) {
             extra.push(format!(
                 "| store after {} counter txs, {label} (RocksDB, compacted) | live {:.2} MiB, SST files {:.2} MiB |",
                 s.txs,
@@ -801,9 +827,9 @@ fn lifecycle_rows(extra: &mut Vec<String>, quick: bool) {
         runs.push((label, r));
     }
     for (label, r) in &runs {
-        let n = r.sizes.len();
-        if n >= 2 {
-            let growth = r.sizes[n - 1].sst_bytes as f64 / r.sizes[n - 2].sst_bytes.max(1) as f64;
+        let at = |t: u64| r.sizes.iter().find(|s| s.txs == t);
+        if let (Some(mid), Some(end)) = (at(shown[1]), at(shown[2])) {
+            let growth = end.sst_bytes as f64 / mid.sst_bytes.max(1) as f64;
             let (target, met) = if *label == "archive" {
                 ("reported (grows with history)".to_string(), "-")
             } else {
@@ -814,8 +840,7 @@ fn lifecycle_rows(extra: &mut Vec<String>, quick: bool) {
             };
             extra.push(format!(
                 "| store size at {} over {} txs, {label} | {growth:.2}x (target {target}: {met}) |",
-                r.sizes[n - 1].txs,
-                r.sizes[n - 2].txs
+                end.txs, mid.txs
             ));
         }
         let decay = r.last_rate / r.first_rate;
@@ -837,7 +862,60 @@ fn lifecycle_rows(extra: &mut Vec<String>, quick: bool) {
     let t = lifecycle::state_root_update(100_000, 1_000, 9);
     eprintln!("{t:?}");
     extra.push(format!(
-        "| one block's state-root update: 1,000 of 100,000 accounts (RocksDB) | {:.2} ms |",
+        "| one block's state-root update: 1,000 of 100,000 accounts (RocksDB, no node cache) | {:.2} ms |",
         t.as_secs_f64() * 1e3
     ));
+    runs.into_iter().map(|(l, r)| (l.to_string(), r)).collect()
+}
+
+/// Draws the report's pictures into `dir` (`docs/plots` beside the README).
+fn draw(
+    dir: &std::path::Path,
+    runs: &[(String, strata_benches::lifecycle::LongRun)],
+    rows: &[Row],
+) -> Result<(), String> {
+    use strata_benches::plots;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if !runs.is_empty() {
+        let rates: Vec<plots::Series> = runs
+            .iter()
+            .map(|(l, r)| {
+                (
+                    l.clone(),
+                    r.rates.iter().map(|&(t, v)| (t as f64, v)).collect(),
+                )
+            })
+            .collect();
+        plots::lines(
+            &dir.join("throughput.svg"),
+            "counter blocks of 1,000 on RocksDB: throughput over the run",
+            "transactions",
+            "tx/s",
+            &rates,
+        )?;
+        let sizes: Vec<plots::Series> = runs
+            .iter()
+            .map(|(l, r)| {
+                (
+                    l.clone(),
+                    r.sizes
+                        .iter()
+                        .map(|s| (s.txs as f64, s.sst_bytes as f64 / 1024.0))
+                        .collect(),
+                )
+            })
+            .collect();
+        plots::lines(
+            &dir.join("store_size.svg"),
+            "the store's size (SST files after compaction) over the run",
+            "transactions",
+            "KiB",
+            &sizes,
+        )?;
+    }
+    let ratios: Vec<(String, f64)> = rows
+        .iter()
+        .filter_map(|r| r.over_target.map(|o| (r.name.clone(), o)))
+        .collect();
+    plots::ratios(&dir.join("ratios.svg"), &ratios)
 }
