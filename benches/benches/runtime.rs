@@ -2,20 +2,28 @@
 //! cold calls, blocks.
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use strata_benches::runtime::{
-    ColdCall, DesignFloor, RawCounter, TokenTx, block, counter_mem, counter_rocks,
+    ColdCall, DesignFloor, RawCounter, TokenTx, block, counter_mem, counter_mem_archive,
+    counter_rocks, counter_rocks_with,
 };
+use strata_runtime::Retention;
 
 fn runtime(c: &mut Criterion) {
     let mut g = c.benchmark_group("runtime");
     let mut ours = counter_mem();
+    let mut archive = counter_mem_archive();
     let mut raw = RawCounter::map();
     g.bench_function("counter_tx_memkv", |b| b.iter(|| ours.run()));
+    g.bench_function("counter_tx_memkv_archive", |b| b.iter(|| archive.run()));
     g.bench_function("raw_wasmi_counter_hashmap", |b| b.iter(|| raw.run()));
     let mut floor = DesignFloor::map();
     g.bench_function("design_floor_counter_hashmaps", |b| b.iter(|| floor.run()));
     let (mut ours_rocks, _dir) = counter_rocks();
+    let (mut archive_rocks, _dir2) = counter_rocks_with(Retention::Archive);
     let mut raw_rocks = RawCounter::rocks();
     g.bench_function("counter_tx_rocksdb", |b| b.iter(|| ours_rocks.run()));
+    g.bench_function("counter_tx_rocksdb_archive", |b| {
+        b.iter(|| archive_rocks.run())
+    });
     g.bench_function("raw_wasmi_counter_rocksdb", |b| b.iter(|| raw_rocks.run()));
     let mut floor_rocks = DesignFloor::rocks();
     g.bench_function("design_floor_counter_rocksdb", |b| {
@@ -41,5 +49,49 @@ fn runtime(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, runtime);
+/// Cold start on the 1 MB compiled-shaped contract, Strata and wasmi alone.
+fn cold_start(c: &mut Criterion) {
+    let mut g = c.benchmark_group("cold_start");
+    g.sample_size(10);
+    let cold = strata_benches::cold::ColdStart::new(5_000);
+    for eager in [false, true] {
+        let mode = if eager { "eager" } else { "lazy" };
+        g.bench_function(format!("strata_compiled_shaped_1mb_{mode}"), |b| {
+            b.iter(|| cold.strata(eager))
+        });
+        g.bench_function(format!("wasmi_alone_compiled_shaped_1mb_{mode}"), |b| {
+            b.iter(|| cold.wasmi(eager))
+        });
+    }
+    g.finish();
+}
+
+/// The state lifecycle: blocks of 1,000 counter increments on RocksDB
+/// with the default retention and archive, random pages of a large
+/// contract, a block's state-root update over 100,000 accounts.
+fn lifecycle(c: &mut Criterion) {
+    use strata_benches::lifecycle;
+    let mut g = c.benchmark_group("lifecycle");
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(50_000));
+    for pruned in [true, false] {
+        let name = if pruned { "keep_128" } else { "archive" };
+        g.bench_function(format!("counter_blocks_50x1000_rocksdb_{name}"), |b| {
+            b.iter(|| lifecycle::long_run(lifecycle::retention(pruned), 50_000, 1_000, &[], 10_000))
+        });
+    }
+    g.throughput(Throughput::Elements(2_000));
+    g.bench_function("random_pages_65536_page_contract_rocksdb", |b| {
+        b.iter(|| lifecycle::random_pages(1_000, 1, 1))
+    });
+    // Builds the 100,000-account tree, then times one update (the
+    // report's row is the median update; this measures both).
+    g.bench_function(
+        "state_root_update_1000_of_100000_accounts_with_setup",
+        |b| b.iter(|| lifecycle::state_root_update(100_000, 1_000, 1)),
+    );
+    g.finish();
+}
+
+criterion_group!(benches, runtime, cold_start, lifecycle);
 criterion_main!(benches);

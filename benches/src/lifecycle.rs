@@ -107,7 +107,7 @@ pub fn long_run(
             last += took;
         }
         stretch_time += took;
-        if done % stretch == 0 {
+        if done.is_multiple_of(stretch) {
             rates.push((done, stretch as f64 / stretch_time.as_secs_f64()));
             stretch_time = Duration::ZERO;
         }

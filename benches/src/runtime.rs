@@ -145,6 +145,13 @@ impl<K: KvStore + Clone + 'static> CounterTx<K> {
     }
 }
 
+/// A counter on an in-memory runtime that keeps every state (no pruning:
+/// the design floor and the raw programs do not prune, so the pairs
+/// against them run archive; what pruning costs is its own pair).
+pub fn counter_mem_archive() -> CounterTx<Arc<MemKv>> {
+    CounterTx::with_retention(Arc::new(MemKv::new()), strata_runtime::Retention::Archive)
+}
+
 /// A counter on an in-memory runtime.
 pub fn counter_mem() -> CounterTx<Arc<MemKv>> {
     CounterTx::new(Arc::new(MemKv::new()))

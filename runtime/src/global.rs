@@ -158,6 +158,10 @@ pub(crate) fn accounts_written(batch: &WriteBatch) -> impl Iterator<Item = Addre
     })
 }
 
+/// What [`finish_block`] gives: the new head, the nodes for the cache once
+/// the batch is written, and whether the block wrote a head.
+pub(crate) type FinishedBlock = (Head, Vec<(Hash32, Node)>, bool);
+
 /// Updates the account tree with the final records of `touched` (read
 /// from `kv`, or from `last` for the ones it writes), and adds the tree's
 /// nodes and the new head to `last`. Returns the new head, the nodes
@@ -169,7 +173,7 @@ pub(crate) fn finish_block<K: KvStore>(
     touched: impl IntoIterator<Item = Address>,
     last: &mut WriteBatch,
     height: u64,
-) -> Result<(Head, Vec<(Hash32, Node)>, bool), RuntimeError> {
+) -> Result<FinishedBlock, RuntimeError> {
     let previous = head(kv)?;
     // The final record of each account, by account key: a later entry
     // replaces an earlier one (the last batch's records are the newest).

@@ -87,16 +87,19 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
+/// What the model knows of a contract's pages: (contract, page) → value.
+type Contents = BTreeMap<(usize, u32), i64>;
+
 /// The model: every numbered block's height, root and contents.
 struct Model {
     /// (height, root, contents) of each numbered block, oldest first.
-    blocks: Vec<(u64, Hash32, BTreeMap<(usize, u32), i64>)>,
+    blocks: Vec<(u64, Hash32, Contents)>,
     /// How many of the first `blocks` have only the first contract (a
     /// deploy's).
     one_contract: usize,
     /// The index in `blocks` of the oldest retained block.
     oldest: usize,
-    current: BTreeMap<(usize, u32), i64>,
+    current: Contents,
 }
 
 fn check(rt: &Runtime<Arc<MemKv>>, contracts: &[Address], model: &Model) {

@@ -396,12 +396,12 @@ fn main() {
     );
     run(virt::PAIR_NAME, &virt::pair, &mut rows);
     run(
-        "counter tx via runtime (MemKv, warm) vs minimal raw wasmi + HashMap",
+        "counter tx via runtime (MemKv, warm, archive) vs minimal raw wasmi + HashMap",
         &|| {
-            let mut ours = runtime::counter_mem();
+            let mut ours = runtime::counter_mem_archive();
             let mut raw = runtime::RawCounter::map();
             Pair {
-                name: "counter tx via runtime (MemKv, warm) vs minimal raw wasmi + HashMap",
+                name: "counter tx via runtime (MemKv, warm, archive) vs minimal raw wasmi + HashMap",
                 ours: Box::new(move || ours.run()),
                 base: Box::new(move || raw.run()),
                 target: Target::AtMost(1.5),
@@ -424,12 +424,12 @@ fn main() {
         &mut rows,
     );
     run(
-        "counter tx via runtime (MemKv, warm) vs design floor (hash maps)",
+        "counter tx via runtime (MemKv, warm, archive) vs design floor (hash maps)",
         &|| {
-            let mut ours = runtime::counter_mem();
+            let mut ours = runtime::counter_mem_archive();
             let mut floor = runtime::DesignFloor::map();
             Pair {
-                name: "counter tx via runtime (MemKv, warm) vs design floor (hash maps)",
+                name: "counter tx via runtime (MemKv, warm, archive) vs design floor (hash maps)",
                 ours: Box::new(move || ours.run()),
                 base: Box::new(move || floor.run()),
                 target: Target::Report,
@@ -461,12 +461,12 @@ fn main() {
         &mut rows,
     );
     run(
-        "counter tx via runtime (RocksDB, warm) vs raw wasmi + raw RocksDB",
+        "counter tx via runtime (RocksDB, warm, archive) vs raw wasmi + raw RocksDB",
         &|| {
-            let (mut ours, dir) = runtime::counter_rocks();
+            let (mut ours, dir) = runtime::counter_rocks_with(strata_runtime::Retention::Archive);
             let mut raw = runtime::RawCounter::rocks();
             Pair {
-                name: "counter tx via runtime (RocksDB, warm) vs raw wasmi + raw RocksDB",
+                name: "counter tx via runtime (RocksDB, warm, archive) vs raw wasmi + raw RocksDB",
                 ours: Box::new(move || {
                     let _keep = &dir;
                     ours.run()
@@ -492,12 +492,12 @@ fn main() {
         &mut rows,
     );
     run(
-        "counter tx via runtime (RocksDB, warm) vs design floor (RocksDB)",
+        "counter tx via runtime (RocksDB, warm, archive) vs design floor (RocksDB)",
         &|| {
-            let (mut ours, dir) = runtime::counter_rocks();
+            let (mut ours, dir) = runtime::counter_rocks_with(strata_runtime::Retention::Archive);
             let mut floor = runtime::DesignFloor::rocks();
             Pair {
-                name: "counter tx via runtime (RocksDB, warm) vs design floor (RocksDB)",
+                name: "counter tx via runtime (RocksDB, warm, archive) vs design floor (RocksDB)",
                 ours: Box::new(move || {
                     let _keep = &dir;
                     ours.run()

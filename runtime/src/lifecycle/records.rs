@@ -119,7 +119,7 @@ pub(crate) fn children_of(
         if check && group_root(bytes) != Some(*hash) {
             return Err(corrupt("the group's row does not hash to its key"));
         }
-        if bytes.len() % 32 != 0 {
+        if !bytes.len().is_multiple_of(32) {
             return Err(corrupt("the group's row is not a list of hashes"));
         }
         for child in bytes.chunks_exact(32) {
@@ -144,7 +144,7 @@ pub(crate) fn children_of(
 /// of hashes, at least two), or `None` for a row of any other shape.
 fn group_root(row: &[u8]) -> Option<Hash32> {
     let n = row.len() / 32;
-    if row.len() % 32 != 0 || n < 2 || !n.is_power_of_two() {
+    if !row.len().is_multiple_of(32) || n < 2 || !n.is_power_of_two() {
         return None;
     }
     let mut level: Vec<Hash32> = row
