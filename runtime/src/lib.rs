@@ -129,7 +129,7 @@ pub use builder::RuntimeBuilder;
 pub use caches::{CacheCounters, CacheStats};
 pub use config::{
     Compilation, DEFAULT_EVENT_RETENTION_BLOCKS, DEFAULT_MAX_BLOCK_GAS, DEFAULT_MAX_TX_GAS,
-    GasSchedule, Limits, RuntimeConfig,
+    GasSchedule, Limits, RuntimeConfig, WasmEngine,
 };
 pub use error::RuntimeError;
 pub use events::{EventIndexInfo, IndexedEvent};
@@ -190,6 +190,10 @@ pub(crate) struct Shared<K: KvStore + 'static> {
     pub kv: BlockKv<K>,
     pub engine: Engine,
     pub linker: Linker<WasmiState<TxHost<K>>>,
+    /// The second engine, when [`RuntimeConfig::engine`] is
+    /// [`WasmEngine::Wasmtime`]: every frame then runs on it.
+    #[cfg(feature = "wasmtime")]
+    pub wasmtime: Option<exec::WasmtimeBackend<K>>,
     pub host_fns: Vec<&'static HostFnDesc>,
     /// Serialises execution, and holds the state the next transaction
     /// reuses: its emptied collections, the caches and the embedder's
