@@ -108,7 +108,7 @@ impl<K: KvStore + 'static> WasmtimeBackend<K> {
 }
 
 /// Why a `memory.grow` or `table.grow` was refused: over the runtime's
-/// limit or the module's declared maximum. A typed error, so that the
+/// limit. A typed error, so that the
 /// failure is classified by type.
 #[derive(Debug, thiserror::Error)]
 enum GrowDenied {
@@ -121,7 +121,8 @@ enum GrowDenied {
 /// The frame's limits on wasmtime, as [`RuntimeConfig::store_limits`] on
 /// wasmi: memory up to `max_memory_pages`, tables up to
 /// `max_table_elements`, one instance, and a trap (not `-1`) for a growth
-/// over the limit or over the module's maximum.
+/// over the limit; a growth past the module's own maximum is `-1`, as the
+/// wasm spec (and wasmi) has it.
 impl<K: KvStore + 'static> ResourceLimiter for TxHost<K> {
     fn memory_growing(
         &mut self,
@@ -129,8 +130,11 @@ impl<K: KvStore + 'static> ResourceLimiter for TxHost<K> {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
+        if maximum.is_some_and(|max| desired > max) {
+            return Ok(false);
+        }
         let limit = self.shared.config.limits.max_memory_pages as usize * 65_536;
-        if desired > limit || maximum.is_some_and(|max| desired > max) {
+        if desired > limit {
             return Err(wasmtime::Error::new(GrowDenied::Memory));
         }
         Ok(true)
@@ -142,8 +146,11 @@ impl<K: KvStore + 'static> ResourceLimiter for TxHost<K> {
         desired: usize,
         maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
+        if maximum.is_some_and(|max| desired > max) {
+            return Ok(false);
+        }
         let limit = self.shared.config.limits.max_table_elements as usize;
-        if desired > limit || maximum.is_some_and(|max| desired > max) {
+        if desired > limit {
             return Err(wasmtime::Error::new(GrowDenied::Table));
         }
         Ok(true)
@@ -240,21 +247,14 @@ fn type_name(t: &ValType) -> &'static str {
 /// Turns a wasmtime error into the failure wasmi's error of the same cause
 /// gives: a host function's error as it is, a trap as the wasmi trap of
 /// the same code (same kind, same message), a refused growth as wasmi's
-/// refused growth. Classified by type, never by text.
+/// refused growth (`GrowthOperationLimited`). Classified by type, never by text.
 pub(crate) fn classify_wasmtime(e: wasmtime::Error) -> Failure {
     if let Some(h) = e.downcast_ref::<HostError>() {
         return host_failure(h);
     }
-    if let Some(denied) = e.downcast_ref::<GrowDenied>() {
-        let wasmi_error = match denied {
-            GrowDenied::Memory => {
-                wasmi::Error::from(wasmi::errors::MemoryError::ResourceLimiterDeniedAllocation)
-            }
-            GrowDenied::Table => {
-                wasmi::Error::from(wasmi::errors::TableError::ResourceLimiterDeniedAllocation)
-            }
-        };
-        return classify(wasmi_error);
+    if e.downcast_ref::<GrowDenied>().is_some() {
+        // What wasmi's limiter gives for a refused growth, memory or table.
+        return classify(wasmi::Error::from(wasmi::TrapCode::GrowthOperationLimited));
     }
     if let Some(trap) = e.downcast_ref::<Trap>() {
         if let Some(code) = wasmi_trap(*trap) {
