@@ -8,6 +8,7 @@
 //! them, so the report measures exactly what the benches do.
 #![deny(missing_docs)]
 
+pub mod engines;
 pub mod host_fns;
 pub mod kv;
 pub mod pages;
