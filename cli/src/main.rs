@@ -212,7 +212,7 @@ impl Command {
     /// `run`; wasmi for the others).
     fn engine(&self) -> WasmEngine {
         match self {
-            Command::Query(q) => q.engine.into(),
+            Command::Query(q) => q.engine.unwrap_or_default().into(),
             Command::Run { engine, .. } => (*engine).into(),
             _ => WasmEngine::Wasmi,
         }
@@ -282,9 +282,10 @@ pub struct QueryArgs {
     #[command(flatten)]
     pub call: CallArgs,
     /// The engine to run on: wasmi (the default, the consensus engine) or
-    /// wasmtime (the JIT; the same receipt, its own gas).
-    #[arg(long, value_enum, default_value_t = EngineArg::Wasmi)]
-    pub engine: EngineArg,
+    /// wasmtime (the JIT; the same receipt, its own gas). In a script, the
+    /// script's engine (`strata run --engine`); a line may only repeat it.
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineArg>,
 }
 
 /// Arguments of `call` and `query`.
@@ -656,8 +657,11 @@ pub fn run_command(
                 input,
                 gas_limit: c.gas,
             };
-            if let Command::Query(q) = command
-                && WasmEngine::from(q.engine) != rt.config().engine
+            if let Command::Query(QueryArgs {
+                engine: Some(engine),
+                ..
+            }) = command
+                && WasmEngine::from(*engine) != rt.config().engine
             {
                 return Err(Fatal::msg(format!(
                     "this runs on {}: a script's engine is `strata run --engine`'s, for \
@@ -822,9 +826,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Demo => demo::run(json, &mut out),
         command => open_store(&cli.global, command.only_reads())
-            .and_then(|store| {
-                runtime_with(store, !cli.global.no_node_vmcalls, command.engine())
-            })
+            .and_then(|store| runtime_with(store, !cli.global.no_node_vmcalls, command.engine()))
             .and_then(|rt| match command {
                 Command::Run { script, .. } => script::run(&rt, script, json, &mut out),
                 Command::Info => info(&rt, &cli.global, &mut out),

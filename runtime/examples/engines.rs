@@ -39,14 +39,16 @@ fn human(ns: f64) -> String {
 }
 
 fn row(name: &str, wasmi: &mut dyn FnMut() -> u64, wasmtime: &mut dyn FnMut() -> u64, reps: u32) {
-    let rounds = if std::env::args().any(|a| a == "--quick") { 5 } else { 11 };
-    let (a, b) = (median_ns(wasmi, rounds, reps), median_ns(wasmtime, rounds, reps));
-    println!(
-        "| {name} | {} | {} | {:.2} |",
-        human(a),
-        human(b),
-        b / a
+    let rounds = if std::env::args().any(|a| a == "--quick") {
+        5
+    } else {
+        11
+    };
+    let (a, b) = (
+        median_ns(wasmi, rounds, reps),
+        median_ns(wasmtime, rounds, reps),
     );
+    println!("| {name} | {} | {} | {:.2} |", human(a), human(b), b / a);
 }
 
 fn main() {
@@ -64,7 +66,10 @@ fn main() {
         &mut || b.run(),
         3,
     );
-    let (mut a, mut b) = (Compute::sort(Wasmi, SORT_LEN), Compute::sort(Wasmtime, SORT_LEN));
+    let (mut a, mut b) = (
+        Compute::sort(Wasmi, SORT_LEN),
+        Compute::sort(Wasmtime, SORT_LEN),
+    );
     let (ga, gb) = (a.result().1, b.result().1);
     row(
         &format!("insertion sort of {SORT_LEN} i32 (gas {ga} / {gb})"),
@@ -87,7 +92,10 @@ fn main() {
         &mut || b.run(),
         200,
     );
-    let (mut a, mut b) = (ColdCompile::new(Wasmi, 1024), ColdCompile::new(Wasmtime, 1024));
+    let (mut a, mut b) = (
+        ColdCompile::new(Wasmi, 1024),
+        ColdCompile::new(Wasmtime, 1024),
+    );
     row(
         &format!(
             "cold call of a {} KiB contract (wasmi lazy; wasmtime compiles it all)",
