@@ -177,6 +177,9 @@ impl TryFrom<&StrataConfig> for RuntimeConfig {
             max_block_gas: c.max_block_gas,
             event_retention_blocks: (c.event_retention_blocks != STRATA_EVENTS_FOREVER)
                 .then_some(c.event_retention_blocks),
+            // The C API runs on the consensus engine; wasmtime is the Rust
+            // API's and the CLI's (`RuntimeConfig::engine`).
+            engine: strata_runtime::WasmEngine::Wasmi,
         })
     }
 }

@@ -48,6 +48,12 @@
 //! - **Embedders** add their own import modules with the host-fns macro and
 //!   [`RuntimeBuilder::host_module`]; their functions see the same memory,
 //!   registers and gas, and are checked at deploy like any import.
+//! - **Two engines**: contracts run on wasmi, the default and the
+//!   consensus engine, or (feature `wasmtime`,
+//!   [`RuntimeConfig::engine`] = [`WasmEngine::Wasmtime`]) on wasmtime's
+//!   JIT, for queries and off-chain runs: the same host functions (linked
+//!   from the same table), validation, errors, receipts and state roots,
+//!   but gas metered by wasmtime's own fuel, so not for consensus.
 //! - **External host functions**: a module added with
 //!   [`RuntimeBuilder::external_module`] is answered by the node, later.
 //!   [`Runtime::start`] (and [`Runtime::start_block`],
