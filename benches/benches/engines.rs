@@ -11,7 +11,7 @@ fn engines(c: &mut Criterion) {
     for engine in [WasmEngine::Wasmi, WasmEngine::Wasmtime] {
         let name = engine.name();
         let mut hash = Compute::hash(engine, HASH_ROUNDS);
-        g.bench_function(format!("hash_400k_rounds_{name}"), |b| {
+        g.bench_function(format!("hash_250k_rounds_{name}"), |b| {
             b.iter(|| hash.run())
         });
         let mut sort = Compute::sort(engine, SORT_LEN);

@@ -120,8 +120,11 @@ pub enum WasmEngine {
     /// touches and instantiation cost the same on both. Wasmtime checks
     /// fuel at function entries and loop headers, so running out is
     /// noticed at the next of those; the gas used is then the limit, as on
-    /// wasmi. Gas on wasmtime depends on the wasmtime version: it is not
-    /// for consensus.
+    /// wasmi. When wasmtime traps, the fuel the trapping function used
+    /// since its last call out is not counted, so a failed receipt's gas is
+    /// a lower bound. Gas on wasmtime depends on the wasmtime version: it is
+    /// not for consensus. [`RuntimeConfig::compilation`] applies to wasmi
+    /// only: wasmtime compiles a whole module when it loads it.
     Wasmtime,
 }
 

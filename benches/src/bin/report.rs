@@ -520,12 +520,12 @@ fn main() {
     // The second engine (wasmtime) next to the first (wasmi): ours is
     // wasmtime, the baseline wasmi, so a ratio under 1 is wasmtime's win.
     run(
-        "compute: hash loop (400,000 rounds, ~6.4M instructions): wasmtime vs wasmi",
+        "compute: hash loop (250,000 rounds, ~6.75M instructions): wasmtime vs wasmi",
         &|| {
             let mut ours = engines::Compute::hash(WasmEngine::Wasmtime, engines::HASH_ROUNDS);
             let mut base = engines::Compute::hash(WasmEngine::Wasmi, engines::HASH_ROUNDS);
             Pair {
-                name: "compute: hash loop (400,000 rounds, ~6.4M instructions): wasmtime vs wasmi",
+                name: "compute: hash loop (250,000 rounds, ~6.75M instructions): wasmtime vs wasmi",
                 ours: Box::new(move || ours.run()),
                 base: Box::new(move || base.run()),
                 target: Target::Report,
