@@ -11,6 +11,7 @@
 pub mod engines;
 pub mod host_fns;
 pub mod kv;
+pub mod lifecycle;
 pub mod pages;
 pub mod readme;
 pub mod runtime;

@@ -38,6 +38,35 @@ fn deploy<K: KvStore + Clone + 'static>(rt: &Runtime<K>, wasm: Vec<u8>, pages: u
     deploy_with(rt, wasm, pages, None)
 }
 
+/// Deploys `wasm` with `pages` pages of storage from `Address([1; 20])`
+/// on any runtime.
+pub fn deploy_on<K: KvStore + 'static>(rt: &Runtime<K>, wasm: Vec<u8>, pages: u32) -> Address {
+    let tx = DeployTx {
+        author: Address([1; 20]),
+        nonce: None,
+        name: None,
+        page_count: pages,
+        banks: None,
+        code: wasm,
+        ctor: None,
+        balance: 0,
+        gas_limit: 100_000_000,
+    };
+    let r = rt.execute(&Transaction::Deploy(tx), BLOCK).expect("deploy");
+    assert!(r.success(), "deploy: {:?}", r.error);
+    r.deployed.expect("deployed")
+}
+
+/// A call of [`PUT`]'s `put`: `value` at offset 0 of `page`.
+pub fn put_page(contract: Address, page: u32, value: i64) -> Transaction {
+    call(
+        contract,
+        "put",
+        vec![Arg::I32(page as i32), Arg::I64(value)],
+        vec![],
+    )
+}
+
 /// Deploys `wasm` from `Address([1; 20])`, running `ctor` if given.
 fn deploy_with<K: KvStore + Clone + 'static>(
     rt: &Runtime<K>,
@@ -85,9 +114,21 @@ pub struct CounterTx<K: KvStore + Clone + 'static> {
 }
 
 impl<K: KvStore + Clone + 'static> CounterTx<K> {
-    /// Deploys the counter on `kv` and warms the caches.
+    /// Deploys the counter on `kv` and warms the caches (the default
+    /// configuration: the last 128 blocks' states are kept).
     pub fn new(kv: K) -> Self {
-        let rt = Runtime::new(kv);
+        Self::with_retention(kv, strata_runtime::Retention::default())
+    }
+
+    /// Like [`new`](Self::new), keeping states as `retention` says.
+    pub fn with_retention(kv: K, retention: strata_runtime::Retention) -> Self {
+        let rt = Runtime::builder(kv)
+            .config(strata_runtime::RuntimeConfig {
+                state_retention: retention,
+                ..strata_runtime::RuntimeConfig::default()
+            })
+            .build()
+            .expect("runtime");
         let contract = deploy(&rt, wat::parse_str(COUNTER).expect("wat"), 1);
         let tx = inc(contract);
         let me = CounterTx { rt, contract, tx };
@@ -115,6 +156,16 @@ pub fn counter_rocks() -> (CounterTx<Arc<RocksKv>>, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("tempdir");
     let kv = RocksKv::open_with(dir.path(), &RocksConfig::with_sync(false)).expect("open");
     (CounterTx::new(Arc::new(kv)), dir)
+}
+
+/// A counter on a RocksDB runtime (without fsync) keeping states as
+/// `retention` says, and its temporary directory.
+pub fn counter_rocks_with(
+    retention: strata_runtime::Retention,
+) -> (CounterTx<Arc<RocksKv>>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kv = RocksKv::open_with(dir.path(), &RocksConfig::with_sync(false)).expect("open");
+    (CounterTx::with_retention(Arc::new(kv), retention), dir)
 }
 
 /// Where the raw program keeps its 8 bytes.
@@ -629,7 +680,7 @@ const PAY: &str = r#"(module
     (call $transfer (i32.const 0) (i32.const 32))))"#;
 
 /// Writes `value` at offset 0 of page `page`.
-const PUT: &str = r#"(module
+pub const PUT: &str = r#"(module
   (import "strata" "storage_write" (func $write (param i32 i32 i32 i32)))
   (memory (export "memory") 1)
   (func (export "put") (param $page i32) (param $value i64)
@@ -808,7 +859,9 @@ mod tests {
         // pages still write at least a record per transaction (each touches
         // a new account or page).
         let (name, records, _) = rows[0];
-        assert!(records <= 12, "{name}: {records} records");
+        // With the default retention, also a count per new counted record,
+        // the block's number and the retention's counters.
+        assert!(records <= 24, "{name}: {records} records");
         for (name, records, bytes) in &rows[1..] {
             assert!(
                 *records >= 1_000 && bytes > records,

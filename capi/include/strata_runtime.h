@@ -51,6 +51,12 @@
 #define STRATA_EVENTS_FOREVER UINT64_MAX
 
 /**
+ * `StrataConfig::state_retention_blocks`: keep every block's state
+ * (archive; nothing is pruned).
+ */
+#define STRATA_STATE_ARCHIVE 0
+
+/**
  * No result (`result` of [`strata_builder_add_host_function`](crate::strata_builder_add_host_function)).
  */
 #define STRATA_TYPE_NONE 0
@@ -314,9 +320,6 @@ typedef struct StrataRuntime StrataRuntime;
  * docs explain each field). Fill one with [`strata_config_default`] and
  * change what you need. Every field is plain data: the struct is the
  * caller's, Strata copies it.
- *
- * There is no retention (pruning) setting: the runtime keeps every
- * committed root today; one will be added when pruning exists.
  */
 typedef struct {
   /**
@@ -426,6 +429,12 @@ typedef struct {
    * `STRATA_EVENTS_FOREVER` keeps every one, 0 indexes none.
    */
   uint64_t event_retention_blocks;
+  /**
+   * How many blocks' states the store keeps (`RuntimeConfig::state_retention`):
+   * the last N blocks, older records pruned; `STRATA_STATE_ARCHIVE` (0)
+   * keeps every one.
+   */
+  uint64_t state_retention_blocks;
 } StrataConfig;
 
 /**

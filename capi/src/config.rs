@@ -1,7 +1,7 @@
 //! The runtime's configuration as a C struct.
 
 use strata_registers::RegisterLimits;
-use strata_runtime::{Compilation, GasSchedule, Limits, RuntimeConfig};
+use strata_runtime::{Compilation, GasSchedule, Limits, Retention, RuntimeConfig};
 
 use crate::error::{Error, StrataStatus, guard};
 use crate::ffi;
@@ -14,14 +14,14 @@ pub const STRATA_COMPILATION_LAZY: u32 = 0;
 pub const STRATA_COMPILATION_EAGER: u32 = 1;
 /// `StrataConfig::event_retention_blocks`: keep every event index entry.
 pub const STRATA_EVENTS_FOREVER: u64 = u64::MAX;
+/// `StrataConfig::state_retention_blocks`: keep every block's state
+/// (archive; nothing is pruned).
+pub const STRATA_STATE_ARCHIVE: u64 = 0;
 
 /// The runtime's configuration (`RuntimeConfig` of `strata-runtime`; its
 /// docs explain each field). Fill one with [`strata_config_default`] and
 /// change what you need. Every field is plain data: the struct is the
 /// caller's, Strata copies it.
-///
-/// There is no retention (pruning) setting: the runtime keeps every
-/// committed root today; one will be added when pruning exists.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StrataConfig {
@@ -80,6 +80,10 @@ pub struct StrataConfig {
     /// How many blocks an event index entry is kept (`Runtime::events`):
     /// `STRATA_EVENTS_FOREVER` keeps every one, 0 indexes none.
     pub event_retention_blocks: u64,
+    /// How many blocks' states the store keeps (`RuntimeConfig::state_retention`):
+    /// the last N blocks, older records pruned; `STRATA_STATE_ARCHIVE` (0)
+    /// keeps every one.
+    pub state_retention_blocks: u64,
 }
 
 impl From<&RuntimeConfig> for StrataConfig {
@@ -114,6 +118,10 @@ impl From<&RuntimeConfig> for StrataConfig {
             max_tx_gas: c.max_tx_gas,
             max_block_gas: c.max_block_gas,
             event_retention_blocks: c.event_retention_blocks.unwrap_or(STRATA_EVENTS_FOREVER),
+            state_retention_blocks: match c.state_retention {
+                Retention::Archive => STRATA_STATE_ARCHIVE,
+                Retention::Blocks(n) => n.get(),
+            },
         }
     }
 }
@@ -177,6 +185,8 @@ impl TryFrom<&StrataConfig> for RuntimeConfig {
             max_block_gas: c.max_block_gas,
             event_retention_blocks: (c.event_retention_blocks != STRATA_EVENTS_FOREVER)
                 .then_some(c.event_retention_blocks),
+            state_retention: std::num::NonZeroU64::new(c.state_retention_blocks)
+                .map_or(Retention::Archive, Retention::Blocks),
             // The C API runs on the consensus engine; wasmtime is the Rust
             // API's and the CLI's (`RuntimeConfig::engine`).
             engine: strata_runtime::WasmEngine::Wasmi,

@@ -188,6 +188,15 @@ pub enum Command {
     /// Show the store's facts: the latest block (height and root), the
     /// event index (retention, what it keeps) and the store's size.
     Info,
+    /// Prune the store now to the states of its last N blocks, deleting
+    /// every record only older blocks reach (later commands prune to the
+    /// configured 128 blocks again). A store that never pruned starts
+    /// counting its records here.
+    Prune {
+        /// How many blocks' states to keep (at least 1).
+        #[arg(long, value_name = "N")]
+        keep: std::num::NonZeroU64,
+    },
     /// Run a script: one command per line (deploy, call, query, state, read,
     /// events);
     /// `$1`, `$2`... (or `${1}` before more digits) stand for the addresses of
@@ -446,6 +455,7 @@ fn parse_topic(s: &str) -> Result<[u8; 32], Fatal> {
 /// `strata info`: the head, the event index and the store's size.
 fn info(rt: &Runtime<Store>, global: &Global, out: &mut dyn Write) -> Result<Done, Fatal> {
     let head = rt.head()?;
+    let state = rt.state_retention()?;
     let events = rt.event_index()?;
     let size = if global.memory {
         output::StoreSize::Unknown("an in-memory store")
@@ -456,7 +466,7 @@ fn info(rt: &Runtime<Store>, global: &Global, out: &mut dyn Write) -> Result<Don
         }
     };
     print(out, Done::Ok, |out| {
-        output::print_info(out, head.as_ref(), &events, &size, global.json)
+        output::print_info(out, head.as_ref(), &state, &events, &size, global.json)
     })
 }
 
@@ -739,9 +749,9 @@ pub fn run_command(
                 output::print_events(out, &address, *from_block, &events, json)
             })
         }
-        Command::Run { .. } | Command::Demo | Command::Info => Err(Fatal::msg(
-            "`run`, `demo` and `info` cannot be used inside a script",
-        )),
+        Command::Run { .. } | Command::Demo | Command::Info | Command::Prune { .. } => Err(
+            Fatal::msg("`run`, `demo`, `info` and `prune` cannot be used inside a script"),
+        ),
     }
 }
 
@@ -830,6 +840,13 @@ fn main() -> ExitCode {
             .and_then(|rt| match command {
                 Command::Run { script, .. } => script::run(&rt, script, json, &mut out),
                 Command::Info => info(&rt, &cli.global, &mut out),
+                Command::Prune { keep } => {
+                    let report = rt.prune(*keep)?;
+                    let state = rt.state_retention()?;
+                    print(&mut out, Done::Ok, |out| {
+                        output::print_prune(out, &report, &state, json)
+                    })
+                }
                 other => run_command(&rt, other, json, &mut Vec::new(), &mut out),
             }),
     };

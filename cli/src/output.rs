@@ -14,7 +14,8 @@ use std::io::{self, Write};
 use serde::Serialize;
 use strata_primitives::hex;
 use strata_runtime::{
-    Account, Address, Arg, CodeHash, EventIndexInfo, Head, IndexedEvent, Receipt,
+    Account, Address, Arg, CodeHash, EventIndexInfo, Head, IndexedEvent, PruneReport, Receipt,
+    RetainedBlock, Retention, RetentionInfo,
 };
 
 /// Whether `c` must not reach a terminal as is: C0 controls (newline, tab,
@@ -411,15 +412,121 @@ struct JsonEventIndex {
 #[derive(Serialize)]
 struct JsonInfo {
     block: Option<JsonHead>,
+    state_retention: JsonRetention,
     event_index: JsonEventIndex,
     /// `null` when the store cannot tell.
     store_bytes: Option<u64>,
 }
 
-/// Prints the store's facts: the head, the event index, the size.
+/// The state retention, as `info --json` and `prune --json` print it.
+#[derive(Serialize)]
+struct JsonRetention {
+    /// `null`: archive (every block's state is kept).
+    keep_blocks: Option<u64>,
+    /// Whether the store counts references (and so can prune).
+    counting: bool,
+    retained_blocks: u64,
+    oldest_retained: Option<JsonBlock>,
+    pruned_blocks: u64,
+}
+
+#[derive(Serialize)]
+struct JsonBlock {
+    number: u64,
+    height: u64,
+    state_root: String,
+}
+
+impl From<&RetentionInfo> for JsonRetention {
+    fn from(r: &RetentionInfo) -> Self {
+        JsonRetention {
+            keep_blocks: match r.retention {
+                Retention::Archive => None,
+                Retention::Blocks(n) => Some(n.get()),
+            },
+            counting: r.counting,
+            retained_blocks: retained(r),
+            oldest_retained: r.oldest.as_ref().map(json_block),
+            pruned_blocks: r.pruned,
+        }
+    }
+}
+
+fn json_block(b: &RetainedBlock) -> JsonBlock {
+    JsonBlock {
+        number: b.number,
+        height: b.height,
+        state_root: hex::encode(b.state_root),
+    }
+}
+
+/// How many blocks a store retains.
+fn retained(r: &RetentionInfo) -> u64 {
+    match (r.oldest, r.newest) {
+        (Some(o), Some(n)) => n.number - o.number + 1,
+        _ => 0,
+    }
+}
+
+fn print_retention(out: &mut dyn Write, r: &RetentionInfo) -> io::Result<()> {
+    match r.retention {
+        Retention::Archive => writeln!(out, "state kept   every block (archive)")?,
+        Retention::Blocks(n) => writeln!(out, "state kept   the last {n} blocks")?,
+    }
+    if !r.counting {
+        return writeln!(
+            out,
+            "retained     every block so far (the store has never pruned)"
+        );
+    }
+    match r.oldest {
+        Some(o) => writeln!(
+            out,
+            "retained     {} blocks, the oldest at height {} (root {})",
+            retained(r),
+            o.height,
+            hex::encode(o.state_root)
+        )?,
+        None => writeln!(out, "retained     no block yet")?,
+    }
+    writeln!(out, "pruned       {} blocks", r.pruned)
+}
+
+/// Prints what `prune` did, and what the store retains now.
+pub fn print_prune(
+    out: &mut dyn Write,
+    report: &PruneReport,
+    retention: &RetentionInfo,
+    json: bool,
+) -> io::Result<()> {
+    if json {
+        #[derive(Serialize)]
+        struct Doc {
+            blocks_pruned: u64,
+            records_deleted: u64,
+            state_retention: JsonRetention,
+        }
+        let doc = Doc {
+            blocks_pruned: report.blocks_pruned,
+            records_deleted: report.records_deleted,
+            state_retention: retention.into(),
+        };
+        return writeln!(out, "{}", to_json(&doc));
+    }
+    writeln!(
+        out,
+        "pruned {} blocks, deleted {} records",
+        report.blocks_pruned, report.records_deleted
+    )?;
+    print_retention(out, retention)
+}
+
+/// Prints the store's facts: the head, the state retention, the event
+/// index, the size.
 pub fn print_info(
     out: &mut dyn Write,
     head: Option<&Head>,
+    state: &RetentionInfo,
     events: &EventIndexInfo,
     size: &StoreSize,
     json: bool,
@@ -430,6 +537,7 @@ pub fn print_info(
                 height: h.height,
                 state_root: hex::encode(h.state_root),
             }),
+            state_retention: state.into(),
             event_index: JsonEventIndex {
                 retention_blocks: events.retention_blocks,
                 events: events.events,
@@ -451,6 +559,7 @@ pub fn print_info(
         }
         None => writeln!(out, "block        (none yet)")?,
     }
+    print_retention(out, state)?;
     match events.retention_blocks {
         None => writeln!(out, "retention    forever (events never expire)")?,
         Some(0) => writeln!(out, "retention    0 blocks (events are not indexed)")?,

@@ -62,6 +62,15 @@ impl RocksConfig {
     }
 }
 
+/// The size of a RocksDB store, as RocksDB estimates it ([`RocksKv::sizes`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RocksSizes {
+    /// `rocksdb.estimate-live-data-size`: the bytes of live entries.
+    pub live_data_bytes: u64,
+    /// `rocksdb.total-sst-files-size`: the bytes of every sorted file.
+    pub sst_files_bytes: u64,
+}
+
 /// A [`KvStore`] on RocksDB.
 ///
 /// One RocksDB database, one column family; a record of namespace `ns` is
@@ -261,6 +270,30 @@ impl RocksKv {
             });
         }
         self.db.flush().map_err(|e| self.backend_error("flush", e))
+    }
+
+    /// Compacts the whole store now: flushes the in-memory tables and
+    /// rewrites the sorted files without deleted and overwritten entries,
+    /// so that [`sizes`](Self::sizes) shows what the store really keeps.
+    /// On a read-only handle: [`KvError::ReadOnly`].
+    pub fn compact(&self) -> Result<(), KvError> {
+        self.flush()?;
+        self.db.compact_range::<&[u8], &[u8]>(None, None);
+        Ok(())
+    }
+
+    /// RocksDB's own estimates of the store's size.
+    pub fn sizes(&self) -> Result<RocksSizes, KvError> {
+        let int = |name: &'static str| {
+            self.db
+                .property_int_value(name)
+                .map_err(|e| self.backend_error("read a property of", e))
+                .map(|v| v.unwrap_or(0))
+        };
+        Ok(RocksSizes {
+            live_data_bytes: int("rocksdb.estimate-live-data-size")?,
+            sst_files_bytes: int("rocksdb.total-sst-files-size")?,
+        })
     }
 
     /// The directory of this store.

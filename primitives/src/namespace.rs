@@ -67,7 +67,10 @@ pub mod namespaces {
     pub const ACCOUNT_NODES: Namespace = Namespace::new(18);
     /// Blocks (`strata-runtime`): `head` → the latest block's height and
     /// state root (SCALE);
-    /// `events` → how far the event index's expiry got (SCALE).
+    /// `events` → how far the event index's expiry got (SCALE);
+    /// `lifecycle` → the state retention's counters (SCALE), `b` ++ block
+    /// number (u64 big-endian) → a retained block's height and root, and
+    /// `r` ++ root ++ block number → nothing (the retained blocks by root).
     pub const BLOCKS: Namespace = Namespace::new(19);
     /// The event index by contract (`strata-runtime`): contract (20 bytes)
     /// ++ height (u64 big-endian) ++ sequence number (u64 big-endian) → the
@@ -90,8 +93,15 @@ pub mod namespaces {
     /// block root opens (`Runtime::snapshot`), not only the latest.
     pub const ACCOUNT_RECORDS: Namespace = Namespace::new(23);
 
+    /// Reference counts of the content-addressed records (`strata-runtime`,
+    /// state pruning): record hash → the namespace tag of the record (one
+    /// byte) ++ how many stored records and retained block roots name it
+    /// (u32 little-endian). A record whose count reaches 0 is deleted with
+    /// its count.
+    pub const REFS: Namespace = Namespace::new(24);
+
     /// Every registered namespace with a short name, in tag order.
-    pub const ALL: [(Namespace, &str); 11] = [
+    pub const ALL: [(Namespace, &str); 12] = [
         (PAGES, "pages"),
         (NODES, "nodes"),
         (ROOTS, "roots"),
@@ -103,6 +113,7 @@ pub mod namespaces {
         (EVENT_TOPICS, "event topics"),
         (EVENT_EXPIRY, "event expiry"),
         (ACCOUNT_RECORDS, "account records"),
+        (REFS, "reference counts"),
     ];
 
     /// The name of a registered namespace.

@@ -2,7 +2,8 @@
 //! blocks against a RocksDB store until it is killed, printing
 //! `block N` after each block is acknowledged (written and synced).
 //!
-//! Usage: `block_writer DIR`. The first run deploys a counter and a caller;
+//! Usage: `block_writer DIR [KEEP]`: with `KEEP`, the runtime keeps the
+//! last `KEEP` blocks' states and prunes the rest (else the default). The first run deploys a counter and a caller;
 //! every run continues from the blocks already in the store, so a test can
 //! kill it, check the store, and start it again. Block `n` is always the
 //! same transactions (see [`block`]), so the state after `n` blocks is known.
@@ -56,10 +57,28 @@ pub fn setup<K: KvStore + Clone + 'static>(rt: &Runtime<K>) -> (Address, Address
     (deploy(rt, COUNTER, 1), deploy(rt, CALLER, 1))
 }
 
+/// A runtime over `kv` that keeps the last `keep` blocks (the default
+/// retention without it).
+pub fn runtime<K: KvStore + 'static>(kv: K, keep: Option<std::num::NonZeroU64>) -> Runtime<K> {
+    let mut config = strata_runtime::RuntimeConfig::default();
+    if let Some(n) = keep {
+        config.state_retention = strata_runtime::Retention::Blocks(n);
+    }
+    Runtime::builder(kv)
+        .config(config)
+        .build()
+        .expect("the runtime")
+}
+
 fn main() {
-    let dir = std::env::args().nth(1).expect("usage: block_writer DIR");
+    let dir = std::env::args()
+        .nth(1)
+        .expect("usage: block_writer DIR [KEEP]");
+    let keep = std::env::args()
+        .nth(2)
+        .map(|k| k.parse().expect("KEEP: a number above 0"));
     let kv = Arc::new(RocksKv::open(&dir).expect("open the store"));
-    let rt = Runtime::new(kv);
+    let rt = runtime(kv, keep);
     let author = rt.account(&AUTHOR).expect("store");
     let (counter, caller) = match author {
         None => setup(&rt),

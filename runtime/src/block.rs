@@ -18,6 +18,7 @@ use strata_kv::{KvStore, WriteBatch};
 use crate::Address;
 use crate::global::{self, Head};
 use crate::journal::ExtensionSlot;
+use crate::lifecycle;
 use crate::sweep;
 
 use crate::exec::{ExternalLink, Frame, TxState, run_frame};
@@ -153,10 +154,19 @@ impl<'r, K: KvStore + 'static> Block<'r, K> {
         }
         let runtime = self.runtime;
         let shared = &runtime.shared;
-        let written = self.sweep().and_then(|reachable| {
+        let written = (|| {
+            let counting = lifecycle::counting(shared.kv.base(), shared.config.state_retention)?;
+            // A counting block keeps what its counts reach (`lifecycle`),
+            // which leaves superseded records out as the sweep does.
+            let reachable = if counting.is_some() {
+                self.write_pending()?;
+                None
+            } else {
+                self.sweep()?
+            };
             let mut last = std::mem::take(&mut self.pending);
             let touched = std::mem::take(&mut self.touched);
-            let done = global::finish_block(
+            let (head, nodes, wrote) = global::finish_block(
                 &shared.kv,
                 &shared.account_nodes,
                 touched,
@@ -170,12 +180,40 @@ impl<'r, K: KvStore + 'static> Block<'r, K> {
                 &self.events,
                 &mut last,
             )?;
-            match reachable {
-                Some(r) => shared.kv.flush_retaining(last, |ns, key| r.keeps(ns, key)),
-                None => shared.kv.flush_with(last),
-            }?;
-            Ok(done)
-        });
+            match counting {
+                Some(state) if wrote => {
+                    let (kept, update) = lifecycle::commit_block(
+                        &shared.kv,
+                        &shared.lifecycle,
+                        state,
+                        shared.config.state_retention,
+                        &head,
+                        &mut last,
+                    )?;
+                    let flushed = shared
+                        .kv
+                        .flush_retaining(last, |ns, key| kept.keeps(ns, key));
+                    // The cache learns the block only once it is written.
+                    let mut cache = shared.lifecycle.lock();
+                    match flushed {
+                        Ok(()) => cache.apply(update),
+                        Err(e) => {
+                            cache.clear();
+                            return Err(e.into());
+                        }
+                    }
+                }
+                // No new root: no counted record is new.
+                Some(_) => shared
+                    .kv
+                    .flush_retaining(last, |ns, _| !lifecycle::counted(ns))?,
+                None => match reachable {
+                    Some(r) => shared.kv.flush_retaining(last, |ns, key| r.keeps(ns, key)),
+                    None => shared.kv.flush_with(last),
+                }?,
+            }
+            Ok((head, nodes))
+        })();
         match written {
             Ok((head, nodes)) => {
                 self.ended = true;

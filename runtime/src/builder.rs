@@ -189,6 +189,7 @@ impl<K: KvStore + 'static> RuntimeBuilder<K> {
                 gate: Mutex::new(false),
                 worker: Mutex::new(None),
                 account_nodes: crate::global::NodeCache::new(),
+                lifecycle: crate::lifecycle::LifecycleCache::new(),
                 config,
             }),
         })

@@ -1,4 +1,6 @@
 use strata_registers::RegisterLimits;
+
+use crate::Retention;
 use wasmi::{CompilationMode, Config, StoreLimits, StoreLimitsBuilder};
 
 /// Gas charged by the runtime itself, on top of wasm instructions (1 fuel
@@ -180,6 +182,13 @@ pub struct RuntimeConfig {
     /// receipt, gas or root depends on it, so nodes may differ here.
     /// Default [`DEFAULT_EVENT_RETENTION_BLOCKS`].
     pub event_retention_blocks: Option<u64>,
+    /// Which block roots the store keeps ([`Retention`], `lifecycle/`):
+    /// the last `n` blocks that changed the state, every record only
+    /// older roots reach deleted in the block's own batch; or every root
+    /// (archive). Like the event index, the node's choice: no receipt,
+    /// gas or root depends on it. Default the last
+    /// [`DEFAULT_RETAINED_BLOCKS`](crate::DEFAULT_RETAINED_BLOCKS).
+    pub state_retention: Retention,
     /// The engine contracts run on. Default [`WasmEngine::Wasmi`], the
     /// consensus engine; [`WasmEngine::Wasmtime`] (feature `wasmtime`) is
     /// for queries and off-chain runs.
@@ -222,6 +231,7 @@ impl Default for RuntimeConfig {
             max_tx_gas: DEFAULT_MAX_TX_GAS,
             max_block_gas: DEFAULT_MAX_BLOCK_GAS,
             event_retention_blocks: Some(DEFAULT_EVENT_RETENTION_BLOCKS),
+            state_retention: Retention::default(),
             engine: WasmEngine::Wasmi,
         }
     }

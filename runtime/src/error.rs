@@ -71,6 +71,25 @@ pub enum RuntimeError {
     /// store, or mistyped).
     #[error("no block root {} in this store", strata_primitives::hex::encode(.0))]
     UnknownRoot(Hash32),
+    /// A block root this store does not keep (any more): pruned by the
+    /// state retention ([`RuntimeConfig::state_retention`]), or never a
+    /// block root of this store. Names the oldest block it keeps.
+    ///
+    /// [`RuntimeConfig::state_retention`]: crate::RuntimeConfig::state_retention
+    #[error(
+        "block root {} is not retained: it was pruned, or never was a block root here; \
+         the oldest block this store keeps is at height {oldest_height} (root {})",
+        strata_primitives::hex::encode(.root),
+        strata_primitives::hex::encode(.oldest_root)
+    )]
+    Pruned {
+        /// The root asked for.
+        root: Hash32,
+        /// The height of the oldest retained block.
+        oldest_height: u64,
+        /// Its root.
+        oldest_root: Hash32,
+    },
     /// A record a block root names that the store no longer (or never)
     /// kept: a block run by a version of Strata that did not keep account
     /// records by hash.

@@ -160,15 +160,16 @@ pub(crate) fn accounts_written(batch: &WriteBatch) -> impl Iterator<Item = Addre
 
 /// Updates the account tree with the final records of `touched` (read
 /// from `kv`, or from `last` for the ones it writes), and adds the tree's
-/// nodes and the new head to `last`. Returns the new head, and the nodes
-/// for the cache once `last` is written.
+/// nodes and the new head to `last`. Returns the new head, the nodes
+/// for the cache once `last` is written, and whether the block wrote a head
+/// (it changed an account).
 pub(crate) fn finish_block<K: KvStore>(
     kv: &K,
     cache: &NodeCache,
     touched: impl IntoIterator<Item = Address>,
     last: &mut WriteBatch,
     height: u64,
-) -> Result<(Head, Vec<(Hash32, Node)>), RuntimeError> {
+) -> Result<(Head, Vec<(Hash32, Node)>, bool), RuntimeError> {
     let previous = head(kv)?;
     // The final record of each account, by account key: a later entry
     // replaces an earlier one (the last batch's records are the newest).
@@ -219,6 +220,7 @@ pub(crate) fn finish_block<K: KvStore>(
                 state_root: root,
             },
             Vec::new(),
+            false,
         ));
     }
     let mut tree = AccountTree::open(Cached { kv, cache }, root);
@@ -226,5 +228,5 @@ pub(crate) fn finish_block<K: KvStore>(
     let nodes = tree.write_into(last);
     let head = Head { height, state_root };
     last.put(namespaces::BLOCKS, HEAD, head.encode());
-    Ok((head, nodes))
+    Ok((head, nodes, true))
 }

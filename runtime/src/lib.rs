@@ -108,6 +108,7 @@ mod exec;
 mod expiry;
 mod global;
 mod journal;
+mod lifecycle;
 mod outcome;
 mod overlay;
 mod pending;
@@ -142,6 +143,9 @@ pub use events::{EventIndexInfo, IndexedEvent};
 pub use exec::{AccessError, PendingCall};
 pub use global::Head;
 pub use journal::{Extension, Journal, JournalMap};
+pub use lifecycle::{
+    DEFAULT_RETAINED_BLOCKS, PruneReport, RetainedBlock, Retention, RetentionInfo, StoreCheck,
+};
 pub use outcome::TxFailed;
 pub use overlay::BlockKv;
 pub use pending::{PendingTx, Step};
@@ -218,6 +222,8 @@ pub(crate) struct Shared<K: KvStore + 'static> {
     worker: Mutex<Option<std::sync::mpsc::Sender<pending::Job>>>,
     /// Account-tree nodes known to be stored (`global.rs`).
     pub account_nodes: global::NodeCache,
+    /// What the state retention remembers between blocks (`lifecycle/`).
+    pub lifecycle: lifecycle::LifecycleCache,
     pub config: RuntimeConfig,
 }
 

@@ -9,12 +9,15 @@
 //! whose page and tree records are content-addressed too. So a root names
 //! everything its state was, and nothing of it is ever overwritten.
 //!
-//! Nothing is deleted yet (the retention window of the state lifecycle is
-//! still to come): every root of a block run since account records were kept
-//! by hash opens. A root the store has no node for is
-//! [`RuntimeError::UnknownRoot`]; an account record the root names but the
-//! store lacks (a block of an older version of Strata) is
-//! [`RuntimeError::NotRetained`].
+//! The state retention (`lifecycle/`) decides which roots stay: a root
+//! of a retained block opens; one the retention let go is
+//! [`RuntimeError::Pruned`], naming the oldest retained block; a root the
+//! store has no node for (on a store that does not count, or before
+//! anything was pruned) is [`RuntimeError::UnknownRoot`]; an account
+//! record the root names but the store lacks (a block of an older version
+//! of Strata) is [`RuntimeError::NotRetained`]. A snapshot does not hold
+//! its root: a block that prunes it while the snapshot is read makes later
+//! reads fail with a typed error, never with wrong data.
 
 use std::sync::Arc;
 
@@ -43,7 +46,10 @@ impl<K: KvStore + 'static> Runtime<K> {
     /// [`Head::state_root`]: crate::Head::state_root
     pub fn snapshot(&self, root: Hash32) -> Result<Snapshot<'_, K>, RuntimeError> {
         let kv = self.shared.kv.base();
-        if root != EMPTY && !kv.contains(namespaces::ACCOUNT_NODES, &root)? {
+        if root != EMPTY
+            && !crate::lifecycle::check_retained(kv, &root)?
+            && !kv.contains(namespaces::ACCOUNT_NODES, &root)?
+        {
             return Err(RuntimeError::UnknownRoot(root));
         }
         Ok(Snapshot {

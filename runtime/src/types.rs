@@ -83,6 +83,19 @@ impl Account {
         Account::decode_all(&mut &body[..]).map_err(|e| corrupt(format!("it does not decode: {e}")))
     }
 
+    /// Decodes a record without its address: the body, ignoring the
+    /// checksum. Only for records whose integrity is checked otherwise (a
+    /// record stored by its hash, checked against the hash).
+    pub(crate) fn from_record_unchecked(record: &[u8]) -> Result<Account, String> {
+        let Some(split) = record.len().checked_sub(RECORD_CHECKSUM) else {
+            return Err(format!(
+                "{} bytes is too short for an account record",
+                record.len()
+            ));
+        };
+        Account::decode_all(&mut &record[..split]).map_err(|e| e.to_string())
+    }
+
     /// Checks what the record itself cannot: that a contract's page count
     /// and tree root make its state root
     /// (`strata_pages::tree::state_root`), and that a plain account has no

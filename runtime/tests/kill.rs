@@ -51,16 +51,31 @@ impl Rng {
 
 #[test]
 fn blocks_survive_sigkill_whole_or_not_at_all() {
+    kill_run(KILLS, None, 0x5eed_1234_abcd_0001);
+}
+
+/// Pruning is crash-safe: with a window of 3 blocks, so that nearly every
+/// block prunes one, 50 kills; after each, every retained root reads back
+/// (the counter as of it is the replay's after that block), the counts
+/// equal a recount and no record is left that no count keeps.
+#[test]
+fn pruning_blocks_survive_sigkill() {
+    kill_run(50, Some(3), 0x5eed_1234_abcd_0002);
+}
+
+fn kill_run(kills: u32, keep: Option<u64>, seed: u64) {
     let dir = tempfile::tempdir().unwrap();
-    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let mut rng = Rng(seed);
     let mut acknowledged = 0u64;
     let started = Instant::now();
     let mut replay = Replay::new();
     // Kills after which the block in flight had reached the store.
     let mut landed = 0u32;
-    for kill in 0..KILLS {
+    let keep = keep.map(|k| std::num::NonZeroU64::new(k).unwrap());
+    for kill in 0..kills {
         let mut child = Command::new(writer())
             .arg(dir.path())
+            .args(keep.map(|k| k.to_string()))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -91,7 +106,7 @@ fn blocks_survive_sigkill_whole_or_not_at_all() {
         }
 
         let kv = Arc::new(RocksKv::open(dir.path()).unwrap());
-        let rt = Runtime::new(kv);
+        let rt = block_writer::runtime(kv, keep);
         let (counter, _caller) = addresses();
         let value = counter_value(&rt, &counter);
         assert_eq!(
@@ -119,10 +134,35 @@ fn blocks_survive_sigkill_whole_or_not_at_all() {
             replay.rt.head().unwrap().map(|h| h.state_root),
             "kill {kill}: the global state root differs from a replay of {blocks} blocks"
         );
+        if let Some(keep) = keep {
+            let retained = rt.retained_blocks().unwrap();
+            assert!(
+                retained.len() as u64 <= keep.get(),
+                "kill {kill}: {retained:?}"
+            );
+            assert_eq!(
+                retained.last().map(|b| b.state_root),
+                rt.head().unwrap().map(|h| h.state_root)
+            );
+            for b in retained
+                .iter()
+                .filter(|b| b.height > 0 && b.height <= blocks)
+            {
+                let snap = rt.snapshot(b.state_root).unwrap();
+                assert_eq!(
+                    snap.account(&counter).unwrap().unwrap().state_root,
+                    replay.history[b.height as usize - 1],
+                    "kill {kill}: the retained root of block {} differs from the replay's",
+                    b.height
+                );
+            }
+            let store = rt.check_state_store().unwrap();
+            assert_eq!(store.unreferenced, 0, "kill {kill}: records no count keeps");
+        }
     }
-    assert!(acknowledged >= u64::from(KILLS), "blocks ran between kills");
+    assert!(acknowledged >= u64::from(kills), "blocks ran between kills");
     // The next block runs on the recovered store.
-    let rt = Runtime::new(Arc::new(RocksKv::open(dir.path()).unwrap()));
+    let rt = block_writer::runtime(Arc::new(RocksKv::open(dir.path()).unwrap()), keep);
     let (counter, caller) = addresses();
     let receipts = rt
         .execute_block(
@@ -133,7 +173,7 @@ fn blocks_survive_sigkill_whole_or_not_at_all() {
         .receipts;
     assert_eq!(receipts.iter().filter(|r| r.success()).count(), 11);
     eprintln!(
-        "{KILLS} kills ({landed} with the block in flight landed), {acknowledged} blocks, \
+        "{kills} kills ({landed} with the block in flight landed), {acknowledged} blocks, \
          in {:.1} s",
         started.elapsed().as_secs_f64()
     );
@@ -151,6 +191,8 @@ struct Replay {
     counter: strata_runtime::Address,
     caller: strata_runtime::Address,
     blocks: u64,
+    /// The counter's state root after each block (index `n - 1`).
+    history: Vec<strata_pages::StateRoot>,
 }
 
 impl Replay {
@@ -162,6 +204,7 @@ impl Replay {
             counter,
             caller,
             blocks: 0,
+            history: Vec::new(),
         }
     }
 
@@ -176,6 +219,8 @@ impl Replay {
                 .execute_block(&txs, block_writer::context(self.blocks))
                 .unwrap();
             assert_eq!(replayed.receipts.len(), txs.len());
+            let root = self.rt.account(&self.counter).unwrap().unwrap().state_root;
+            self.history.push(root);
         }
         self.rt.account(&self.counter).unwrap().unwrap().state_root
     }

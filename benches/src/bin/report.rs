@@ -517,6 +517,57 @@ fn main() {
         &mut rows,
     );
 
+    for (name, rocks) in [
+        (
+            "counter tx, keep the last 128 blocks vs archive (MemKv)",
+            false,
+        ),
+        (
+            "counter tx, keep the last 128 blocks vs archive (RocksDB)",
+            true,
+        ),
+    ] {
+        run(
+            name,
+            &|| {
+                use strata_runtime::Retention;
+                let (ours, base, dirs): (Side, Side, Vec<tempfile::TempDir>) = if rocks {
+                    let (a, da) = runtime::counter_rocks_with(Retention::default());
+                    let (b, db) = runtime::counter_rocks_with(Retention::Archive);
+                    let (mut a, mut b) = (a, b);
+                    (
+                        Box::new(move || a.run()),
+                        Box::new(move || b.run()),
+                        vec![da, db],
+                    )
+                } else {
+                    let mut a = runtime::CounterTx::with_retention(
+                        std::sync::Arc::new(strata_kv::MemKv::new()),
+                        Retention::default(),
+                    );
+                    let mut b = runtime::CounterTx::with_retention(
+                        std::sync::Arc::new(strata_kv::MemKv::new()),
+                        Retention::Archive,
+                    );
+                    (Box::new(move || a.run()), Box::new(move || b.run()), vec![])
+                };
+                // The stores' directories live as long as the pair.
+                let keep = std::rc::Rc::new(dirs);
+                let mut ours = ours;
+                Pair {
+                    name,
+                    ours: Box::new(move || {
+                        let _ = &keep;
+                        ours()
+                    }),
+                    base,
+                    target: Target::Report,
+                }
+            },
+            &mut rows,
+        );
+    }
+
     // The second engine (wasmtime) next to the first (wasmi): ours is
     // wasmtime, the baseline wasmi, so a ratio under 1 is wasmtime's win.
     run(
@@ -625,6 +676,10 @@ fn main() {
         }
     }
 
+    if wanted("lifecycle") {
+        lifecycle_rows(&mut extra, args.quick);
+    }
+
     use std::fmt::Write as _;
     let today = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -692,4 +747,80 @@ fn commit() -> String {
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The state lifecycle's rows (issue 16): the store's size over a long
+/// run with and without pruning, throughput early and late in it, and
+/// large states. A quick run does a tenth of the long run.
+fn lifecycle_rows(extra: &mut Vec<String>, quick: bool) {
+    use strata_benches::lifecycle;
+    let scale = if quick { 10 } else { 1 };
+    let total = 1_000_000 / scale;
+    let checkpoints = [10_000 / scale, 100_000 / scale, total];
+    let window = 100_000 / scale;
+    let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
+    let mut runs = Vec::new();
+    for pruned in [true, false] {
+        let label = if pruned { "keep 128 blocks" } else { "archive" };
+        eprint!(
+            "measuring {total} counter increments in blocks of 1,000 on RocksDB ({label}) ... "
+        );
+        let r = lifecycle::long_run(
+            lifecycle::retention(pruned),
+            total,
+            1_000,
+            &checkpoints,
+            window,
+        );
+        eprintln!("{:.0} then {:.0} tx/s", r.first_rate, r.last_rate);
+        for s in &r.sizes {
+            extra.push(format!(
+                "| store after {} counter txs, {label} (RocksDB, compacted) | live {:.2} MiB, SST files {:.2} MiB |",
+                s.txs,
+                mib(s.live_bytes),
+                mib(s.sst_bytes)
+            ));
+        }
+        runs.push((label, r));
+    }
+    for (label, r) in &runs {
+        let n = r.sizes.len();
+        if n >= 2 {
+            let growth = r.sizes[n - 1].sst_bytes as f64 / r.sizes[n - 2].sst_bytes.max(1) as f64;
+            let (target, met) = if *label == "archive" {
+                ("reported (grows with history)".to_string(), "-")
+            } else {
+                (
+                    "at most 2x".to_string(),
+                    if growth <= 2.0 { "met" } else { "missed" },
+                )
+            };
+            extra.push(format!(
+                "| store size at {} over {} txs, {label} | {growth:.2}x (target {target}: {met}) |",
+                r.sizes[n - 1].txs,
+                r.sizes[n - 2].txs
+            ));
+        }
+        let decay = r.last_rate / r.first_rate;
+        extra.push(format!(
+            "| throughput, last {window} vs first {window} txs, {label} | {:.0} vs {:.0} tx/s = {decay:.2} (target at least 0.85: {}) |",
+            r.last_rate,
+            r.first_rate,
+            if decay >= 0.85 { "met" } else { "missed" }
+        ));
+    }
+    eprint!("measuring random pages of a 65,536-page contract ... ");
+    let s = lifecycle::random_pages(1_000, 16 / scale as usize + 1, 8 / scale as usize + 1);
+    eprintln!("{:.0} tx/s", s.rate);
+    extra.push(format!(
+        "| writes to random pages of a 65,536-page contract, blocks of 1,000 (RocksDB) | {:.0} tx/s, {:.0} bytes and {:.1} records written a tx |",
+        s.rate, s.bytes_per_tx, s.records_per_tx
+    ));
+    eprint!("measuring a block's state-root update ... ");
+    let t = lifecycle::state_root_update(100_000, 1_000, 9);
+    eprintln!("{t:?}");
+    extra.push(format!(
+        "| one block's state-root update: 1,000 of 100,000 accounts (RocksDB) | {:.2} ms |",
+        t.as_secs_f64() * 1e3
+    ));
 }
