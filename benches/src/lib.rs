@@ -8,11 +8,13 @@
 //! them, so the report measures exactly what the benches do.
 #![deny(missing_docs)]
 
+pub mod cold;
 pub mod engines;
 pub mod host_fns;
 pub mod kv;
 pub mod lifecycle;
 pub mod pages;
+pub mod plots;
 pub mod readme;
 pub mod runtime;
 pub mod slices;

@@ -35,6 +35,9 @@ pub struct LongRun {
     pub first_rate: f64,
     /// Transactions a second over the last `window` transactions.
     pub last_rate: f64,
+    /// Transactions a second over each stretch of `total / 50`
+    /// transactions: (transactions at its end, rate).
+    pub rates: Vec<(u64, f64)>,
 }
 
 fn rocks(dir: &std::path::Path) -> Arc<RocksKv> {
@@ -80,6 +83,8 @@ pub fn long_run(
     let mut height = 1u64;
     let (mut first, mut last) = (Duration::ZERO, Duration::ZERO);
     let mut sizes = Vec::new();
+    let stretch = (total / 50).max(block);
+    let (mut rates, mut stretch_time) = (Vec::new(), Duration::ZERO);
     while done < total {
         height += 1;
         let t = Instant::now();
@@ -101,6 +106,11 @@ pub fn long_run(
         if done > total.saturating_sub(window) {
             last += took;
         }
+        stretch_time += took;
+        if done % stretch == 0 {
+            rates.push((done, stretch as f64 / stretch_time.as_secs_f64()));
+            stretch_time = Duration::ZERO;
+        }
         if checkpoints.contains(&done) {
             kv.compact().expect("compact");
             let s = kv.sizes().expect("sizes");
@@ -115,6 +125,7 @@ pub fn long_run(
         sizes,
         first_rate: window as f64 / first.as_secs_f64(),
         last_rate: window as f64 / last.as_secs_f64(),
+        rates,
     }
 }
 

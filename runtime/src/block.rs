@@ -159,7 +159,6 @@ impl<'r, K: KvStore + 'static> Block<'r, K> {
             // A counting block keeps what its counts reach (`lifecycle`),
             // which leaves superseded records out as the sweep does.
             let reachable = if counting.is_some() {
-                self.write_pending()?;
                 None
             } else {
                 self.sweep()?

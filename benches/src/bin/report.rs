@@ -78,6 +78,8 @@ struct Row {
     ratio: String,
     target: String,
     met: &'static str,
+    /// ratio / target, for a pair with a target.
+    over_target: Option<f64>,
 }
 
 fn human(ns: f64) -> String {
@@ -107,9 +109,13 @@ fn measure(mut pair: Pair, budget: &Budget) -> Row {
     }
     let (ma, mb) = (median(a), median(b));
     let ratio = ma / mb;
-    let (target, met) = match pair.target {
-        Target::AtMost(t) => (format!("<= {t}"), if ratio <= t { "yes" } else { "NO" }),
-        Target::Report => ("report".into(), "-"),
+    let (target, met, over_target) = match pair.target {
+        Target::AtMost(t) => (
+            format!("<= {t}"),
+            if ratio <= t { "yes" } else { "NO" },
+            Some(ratio / t),
+        ),
+        Target::Report => ("report".into(), "-", None),
     };
     Row {
         name: pair.name.into(),
@@ -118,6 +124,7 @@ fn measure(mut pair: Pair, budget: &Budget) -> Row {
         ratio: format!("{ratio:.2}"),
         target,
         met,
+        over_target,
     }
 }
 
@@ -568,6 +575,74 @@ fn main() {
         );
     }
 
+    // Cold start on a contract shaped like compiled code (issue 22).
+    let cold_fixture: std::cell::OnceCell<std::rc::Rc<strata_benches::cold::ColdStart>> =
+        std::cell::OnceCell::new();
+    let cold = || {
+        cold_fixture
+            .get_or_init(|| std::rc::Rc::new(strata_benches::cold::ColdStart::new(5_000)))
+            .clone()
+    };
+    for (name, ours_eager, base_strata, base_eager, target) in [
+        (
+            "cold call, 1 MB compiled-shaped contract: Strata vs wasmi alone (lazy)",
+            false,
+            false,
+            false,
+            Target::AtMost(1.2),
+        ),
+        (
+            "cold call, 1 MB compiled-shaped contract: Strata vs wasmi alone (eager)",
+            true,
+            false,
+            true,
+            Target::Report,
+        ),
+        (
+            "cold call, 1 MB compiled-shaped contract: Strata lazy vs eager",
+            false,
+            true,
+            true,
+            Target::Report,
+        ),
+        (
+            "cold call, 1 MB compiled-shaped contract: wasmi alone lazy vs eager",
+            false,
+            false,
+            true,
+            Target::Report,
+        ),
+    ] {
+        let strata_ours = !name.contains("wasmi alone lazy");
+        run(
+            name,
+            &|| {
+                let (a, b) = (cold(), cold());
+                Pair {
+                    name,
+                    ours: Box::new(move || {
+                        std::hint::black_box(if strata_ours {
+                            a.strata(ours_eager)
+                        } else {
+                            a.wasmi(ours_eager)
+                        });
+                        1
+                    }),
+                    base: Box::new(move || {
+                        std::hint::black_box(if base_strata {
+                            b.strata(base_eager)
+                        } else {
+                            b.wasmi(base_eager)
+                        });
+                        1
+                    }),
+                    target,
+                }
+            },
+            &mut rows,
+        );
+    }
+
     // The second engine (wasmtime) next to the first (wasmi): ours is
     // wasmtime, the baseline wasmi, so a ratio under 1 is wasmtime's win.
     run(
@@ -655,12 +730,18 @@ fn main() {
         }
         for (name, which) in [("MemKv", "peak-mem"), ("RocksDB", "peak-rocks")] {
             match peak(which) {
-                Some((before, after)) => extra.push(format!(
-                    "| peak RSS, 10,000-tx block ({name}) | {:.1} MiB (before the block: {:.1} MiB) |",
-                    after as f64 / 1024.0,
-                    before as f64 / 1024.0
+                Some((before, after)) => {
+                    let per_tx = (after - before) as f64 / 10_000.0;
+                    extra.push(format!(
+                        "| peak RSS, 10,000-tx block ({name}) | {:.1} MiB (before the block: {:.1} MiB): {per_tx:.2} KiB a transaction (target at most 2 KiB: {}) |",
+                        after as f64 / 1024.0,
+                        before as f64 / 1024.0,
+                        if per_tx <= 2.0 { "met" } else { "missed" }
+                    ))
+                }
+                None => extra.push(format!(
+                    "| peak RSS, 10,000-tx block ({name}) | could not measure |"
                 )),
-                None => extra.push(format!("| peak RSS, 10,000-tx block ({name}) | could not measure |")),
             }
         }
     }
@@ -676,8 +757,16 @@ fn main() {
         }
     }
 
-    if wanted("lifecycle") {
-        lifecycle_rows(&mut extra, args.quick);
+    let runs = if wanted("lifecycle") {
+        lifecycle_rows(&mut extra, args.quick)
+    } else {
+        Vec::new()
+    };
+    if let Some(c) = cold_fixture.get() {
+        extra.push(format!(
+            "| the compiled-shaped contract of the cold-call rows | {} bytes, 5,000 internal functions, 4 exports, a 64 KiB data segment |",
+            c.wasm.len()
+        ));
     }
 
     use std::fmt::Write as _;
@@ -725,8 +814,17 @@ fn main() {
                 strata_benches::readme::splice(&readme, &tables).map_err(|e| e.to_string())
             })
             .and_then(|new| std::fs::write(path, new).map_err(|e| e.to_string()));
+        let plots = path
+            .parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join("docs/plots");
+        let written = written.and_then(|()| draw(&plots, &runs, &rows));
         match written {
-            Ok(()) => eprintln!("wrote the tables into {}", path.display()),
+            Ok(()) => eprintln!(
+                "wrote the tables into {} and the plots into {}",
+                path.display(),
+                plots.display()
+            ),
             Err(e) => {
                 eprintln!("report: cannot update {}: {e}", path.display());
                 std::process::exit(2);
@@ -752,11 +850,17 @@ fn commit() -> String {
 /// The state lifecycle's rows (issue 16): the store's size over a long
 /// run with and without pruning, throughput early and late in it, and
 /// large states. A quick run does a tenth of the long run.
-fn lifecycle_rows(extra: &mut Vec<String>, quick: bool) {
+fn lifecycle_rows(
+    extra: &mut Vec<String>,
+    quick: bool,
+) -> Vec<(String, strata_benches::lifecycle::LongRun)> {
     use strata_benches::lifecycle;
     let scale = if quick { 10 } else { 1 };
     let total = 1_000_000 / scale;
-    let checkpoints = [10_000 / scale, 100_000 / scale, total];
+    // Sizes at 10k, then every 100k (the table shows 10k, 100k and the end).
+    let mut checkpoints = vec![10_000 / scale];
+    checkpoints.extend((1..=10).map(|i| i * 100_000 / scale));
+    let shown = [10_000 / scale, 100_000 / scale, total];
     let window = 100_000 / scale;
     let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
     let mut runs = Vec::new();
@@ -773,7 +877,7 @@ fn lifecycle_rows(extra: &mut Vec<String>, quick: bool) {
             window,
         );
         eprintln!("{:.0} then {:.0} tx/s", r.first_rate, r.last_rate);
-        for s in &r.sizes {
+        for s in r.sizes.iter().filter(|s| shown.contains(&s.txs)) {
             extra.push(format!(
                 "| store after {} counter txs, {label} (RocksDB, compacted) | live {:.2} MiB, SST files {:.2} MiB |",
                 s.txs,
@@ -784,9 +888,9 @@ fn lifecycle_rows(extra: &mut Vec<String>, quick: bool) {
         runs.push((label, r));
     }
     for (label, r) in &runs {
-        let n = r.sizes.len();
-        if n >= 2 {
-            let growth = r.sizes[n - 1].sst_bytes as f64 / r.sizes[n - 2].sst_bytes.max(1) as f64;
+        let at = |t: u64| r.sizes.iter().find(|s| s.txs == t);
+        if let (Some(mid), Some(end)) = (at(shown[1]), at(shown[2])) {
+            let growth = end.sst_bytes as f64 / mid.sst_bytes.max(1) as f64;
             let (target, met) = if *label == "archive" {
                 ("reported (grows with history)".to_string(), "-")
             } else {
@@ -797,8 +901,7 @@ fn lifecycle_rows(extra: &mut Vec<String>, quick: bool) {
             };
             extra.push(format!(
                 "| store size at {} over {} txs, {label} | {growth:.2}x (target {target}: {met}) |",
-                r.sizes[n - 1].txs,
-                r.sizes[n - 2].txs
+                end.txs, mid.txs
             ));
         }
         let decay = r.last_rate / r.first_rate;
@@ -820,7 +923,60 @@ fn lifecycle_rows(extra: &mut Vec<String>, quick: bool) {
     let t = lifecycle::state_root_update(100_000, 1_000, 9);
     eprintln!("{t:?}");
     extra.push(format!(
-        "| one block's state-root update: 1,000 of 100,000 accounts (RocksDB) | {:.2} ms |",
+        "| one block's state-root update: 1,000 of 100,000 accounts (RocksDB, no node cache) | {:.2} ms |",
         t.as_secs_f64() * 1e3
     ));
+    runs.into_iter().map(|(l, r)| (l.to_string(), r)).collect()
+}
+
+/// Draws the report's pictures into `dir` (`docs/plots` beside the README).
+fn draw(
+    dir: &std::path::Path,
+    runs: &[(String, strata_benches::lifecycle::LongRun)],
+    rows: &[Row],
+) -> Result<(), String> {
+    use strata_benches::plots;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if !runs.is_empty() {
+        let rates: Vec<plots::Series> = runs
+            .iter()
+            .map(|(l, r)| {
+                (
+                    l.clone(),
+                    r.rates.iter().map(|&(t, v)| (t as f64, v)).collect(),
+                )
+            })
+            .collect();
+        plots::lines(
+            &dir.join("throughput.svg"),
+            "counter blocks of 1,000 on RocksDB: throughput over the run",
+            "transactions",
+            "tx/s",
+            &rates,
+        )?;
+        let sizes: Vec<plots::Series> = runs
+            .iter()
+            .map(|(l, r)| {
+                (
+                    l.clone(),
+                    r.sizes
+                        .iter()
+                        .map(|s| (s.txs as f64, s.sst_bytes as f64 / 1024.0))
+                        .collect(),
+                )
+            })
+            .collect();
+        plots::lines(
+            &dir.join("store_size.svg"),
+            "the store's size (SST files after compaction) over the run",
+            "transactions",
+            "KiB",
+            &sizes,
+        )?;
+    }
+    let ratios: Vec<(String, f64)> = rows
+        .iter()
+        .filter_map(|r| r.over_target.map(|o| (r.name.clone(), o)))
+        .collect();
+    plots::ratios(&dir.join("ratios.svg"), &ratios)
 }

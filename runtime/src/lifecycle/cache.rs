@@ -19,7 +19,9 @@ use strata_kv::Namespace;
 use strata_primitives::Hash32;
 
 use super::RetainedBlock;
-use super::records::Children;
+
+/// The hashes a counted record names, as the cache keeps them.
+pub(crate) type Kids = Box<[Hash32]>;
 
 /// The counts, children and blocks the runtime remembers.
 pub(crate) struct LifecycleCache(Mutex<Inner>);
@@ -31,7 +33,7 @@ pub(crate) struct Inner {
     /// Counts as stored.
     pub(crate) counts: LruCache<Hash32, (Namespace, u32)>,
     /// The children of counted records.
-    pub(crate) children: LruCache<Hash32, (Namespace, Children)>,
+    pub(crate) children: LruCache<Hash32, (Namespace, Kids)>,
     /// Retained blocks by number.
     pub(crate) blocks: LruCache<u64, RetainedBlock>,
 }
@@ -44,7 +46,7 @@ pub(crate) struct CacheUpdate {
     /// Counts now (0: deleted).
     pub(crate) counts: Vec<(Hash32, Namespace, u32)>,
     /// Children of records counted in for the first time.
-    pub(crate) children: Vec<(Hash32, Namespace, Children)>,
+    pub(crate) children: Vec<(Hash32, Namespace, Kids)>,
     /// Blocks numbered.
     pub(crate) added: Vec<RetainedBlock>,
     /// Blocks pruned.

@@ -15,8 +15,8 @@ use hashbrown::HashMap;
 use strata_kv::{BatchOp, Bytes, KvStore, Namespace, WriteBatch};
 use strata_primitives::{Hash32, hex, namespaces};
 
-use super::cache::{CacheUpdate, Inner};
-use super::records::{Children, Kind, children, counted, is_constant};
+use super::cache::{CacheUpdate, Inner, Kids};
+use super::records::{Kind, children, children_of, counted, is_constant};
 use crate::RuntimeError;
 
 /// One record's count: as stored, and now.
@@ -33,7 +33,7 @@ pub(crate) struct Refs<'a, K: KvStore> {
     /// What the runtime remembers (valid for `kv`: checked by the caller).
     cache: &'a mut Inner,
     /// The children of the records counted in for the first time.
-    new_children: Vec<(Hash32, Namespace, Children)>,
+    new_children: Vec<(Hash32, Namespace, Kids)>,
     /// The counted records the block's own batch puts (not yet readable
     /// from `kv`).
     written: HashMap<(u8, Hash32), Bytes>,
@@ -137,14 +137,15 @@ impl<'a, K: KvStore> Refs<'a, K> {
         Ok(Some(c))
     }
 
-    /// The bytes of a record of `kind`: from the block's batch, or stored.
-    fn find(&self, hash: &Hash32, kind: Kind) -> Result<(Namespace, Bytes), RuntimeError> {
+    /// The bytes of a record of `kind`: from the block's batch, or stored
+    /// (then `true`: from the store, to be checked against its hash).
+    fn find(&self, hash: &Hash32, kind: Kind) -> Result<(Namespace, Bytes, bool), RuntimeError> {
         for &ns in kind.namespaces() {
             if let Some(b) = self.written.get(&(ns.tag(), *hash)) {
-                return Ok((ns, b.clone()));
+                return Ok((ns, b.clone(), false));
             }
             if let Some(b) = self.kv.get(ns, hash)? {
-                return Ok((ns, b));
+                return Ok((ns, b, true));
             }
         }
         Err(corrupt(
@@ -171,10 +172,11 @@ impl<'a, K: KvStore> Refs<'a, K> {
                 self.counts.insert(h, c);
                 continue;
             }
-            let (ns, bytes) = self.find(&h, kind)?;
-            let kids = children(ns, &h, &bytes)?;
+            let (ns, bytes, stored) = self.find(&h, kind)?;
+            let kids = children_of(ns, &h, &bytes, stored)?;
             stack.extend(kids.iter().copied());
-            self.new_children.push((h, ns, kids));
+            self.new_children
+                .push((h, ns, kids.iter().map(|(k, _)| *k).collect()));
             let before = known.map_or(0, |c| c.before);
             self.counts.insert(h, Count { ns, before, now: 1 });
         }
@@ -200,8 +202,8 @@ impl<'a, K: KvStore> Refs<'a, K> {
             c.now -= 1;
             self.counts.insert(h, c);
             if c.now == 0 {
-                let kids = match self.cache.children.get(&h) {
-                    Some((ns, kids)) if *ns == c.ns => kids.clone(),
+                match self.cache.children.pop(&h) {
+                    Some((ns, kids)) if ns == c.ns => stack.extend(kids.iter().copied()),
                     _ => {
                         let bytes = match self.written.get(&(c.ns.tag(), h)) {
                             Some(b) => b.clone(),
@@ -209,10 +211,9 @@ impl<'a, K: KvStore> Refs<'a, K> {
                                 corrupt(&h, "the record is counted but missing from the store")
                             })?,
                         };
-                        children(c.ns, &h, &bytes)?
+                        stack.extend(children(c.ns, &h, &bytes)?.into_iter().map(|(k, _)| k));
                     }
-                };
-                stack.extend(kids.into_iter().map(|(k, _)| k));
+                }
                 self.freed += 1;
             }
         }
