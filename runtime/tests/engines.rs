@@ -314,3 +314,55 @@ fn queries_on_wasmtime_read_what_wasmi_wrote() {
     assert_eq!(kind(&r), Some(ErrorKind::ReadOnly), "a query may not write");
     assert_eq!(counter_value(&wasmtime, &c), 3);
 }
+
+/// Every wasm feature deploy allows beyond the MVP (mutable globals, sign
+/// extension, multi-value, bulk memory and its table operations), in one
+/// contract: valid at deploy means it runs on both engines, alike.
+const FEATURES: &str = r#"(module
+  (type $v (func))
+  (global $g (mut i64) (i64.const 5))
+  (memory (export "memory") 1)
+  (table 4 funcref)
+  (func $nop)
+  (elem $e func $nop)
+  (data $d "bulk!")
+  (func (export "sign_ext") (result i64)
+    (i64.extend8_s (i64.const 0xff)))
+  (func $pair (result i64 i32) (i64.const 7) (i32.const 9))
+  (func (export "multi") (result i64 i32) (call $pair))
+  (func (export "global") (result i64)
+    (global.set $g (i64.add (global.get $g) (i64.const 1)))
+    (global.get $g))
+  (func (export "bulk") (result i64)
+    (memory.init $d (i32.const 100) (i32.const 0) (i32.const 5))
+    (data.drop $d)
+    (memory.copy (i32.const 200) (i32.const 100) (i32.const 5))
+    (memory.fill (i32.const 205) (i32.const 33) (i32.const 3))
+    (table.init $e (i32.const 2) (i32.const 0) (i32.const 1))
+    (elem.drop $e)
+    (table.copy (i32.const 3) (i32.const 2) (i32.const 1))
+    (call_indirect (type $v) (i32.const 3))
+    (i64.load (i32.const 200)))
+  (func (export "init_after_drop")
+    (data.drop $d)
+    (memory.init $d (i32.const 0) (i32.const 0) (i32.const 1))))"#;
+
+#[test]
+fn every_allowed_feature_runs_alike_on_both_engines() {
+    let [wasmi, wasmtime] = [WasmEngine::Wasmi, WasmEngine::Wasmtime].map(|engine| {
+        let rt = runtime_on(engine);
+        let c = deploy(&rt, FEATURES, 1);
+        ["sign_ext", "multi", "global", "bulk", "init_after_drop"].map(|f| call(&rt, c, f, vec![]))
+    });
+    assert_eq!(wasmtime[0].returns, vec![Arg::I64(-1)]);
+    assert_eq!(wasmtime[1].returns, vec![Arg::I64(7), Arg::I32(9)]);
+    assert_eq!(wasmtime[2].returns, vec![Arg::I64(6)]);
+    assert_eq!(
+        wasmtime[3].returns,
+        vec![Arg::I64(i64::from_le_bytes(*b"bulk!!!!"))]
+    );
+    assert_eq!(kind(&wasmtime[4]), Some(ErrorKind::Trap));
+    for (a, b) in wasmi.iter().zip(&wasmtime) {
+        assert_eq!(but_gas(a), but_gas(b));
+    }
+}
