@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod cold;
+pub mod engines;
 pub mod host_fns;
 pub mod kv;
 pub mod lifecycle;

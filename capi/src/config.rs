@@ -187,6 +187,9 @@ impl TryFrom<&StrataConfig> for RuntimeConfig {
                 .then_some(c.event_retention_blocks),
             state_retention: std::num::NonZeroU64::new(c.state_retention_blocks)
                 .map_or(Retention::Archive, Retention::Blocks),
+            // The C API runs on the consensus engine; wasmtime is the Rust
+            // API's and the CLI's (`RuntimeConfig::engine`).
+            engine: strata_runtime::WasmEngine::Wasmi,
         })
     }
 }

@@ -86,7 +86,7 @@ use strata_host_fns::{SvmEnv, SvmNode};
 use strata_kv::{KvError, KvStore};
 use strata_runtime::{
     Address, Arg, BlockContext, CallTx, CodeHash, DeployTx, ErrorKind, FunctionCall, Receipt,
-    RegisterProbe, Runtime, RuntimeConfig, RuntimeError, Transaction,
+    RegisterProbe, Runtime, RuntimeConfig, RuntimeError, Transaction, WasmEngine,
 };
 
 /// The store handle every command runs on.
@@ -153,7 +153,7 @@ pub enum Command {
     /// Call a contract's exported function; prints the receipt.
     Call(CallArgs),
     /// Run a function read-only: the same receipt, but nothing is written.
-    Query(CallArgs),
+    Query(QueryArgs),
     /// Show a contract's account: state root, page count, code hash, balance, nonce.
     State {
         /// The contract's address (40 hex characters).
@@ -204,6 +204,12 @@ pub enum Command {
     Run {
         /// The script file.
         script: PathBuf,
+        /// The engine every transaction of the script runs on (`query`
+        /// lines included): wasmi, the default and the consensus engine,
+        /// or wasmtime, the JIT, for simulations (the same receipts and
+        /// roots, its own gas).
+        #[arg(long, value_enum, default_value_t = EngineArg::Wasmi)]
+        engine: EngineArg,
     },
     /// Deploy a bundled example into a fresh temporary store, call it, and
     /// explain what happened.
@@ -211,11 +217,21 @@ pub enum Command {
 }
 
 impl Command {
+    /// The engine the command runs contracts on (`--engine` of `query` and
+    /// `run`; wasmi for the others).
+    fn engine(&self) -> WasmEngine {
+        match self {
+            Command::Query(q) => q.engine.unwrap_or_default().into(),
+            Command::Run { engine, .. } => (*engine).into(),
+            _ => WasmEngine::Wasmi,
+        }
+    }
+
     /// Whether the command only reads the store (and so opens it read-only).
     fn only_reads(&self) -> bool {
         matches!(
             self,
-            Command::Query(_)
+            Command::Query(..)
                 | Command::State { .. }
                 | Command::Read { .. }
                 | Command::Events { .. }
@@ -247,6 +263,38 @@ pub struct DeployArgs {
     /// The gas limit (at most the runtime's cap, 100,000,000).
     #[arg(long, default_value_t = 50_000_000, value_parser = parse_gas, allow_hyphen_values = true)]
     pub gas: u64,
+}
+
+/// The engine a command runs contracts on (`--engine`).
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EngineArg {
+    /// wasmi, the interpreter: the default and the consensus engine.
+    #[default]
+    Wasmi,
+    /// wasmtime, the JIT: much faster on compute-heavy code; the same
+    /// receipts and roots, gas metered by wasmtime's own fuel.
+    Wasmtime,
+}
+
+impl From<EngineArg> for WasmEngine {
+    fn from(e: EngineArg) -> Self {
+        match e {
+            EngineArg::Wasmi => WasmEngine::Wasmi,
+            EngineArg::Wasmtime => WasmEngine::Wasmtime,
+        }
+    }
+}
+
+/// Arguments of `query`: those of `call`, and the engine.
+#[derive(Args, Debug, Clone)]
+pub struct QueryArgs {
+    #[command(flatten)]
+    pub call: CallArgs,
+    /// The engine to run on: wasmi (the default, the consensus engine) or
+    /// wasmtime (the JIT; the same receipt, its own gas). In a script, the
+    /// script's engine (`strata run --engine`); a line may only repeat it.
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineArg>,
 }
 
 /// Arguments of `call` and `query`.
@@ -515,12 +563,21 @@ fn open_rocks(dir: &std::path::Path, _read_only: bool) -> Result<Store, Fatal> {
 /// Builds the runtime the CLI runs on, with [`runtime_config`] and SVM's
 /// node vmcalls (`node`, `env`).
 pub fn runtime(store: Store) -> Result<Runtime<Store>, Fatal> {
-    runtime_with(store, true)
+    runtime_with(store, true, WasmEngine::Wasmi)
 }
 
-/// Builds the runtime the CLI runs on, with or without SVM's node vmcalls.
-pub fn runtime_with(store: Store, node_vmcalls: bool) -> Result<Runtime<Store>, Fatal> {
-    let builder = Runtime::builder(store).config(runtime_config());
+/// Builds the runtime the CLI runs on, with or without SVM's node vmcalls,
+/// on `engine`.
+pub fn runtime_with(
+    store: Store,
+    node_vmcalls: bool,
+    engine: WasmEngine,
+) -> Result<Runtime<Store>, Fatal> {
+    let config = RuntimeConfig {
+        engine,
+        ..runtime_config()
+    };
+    let builder = Runtime::builder(store).config(config);
     let builder = if node_vmcalls {
         builder.host_module(SvmNode).host_module(SvmEnv)
     } else {
@@ -592,7 +649,7 @@ pub fn run_command(
                 output::print_deployed(out, &address, &account, &source, json)
             })
         }
-        Command::Call(c) | Command::Query(c) => {
+        Command::Call(c) | Command::Query(QueryArgs { call: c, .. }) => {
             let contract = parse_address(&c.address, "address")?;
             match rt.account(&contract)? {
                 Some(a) if a.is_contract() => {}
@@ -610,7 +667,19 @@ pub fn run_command(
                 input,
                 gas_limit: c.gas,
             };
-            let query = matches!(command, Command::Query(_));
+            if let Command::Query(QueryArgs {
+                engine: Some(engine),
+                ..
+            }) = command
+                && WasmEngine::from(*engine) != rt.config().engine
+            {
+                return Err(Fatal::msg(format!(
+                    "this runs on {}: a script's engine is `strata run --engine`'s, for \
+                     every line",
+                    rt.config().engine.name()
+                )));
+            }
+            let query = matches!(command, Command::Query(..));
             let (receipt, registers) = match parse_probe(c)? {
                 None if query => (rt.query(&tx, block_now())?, None),
                 None => (execute(rt, &Transaction::Call(tx))?, None),
@@ -767,9 +836,9 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Demo => demo::run(json, &mut out),
         command => open_store(&cli.global, command.only_reads())
-            .and_then(|store| runtime_with(store, !cli.global.no_node_vmcalls))
+            .and_then(|store| runtime_with(store, !cli.global.no_node_vmcalls, command.engine()))
             .and_then(|rt| match command {
-                Command::Run { script } => script::run(&rt, script, json, &mut out),
+                Command::Run { script, .. } => script::run(&rt, script, json, &mut out),
                 Command::Info => info(&rt, &cli.global, &mut out),
                 Command::Prune { keep } => {
                     let report = rt.prune(*keep)?;
@@ -812,7 +881,7 @@ mod tests {
         }
         let at_cap = cap.to_string();
         match parse(&["strata", "query", "a", "f", "--gas", &at_cap]) {
-            Ok(Command::Query(c)) => assert_eq!(c.gas, cap),
+            Ok(Command::Query(q)) => assert_eq!(q.call.gas, cap),
             other => panic!("{other:?}"),
         }
         let above = (cap + 1).to_string();

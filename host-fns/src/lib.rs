@@ -8,7 +8,9 @@
 //!   ..)`) and a by-name dispatcher (`Svm::invoke`), generic over any
 //!   [`CustomContextVM`] memory and any [`Host`];
 //! - the registration of every function into a wasmi `Linker` (feature
-//!   `wasmi`, on by default): `Svm::link(&mut linker)`;
+//!   `wasmi`, on by default): `Svm::link(&mut linker)`; and, from the same
+//!   entries, into a wasmtime `Linker` (feature `wasmtime`):
+//!   `Svm::link_wasmtime(&mut linker)`;
 //! - the C header guest contracts include ([`docs::c_header`], checked in as
 //!   `host-fns/include/strata.h`) and the markdown ABI reference
 //!   ([`docs::markdown`], checked in as `host-fns/ABI.md`), with a test that
@@ -47,6 +49,8 @@ pub mod testing;
 mod types;
 #[cfg(feature = "wasmi")]
 mod wasmi_glue;
+#[cfg(feature = "wasmtime")]
+mod wasmtime_glue;
 
 pub use functions::{Strata, Svm, SvmEnv, SvmNode, all_modules, builtin_modules, optional_modules};
 pub use host::Host;
@@ -60,3 +64,7 @@ pub use types::{
 pub use wasmi;
 #[cfg(feature = "wasmi")]
 pub use wasmi_glue::{WasmiModule, WasmiState, with_wasmi_host};
+#[cfg(feature = "wasmtime")]
+pub use wasmtime;
+#[cfg(feature = "wasmtime")]
+pub use wasmtime_glue::{WasmtimeState, with_wasmtime_host};

@@ -221,6 +221,20 @@ macro_rules! __if_wasmi {
     ($($t:tt)*) => {};
 }
 
+#[cfg(feature = "wasmtime")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_wasmtime {
+    ($($t:tt)*) => { $($t)* };
+}
+
+#[cfg(not(feature = "wasmtime"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_wasmtime {
+    ($($t:tt)*) => {};
+}
+
 /// Declares an import module of host functions: **the one table**.
 ///
 /// Each entry gives the function's docs, name, parameters (`i32` or `i64`),
@@ -238,6 +252,8 @@ macro_rules! __if_wasmi {
 ///   dynamically typed [`Value`](crate::Value)s;
 /// - `link(linker)` (feature `wasmi`): every function defined in a wasmi
 ///   `Linker<WasmiState<H>>`;
+/// - `link_wasmtime(linker)` (feature `wasmtime`): the same functions, from
+///   the same entries, defined in a wasmtime `Linker<WasmtimeState<H>>`;
 /// - a [`HostModule`] implementation listing [`HostFnDesc`]s, from which the
 ///   C header, the ABI reference and deploy-time import checks are made.
 ///
@@ -433,6 +449,43 @@ macro_rules! host_functions {
                     linker: &mut $crate::wasmi::Linker<$crate::WasmiState<H>>,
                 ) -> Result<(), $crate::wasmi::errors::LinkerError> {
                     Self::link(linker)
+                }
+
+                $crate::__if_wasmtime! {
+                    fn link_wasmtime_module<H: $crate::Host + 'static>(
+                        &self,
+                        linker: &mut $crate::wasmtime::Linker<$crate::WasmtimeState<H>>,
+                    ) -> $crate::wasmtime::Result<()> {
+                        Self::link_wasmtime(linker)
+                    }
+                }
+            }
+
+            $crate::__if_wasmtime! {
+                impl $Module {
+                    /// Defines every function of this module in a wasmtime
+                    /// linker, each under its
+                    /// [`symbol`](crate::HostFnDesc::symbol): the same
+                    /// entries, and the same typed entry points, as
+                    /// [`link`](Self::link) for wasmi.
+                    pub fn link_wasmtime<H: $crate::Host + 'static>(
+                        linker: &mut $crate::wasmtime::Linker<$crate::WasmtimeState<H>>,
+                    ) -> $crate::wasmtime::Result<()> {
+                        $(
+                            linker.func_wrap(
+                                $modname,
+                                stringify!($name),
+                                |mut caller: $crate::wasmtime::Caller<'_, $crate::WasmtimeState<H>>, $( $arg: $ty ),*|
+                                    -> $crate::wasmtime::Result<$crate::__ret_ty!($($ret)?)>
+                                {
+                                    $crate::with_wasmtime_host(&mut caller, |mem, host| {
+                                        Self::$name(mem, host, $( $arg ),*)
+                                    })
+                                },
+                            )?;
+                        )*
+                        Ok(())
+                    }
                 }
             }
         }

@@ -13,6 +13,23 @@ pub trait WasmiModule: HostModule {
         &self,
         linker: &mut wasmi::Linker<WasmiState<H>>,
     ) -> Result<(), wasmi::errors::LinkerError>;
+
+    /// Defines every function of this module in a wasmtime linker (feature
+    /// `wasmtime`). Modules made by [`host_functions!`](crate::host_functions)
+    /// define them from their table; a module written by hand (a C API's
+    /// callbacks) has no wasmtime binding unless it provides one, and the
+    /// default says so as an error.
+    #[cfg(feature = "wasmtime")]
+    fn link_wasmtime_module<H: Host + 'static>(
+        &self,
+        linker: &mut wasmtime::Linker<crate::WasmtimeState<H>>,
+    ) -> wasmtime::Result<()> {
+        let _ = linker;
+        Err(wasmtime::Error::msg(format!(
+            "import module {:?} has no wasmtime binding",
+            self.name()
+        )))
+    }
 }
 
 /// The data of a wasmi `Store` that runs a contract: the host, and the

@@ -12,7 +12,7 @@ use wasmi::{Engine, Linker};
 use crate::caches::Caches;
 use crate::exec::{TxHost, TxState};
 use crate::journal::{Extension, ExtensionSlot};
-use crate::{BlockKv, Runtime, RuntimeConfig, RuntimeError, Shared};
+use crate::{BlockKv, Runtime, RuntimeConfig, RuntimeError, Shared, WasmEngine};
 
 type LinkFn<K> = Box<
     dyn Fn(&mut Linker<WasmiState<TxHost<K>>>) -> Result<(), wasmi::errors::LinkerError>
@@ -20,11 +20,21 @@ type LinkFn<K> = Box<
         + Sync,
 >;
 
+/// An embedder's import module: its table, and how to link it into each
+/// engine.
+struct EmbedderModule<K: KvStore + 'static> {
+    functions: &'static [HostFnDesc],
+    link: LinkFn<K>,
+    /// `None` for an external module (answered by the node; wasmi only).
+    #[cfg(feature = "wasmtime")]
+    link_wasmtime: Option<crate::exec::WasmtimeLinkFn<K>>,
+}
+
 /// Builds a [`Runtime`]: configuration, embedder host modules and state.
 pub struct RuntimeBuilder<K: KvStore + 'static> {
     kv: K,
     config: RuntimeConfig,
-    modules: Vec<(&'static [HostFnDesc], LinkFn<K>)>,
+    modules: Vec<EmbedderModule<K>>,
     extension: Option<ExtensionSlot>,
     /// Whether a module is external.
     external: bool,
@@ -53,10 +63,26 @@ impl<K: KvStore + 'static> RuntimeBuilder<K> {
     /// `.host_module(Node)`. Its functions are linked over the runtime's
     /// own host, and checked at deploy like the built-in ones; a name taken
     /// by another module fails [`build`](Self::build).
+    ///
+    /// On [`WasmEngine::Wasmtime`](crate::WasmEngine::Wasmtime) a module
+    /// made by `host_functions!` is linked from the same table; a module
+    /// written by hand must provide
+    /// [`WasmiModule::link_wasmtime_module`] (with the `wasmtime` feature),
+    /// or `build` fails.
     pub fn host_module<M: WasmiModule + Send + Sync + 'static>(mut self, module: M) -> Self {
         let functions = module.functions();
-        self.modules
-            .push((functions, Box::new(move |linker| module.link_wasmi(linker))));
+        let module = Arc::new(module);
+        #[cfg(feature = "wasmtime")]
+        let link_wasmtime: crate::exec::WasmtimeLinkFn<K> = {
+            let module = module.clone();
+            Box::new(move |linker| module.link_wasmtime_module(linker))
+        };
+        self.modules.push(EmbedderModule {
+            functions,
+            link: Box::new(move |linker| module.link_wasmi(linker)),
+            #[cfg(feature = "wasmtime")]
+            link_wasmtime: Some(link_wasmtime),
+        });
         self
     }
 
@@ -76,14 +102,16 @@ impl<K: KvStore + 'static> RuntimeBuilder<K> {
     pub fn external_module<M: HostModule + Send + Sync + 'static>(mut self, module: M) -> Self {
         let functions = module.functions();
         self.external = true;
-        self.modules.push((
+        self.modules.push(EmbedderModule {
             functions,
-            Box::new(move |linker| {
+            link: Box::new(move |linker| {
                 functions
                     .iter()
                     .try_for_each(|f| crate::exec::link_external(linker, f))
             }),
-        ));
+            #[cfg(feature = "wasmtime")]
+            link_wasmtime: None,
+        });
         self
     }
 
@@ -124,9 +152,26 @@ impl<K: KvStore + 'static> RuntimeBuilder<K> {
         Strata::link(&mut linker).map_err(link_err)?;
         let mut host_fns: Vec<&'static HostFnDesc> =
             Svm::FUNCTIONS.iter().chain(Strata::FUNCTIONS).collect();
-        for (functions, link) in &self.modules {
-            link(&mut linker).map_err(link_err)?;
-            host_fns.extend(functions.iter());
+        for module in &self.modules {
+            (module.link)(&mut linker).map_err(link_err)?;
+            host_fns.extend(module.functions.iter());
+        }
+        #[cfg(feature = "wasmtime")]
+        let wasmtime = match config.engine {
+            WasmEngine::Wasmi => None,
+            WasmEngine::Wasmtime => Some(crate::exec::WasmtimeBackend::new(
+                &config,
+                self.modules.iter().map(|m| {
+                    let name = m.functions.first().map_or("?", |f| f.module);
+                    (name, m.link_wasmtime.as_ref())
+                }),
+            )?),
+        };
+        #[cfg(not(feature = "wasmtime"))]
+        if config.engine == WasmEngine::Wasmtime {
+            return Err(RuntimeError::Link(
+                "the wasmtime engine needs strata-runtime's `wasmtime` feature".into(),
+            ));
         }
         let kv = BlockKv::new(self.kv);
         let mut state = TxState::new(kv.clone(), Caches::new(&config));
@@ -136,6 +181,8 @@ impl<K: KvStore + 'static> RuntimeBuilder<K> {
                 kv,
                 engine,
                 linker,
+                #[cfg(feature = "wasmtime")]
+                wasmtime,
                 host_fns,
                 exec: Mutex::new(Some(Box::new(state))),
                 external: self.external,

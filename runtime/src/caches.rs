@@ -15,10 +15,20 @@ use wasmi::Module;
 use crate::exec::Storage;
 use crate::{Address, BlockKv, CodeHash, NS_CODE, Runtime, RuntimeConfig, RuntimeError, Shared};
 
+/// A module compiled for the runtime's engine.
+#[derive(Clone)]
+pub(crate) enum EngineModule {
+    /// For wasmi (translated lazily or eagerly).
+    Wasmi(Module),
+    /// For wasmtime (compiled by cranelift when loaded).
+    #[cfg(feature = "wasmtime")]
+    Wasmtime(wasmtime::Module),
+}
+
 /// A compiled module and the size of its code.
 #[derive(Clone)]
 pub(crate) struct CachedModule {
-    pub module: Module,
+    pub module: EngineModule,
     /// The bytes of the code that run: all but its custom sections
     /// ([`validate::runnable_len`](crate::validate::runnable_len)).
     pub runnable_len: usize,
@@ -173,7 +183,7 @@ impl<K: KvStore + 'static> Caches<K> {
                 detail: "the stored code does not hash to its key".into(),
             });
         }
-        let module = Module::new(&shared.engine, &code[..]).map_err(|e| RuntimeError::Corrupt {
+        let module = compile(shared, &code).map_err(|e| RuntimeError::Corrupt {
             what: "code",
             key: hash.to_hex(),
             detail: format!("stored code does not compile: {e}"),
@@ -317,4 +327,15 @@ impl<K: KvStore + 'static> Runtime<K> {
     pub fn clear_account_node_cache(&self) {
         self.shared.account_nodes.clear();
     }
+}
+
+/// Compiles `code` for the runtime's engine.
+fn compile<K: KvStore + 'static>(shared: &Shared<K>, code: &[u8]) -> Result<EngineModule, String> {
+    #[cfg(feature = "wasmtime")]
+    if let Some(backend) = &shared.wasmtime {
+        return backend.compile(code).map(EngineModule::Wasmtime);
+    }
+    Module::new(&shared.engine, code)
+        .map(EngineModule::Wasmi)
+        .map_err(|e| e.to_string())
 }

@@ -89,6 +89,57 @@ pub enum Compilation {
     Eager,
 }
 
+/// The engine contracts run on.
+///
+/// Both run the same host functions (one table, over `CustomContextVM`), the
+/// same deploy validation, the same gas schedule for host functions, pages
+/// and instantiation, and fail with the same [`ErrorKind`](crate::ErrorKind)s,
+/// so receipts and state roots agree, **except gas**: each engine meters wasm
+/// instructions with its own fuel. wasmi's fuel is Strata's consensus gas;
+/// wasmtime's is bounded and deterministic for one wasmtime version but
+/// counts differently (see [`WasmEngine::Wasmtime`]). A node that agrees on
+/// receipts with others must run [`WasmEngine::Wasmi`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum WasmEngine {
+    /// wasmi 2, the interpreter: the default and the consensus engine. Its
+    /// fuel is the gas every node agrees on; lazy translation makes cold
+    /// starts cheap.
+    #[default]
+    Wasmi,
+    /// wasmtime (cranelift), the JIT, for read-only queries and off-chain
+    /// runs (indexers, simulations): roughly an order of magnitude faster
+    /// on compute-heavy code, slower to compile a module (compiled once
+    /// per code hash and kept in the module cache). Needs the runtime's
+    /// `wasmtime` feature; without it building a runtime with this engine
+    /// fails with [`RuntimeError::Link`](crate::RuntimeError::Link).
+    ///
+    /// Gas here is wasmtime's fuel: one unit per wasm operator, except
+    /// that `nop`, `drop`, `block`, `loop`, `end`, `else`, `unreachable`
+    /// and `return` are free; a call, a load or a `memory.copy` of any size
+    /// costs 1. wasmi charges its own instruction costs (calls, loads and
+    /// stores more than 1, bulk memory per byte), so the same transaction
+    /// uses a different amount of gas on each engine. Host functions, page
+    /// touches and instantiation cost the same on both. Wasmtime checks
+    /// fuel at function entries and loop headers, so running out is
+    /// noticed at the next of those; the gas used is then the limit, as on
+    /// wasmi. When wasmtime traps, the fuel the trapping function used
+    /// since its last call out is not counted, so a failed receipt's gas is
+    /// a lower bound. Gas on wasmtime depends on the wasmtime version: it is
+    /// not for consensus. [`RuntimeConfig::compilation`] applies to wasmi
+    /// only: wasmtime compiles a whole module when it loads it.
+    Wasmtime,
+}
+
+impl WasmEngine {
+    /// The engine's name as the CLI spells it (`wasmi`, `wasmtime`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            WasmEngine::Wasmi => "wasmi",
+            WasmEngine::Wasmtime => "wasmtime",
+        }
+    }
+}
+
 /// The runtime's configuration: an explicit value, no globals.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RuntimeConfig {
@@ -138,6 +189,10 @@ pub struct RuntimeConfig {
     /// gas or root depends on it. Default the last
     /// [`DEFAULT_RETAINED_BLOCKS`](crate::DEFAULT_RETAINED_BLOCKS).
     pub state_retention: Retention,
+    /// The engine contracts run on. Default [`WasmEngine::Wasmi`], the
+    /// consensus engine; [`WasmEngine::Wasmtime`] (feature `wasmtime`) is
+    /// for queries and off-chain runs.
+    pub engine: WasmEngine,
 }
 
 /// The default [`RuntimeConfig::max_tx_gas`]: 100 million gas. Gas is
@@ -177,6 +232,7 @@ impl Default for RuntimeConfig {
             max_block_gas: DEFAULT_MAX_BLOCK_GAS,
             event_retention_blocks: Some(DEFAULT_EVENT_RETENTION_BLOCKS),
             state_retention: Retention::default(),
+            engine: WasmEngine::Wasmi,
         }
     }
 }

@@ -48,6 +48,12 @@
 //! - **Embedders** add their own import modules with the host-fns macro and
 //!   [`RuntimeBuilder::host_module`]; their functions see the same memory,
 //!   registers and gas, and are checked at deploy like any import.
+//! - **Two engines**: contracts run on wasmi, the default and the
+//!   consensus engine, or (feature `wasmtime`,
+//!   [`RuntimeConfig::engine`] = [`WasmEngine::Wasmtime`]) on wasmtime's
+//!   JIT, for queries and off-chain runs: the same host functions (linked
+//!   from the same table), validation, errors, receipts and state roots,
+//!   but gas metered by wasmtime's own fuel, so not for consensus.
 //! - **External host functions**: a module added with
 //!   [`RuntimeBuilder::external_module`] is answered by the node, later.
 //!   [`Runtime::start`] (and [`Runtime::start_block`],
@@ -130,7 +136,7 @@ pub use builder::RuntimeBuilder;
 pub use caches::{CacheCounters, CacheStats};
 pub use config::{
     Compilation, DEFAULT_EVENT_RETENTION_BLOCKS, DEFAULT_MAX_BLOCK_GAS, DEFAULT_MAX_TX_GAS,
-    GasSchedule, Limits, RuntimeConfig,
+    GasSchedule, Limits, RuntimeConfig, WasmEngine,
 };
 pub use error::RuntimeError;
 pub use events::{EventIndexInfo, IndexedEvent};
@@ -194,6 +200,10 @@ pub(crate) struct Shared<K: KvStore + 'static> {
     pub kv: BlockKv<K>,
     pub engine: Engine,
     pub linker: Linker<WasmiState<TxHost<K>>>,
+    /// The second engine, when [`RuntimeConfig::engine`] is
+    /// [`WasmEngine::Wasmtime`]: every frame then runs on it.
+    #[cfg(feature = "wasmtime")]
+    pub wasmtime: Option<exec::WasmtimeBackend<K>>,
     pub host_fns: Vec<&'static HostFnDesc>,
     /// Serialises execution, and holds the state the next transaction
     /// reuses: its emptied collections, the caches and the embedder's

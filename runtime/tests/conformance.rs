@@ -41,7 +41,8 @@ use strata_host_fns::{
 use strata_kv::MemKv;
 use strata_registers::{BankSpec, RegisterLimits};
 use strata_runtime::{
-    Arg, BlockContext, CallTx, DeployTx, FunctionCall, Receipt, Runtime, Transaction,
+    Arg, BlockContext, CallTx, DeployTx, FunctionCall, Receipt, Runtime, RuntimeConfig,
+    Transaction, WasmEngine,
 };
 
 const GAS: u64 = 2_000_000;
@@ -1251,7 +1252,16 @@ fn outcome_of(r: &Receipt) -> Result<Option<Value>, (String, String)> {
 /// Runs the case on the real host: its observations, the contract's
 /// address and the extra accounts' addresses.
 fn run_real(case: &Case) -> (Obs, Address, Vec<Address>, Receipt) {
+    run_real_on(case, WasmEngine::Wasmi)
+}
+
+/// [`run_real`] on `engine`.
+fn run_real_on(case: &Case, engine: WasmEngine) -> (Obs, Address, Vec<Address>, Receipt) {
     let rt = Runtime::builder(Arc::new(MemKv::new()))
+        .config(RuntimeConfig {
+            engine,
+            ..RuntimeConfig::default()
+        })
         .host_module(SvmNode)
         .host_module(SvmEnv)
         .build()
@@ -1658,6 +1668,131 @@ fn check_cases(cases: Vec<Case>) {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The second engine: every case (the built-in banks' and the custom
+/// banks') on wasmi and on wasmtime, through the same runtime, must leave
+/// the same observations (result or error kind and message, memory,
+/// registers, return data, events, logs, the gas the host function charged,
+/// storage, balances) and the same receipt but for its gas. Only `gas_left`
+/// answers differently, by design: each engine meters instructions with its
+/// own fuel.
+#[cfg(feature = "wasmtime")]
+#[test]
+fn wasmi_and_wasmtime_agree_on_every_case() {
+    let mut failures = vec![];
+    let mut ran = 0;
+    for case in cases().into_iter().chain(custom_bank_cases()) {
+        let (mut on_wasmi, me, accounts, mut r_wasmi) = run_real_on(&case, WasmEngine::Wasmi);
+        let (mut on_wasmtime, me2, accounts2, mut r_wasmtime) =
+            run_real_on(&case, WasmEngine::Wasmtime);
+        assert_eq!((me, accounts), (me2, accounts2), "{}", case.label());
+        if let Some(e) = check_expectation(&case, &on_wasmtime.outcome) {
+            failures.push(format!("{} on wasmtime: {e}", case.label()));
+        }
+        if case.name == "gas_left" {
+            for (obs, r) in [
+                (&mut on_wasmi, &mut r_wasmi),
+                (&mut on_wasmtime, &mut r_wasmtime),
+            ] {
+                assert!(
+                    matches!(obs.outcome, Ok(Some(Value::I64(g))) if g > 0 && (g as u64) < GAS),
+                    "{}: {:?}",
+                    case.label(),
+                    obs.outcome
+                );
+                obs.outcome = Ok(None);
+                r.returns.clear();
+            }
+        }
+        // The charge is measured with `gas_left` around the call, so it
+        // includes the instructions that push the arguments, call and keep
+        // the result: on
+        // wasmtime 1 fuel each, which wasmi folds into its call. Less
+        // those, both engines charge exactly the table's cost.
+        let desc = all_descs()
+            .find(|d| (d.module, d.symbol) == (case.module, case.name))
+            .expect("the case's function");
+        if let Some(After {
+            charged: Some(c), ..
+        }) = &mut on_wasmtime.after
+        {
+            *c -= (desc.params.len() + desc.results.len()) as u64 + 1;
+        }
+        for r in [&mut r_wasmi, &mut r_wasmtime] {
+            assert!(r.gas_used > 0, "{}: no gas used", case.label());
+            r.gas_used = 0;
+            // The gas left around the call, which `run` keeps in memory.
+            if r.return_data.len() == MEM {
+                r.return_data[DUMP as usize..DUMP_END as usize].fill(0);
+            }
+        }
+        if on_wasmi != on_wasmtime {
+            failures.push(format!(
+                "{}: {}",
+                case.label(),
+                engine_differences(&on_wasmi, &on_wasmtime).join("; ")
+            ));
+        } else if r_wasmi != r_wasmtime {
+            failures.push(format!(
+                "{}: receipts differ beyond gas: {:?} vs {:?}",
+                case.label(),
+                r_wasmi.error,
+                r_wasmtime.error
+            ));
+        }
+        ran += 1;
+    }
+    assert!(ran > 100, "only {ran} cases");
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} cases differ between the engines:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// What differs between two observations of one case, briefly.
+#[cfg(feature = "wasmtime")]
+fn engine_differences(a: &Obs, b: &Obs) -> Vec<String> {
+    let mut d = vec![];
+    if a.outcome != b.outcome {
+        d.push(format!("outcome {:?} vs {:?}", a.outcome, b.outcome));
+    }
+    match (&a.after, &b.after) {
+        (Some(x), Some(y)) => {
+            let bytes =
+                |name: &str, p: &Option<Vec<u8>>, q: &Option<Vec<u8>>, d: &mut Vec<String>| {
+                    if p != q {
+                        let (p, q) = (p.as_deref().unwrap_or(&[]), q.as_deref().unwrap_or(&[]));
+                        d.push(format!("{name}: {}", first_diff(p, q)));
+                    }
+                };
+            bytes("memory", &x.memory, &y.memory, &mut d);
+            bytes("registers", &x.registers, &y.registers, &mut d);
+            bytes("return data", &x.return_data, &y.return_data, &mut d);
+            if x.events != y.events {
+                d.push(format!("events {:?} vs {:?}", x.events, y.events));
+            }
+            if x.logs != y.logs {
+                d.push(format!("logs {:?} vs {:?}", x.logs, y.logs));
+            }
+            if x.charged != y.charged {
+                d.push(format!("charged {:?} vs {:?}", x.charged, y.charged));
+            }
+        }
+        (x, y) if x.is_some() != y.is_some() => d.push("one succeeded".into()),
+        _ => {}
+    }
+    for (page, (p, q)) in a.storage.iter().zip(&b.storage).enumerate() {
+        if p != q {
+            d.push(format!("storage page {page}: {}", first_diff(p, q)));
+        }
+    }
+    if a.balances != b.balances {
+        d.push(format!("balances {:?} vs {:?}", a.balances, b.balances));
+    }
+    d
 }
 
 /// Register banks unlike the SVM's: widths the SVM has not (128 and 2048

@@ -469,6 +469,68 @@ fn golden_receipts() {
     }
 }
 
+/// The second engine: the whole scenario on wasmtime gives the reference's
+/// receipts (SCALE bytes, state roots, events, logs, errors) but for gas,
+/// the reference's committed accounts and the golden file's block roots;
+/// and its own gas, run twice, is the same.
+#[cfg(feature = "wasmtime")]
+#[test]
+fn wasmtime_agrees_but_for_gas() {
+    let n = scenario().len();
+    let want = reference_with_accounts();
+    let on_wasmtime = || {
+        let rt = mem_runtime(RuntimeConfig {
+            engine: strata_runtime::WasmEngine::Wasmtime,
+            ..RuntimeConfig::default()
+        });
+        let mut receipts = Vec::new();
+        let mut roots = String::from("blocks\n");
+        for (i, txs) in scenario().iter().enumerate().take(n) {
+            let block = rt.execute_block(txs, block(i)).expect("runtime");
+            receipts.extend(block.receipts);
+            let _ = writeln!(
+                roots,
+                "block {i}: height {} state root {}",
+                block.head.height,
+                hex::encode(block.head.state_root)
+            );
+        }
+        let accounts = accounts(&rt, &receipts);
+        (receipts, accounts, roots)
+    };
+    let (got, accounts_got, roots) = on_wasmtime();
+    let but_gas = |rs: &[Receipt]| -> Vec<Vec<u8>> {
+        rs.iter()
+            .map(|r| {
+                let mut r = r.clone();
+                r.gas_used = 0;
+                r.to_bytes()
+            })
+            .collect()
+    };
+    assert_eq!(got.len(), want.0.len());
+    assert!(
+        but_gas(&got) == but_gas(&want.0),
+        "receipts but gas:\n{}",
+        render(&got)
+    );
+    assert_eq!(accounts_got, want.1, "committed accounts");
+    assert_eq!(roots, block_roots(), "block roots");
+    assert_eq!(got[10].gas_used, 50_000, "out of gas uses the limit");
+    // Here the gas even agrees: wasmi 2 and wasmtime both charge about one
+    // unit per operator of straight-line code, and host, page and
+    // instantiation costs are the runtime's. They part on memory growth,
+    // bulk memory, traps and recursion depth (`tests/engines.rs`).
+    let again = on_wasmtime().0;
+    assert!(
+        again
+            .iter()
+            .map(Receipt::to_bytes)
+            .eq(got.iter().map(Receipt::to_bytes)),
+        "wasmtime's gas is the same on every run"
+    );
+}
+
 #[cfg(feature = "rocksdb")]
 mod rocks {
     use super::*;

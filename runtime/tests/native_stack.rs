@@ -135,3 +135,70 @@ fn wasm_recursion_to_its_limit_is_a_receipt_on_a_small_thread() {
     let large = call(&rt, c, "recurse", vec![strata_runtime::Arg::I32(0)]);
     assert_eq!(small.to_bytes(), large.to_bytes());
 }
+
+/// The same guarantees on the second engine, whose wasm code runs on the
+/// native stack itself (up to its `max_wasm_stack`, inside the red zone
+/// every frame starts with).
+#[cfg(feature = "wasmtime")]
+mod wasmtime {
+    use super::*;
+    use strata_runtime::WasmEngine;
+
+    fn config() -> RuntimeConfig {
+        RuntimeConfig {
+            engine: WasmEngine::Wasmtime,
+            ..RuntimeConfig::default()
+        }
+    }
+
+    #[test]
+    fn a_chain_at_and_past_the_depth_limit_on_small_threads() {
+        let depth = config().limits.max_call_depth as usize;
+        let (rt, addresses) = chain(depth, config());
+        let rt = Arc::new(rt);
+        for stack in [128 * 1024, 1 << 20] {
+            let (rt, addresses) = (rt.clone(), addresses.clone());
+            let r = on_thread(stack, move || run_chain(&rt, &addresses));
+            assert!(r.success(), "{stack}-byte stack: {:?}", r.error);
+        }
+        let (rt, addresses) = chain(depth + 1, config());
+        let rt = Arc::new(rt);
+        let (small_rt, small_addresses) = (rt.clone(), addresses.clone());
+        let small = on_thread(128 * 1024, move || run_chain(&small_rt, &small_addresses));
+        assert_eq!(small.error.as_ref().map(|e| e.kind), Some(ErrorKind::Trap));
+        let large = on_thread(64 << 20, move || run_chain(&rt, &addresses));
+        assert_eq!(small.to_bytes(), large.to_bytes());
+    }
+
+    #[test]
+    fn a_raised_depth_limit_is_still_safe_on_a_small_thread() {
+        let mut config = config();
+        config.limits.max_call_depth = 400;
+        let (rt, addresses) = chain(400, config);
+        let r = on_thread(256 * 1024, move || run_chain(&rt, &addresses));
+        assert!(r.success(), "{:?}", r.error);
+    }
+
+    #[test]
+    fn wasm_recursion_to_its_limit_is_a_receipt_on_a_small_thread() {
+        let rt = Arc::new(
+            Runtime::builder(Arc::new(MemKv::new()))
+                .config(config())
+                .build()
+                .expect("runtime"),
+        );
+        let c = deploy(&rt, COUNTER, 1);
+        let small = {
+            let rt = rt.clone();
+            on_thread(128 * 1024, move || {
+                call(&rt, c, "recurse", vec![strata_runtime::Arg::I32(0)])
+            })
+        };
+        assert_eq!(
+            small.error.as_ref().map(|e| e.kind),
+            Some(ErrorKind::StackOverflow)
+        );
+        let large = call(&rt, c, "recurse", vec![strata_runtime::Arg::I32(0)]);
+        assert_eq!(small.to_bytes(), large.to_bytes());
+    }
+}

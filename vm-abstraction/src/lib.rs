@@ -7,7 +7,8 @@
 //!
 //! - `strata-host-fns` implements every host function over `M: CustomContextVM + ?Sized`;
 //! - `strata-runtime` binds those functions to wasmi, handing them a `WasmiMemory`
-//!   built from the wasmi `Caller` of the current host call (feature `wasmi`, on by default);
+//!   built from the wasmi `Caller` of the current host call (feature `wasmi`, on by default),
+//!   or to wasmtime, handing them a `WasmtimeMemory` (feature `wasmtime`);
 //! - tests and benches run the same host functions natively on a `Vec<u8>` or a
 //!   `&mut [u8]`, without a VM at all.
 //!
@@ -57,12 +58,18 @@ mod bytes;
 mod error;
 #[cfg(feature = "wasmi")]
 mod wasmi_backend;
+#[cfg(feature = "wasmtime")]
+mod wasmtime_backend;
 
 use core::ops::Range;
 
 pub use error::{MemoryError, VmError};
+/// The export name under which a guest must expose its linear memory.
+pub const MEMORY_EXPORT: &str = "memory";
 #[cfg(feature = "wasmi")]
-pub use wasmi_backend::{MEMORY_EXPORT, WasmiMemory};
+pub use wasmi_backend::WasmiMemory;
+#[cfg(feature = "wasmtime")]
+pub use wasmtime_backend::WasmtimeMemory;
 
 /// A guest's linear memory, as host code sees it.
 ///

@@ -4,10 +4,7 @@ use core::fmt;
 
 use wasmi::{Caller, Extern};
 
-use crate::{CustomContextVM, MemoryError, VmError};
-
-/// The export name under which a guest must expose its linear memory.
-pub const MEMORY_EXPORT: &str = "memory";
+use crate::{CustomContextVM, MEMORY_EXPORT, MemoryError, VmError};
 
 /// The calling guest's linear memory, borrowed for the duration of one wasmi host call.
 ///

@@ -13,7 +13,8 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use strata_benches::{Pair, Side, Target, host_fns, kv, pages, runtime, slices, virt};
+use strata_benches::{Pair, Side, Target, engines, host_fns, kv, pages, runtime, slices, virt};
+use strata_runtime::WasmEngine;
 
 #[derive(Parser)]
 #[command(about = "Strata's benchmark report: ratios measured side by side.")]
@@ -641,6 +642,66 @@ fn main() {
             &mut rows,
         );
     }
+
+    // The second engine (wasmtime) next to the first (wasmi): ours is
+    // wasmtime, the baseline wasmi, so a ratio under 1 is wasmtime's win.
+    run(
+        "compute: hash loop (250,000 rounds, ~6.75M instructions): wasmtime vs wasmi",
+        &|| {
+            let mut ours = engines::Compute::hash(WasmEngine::Wasmtime, engines::HASH_ROUNDS);
+            let mut base = engines::Compute::hash(WasmEngine::Wasmi, engines::HASH_ROUNDS);
+            Pair {
+                name: "compute: hash loop (250,000 rounds, ~6.75M instructions): wasmtime vs wasmi",
+                ours: Box::new(move || ours.run()),
+                base: Box::new(move || base.run()),
+                target: Target::Report,
+            }
+        },
+        &mut rows,
+    );
+    run(
+        "compute: insertion sort of 1,000 i32 (~5M instructions): wasmtime vs wasmi",
+        &|| {
+            let mut ours = engines::Compute::sort(WasmEngine::Wasmtime, engines::SORT_LEN);
+            let mut base = engines::Compute::sort(WasmEngine::Wasmi, engines::SORT_LEN);
+            Pair {
+                name: "compute: insertion sort of 1,000 i32 (~5M instructions): wasmtime vs wasmi",
+                ours: Box::new(move || ours.run()),
+                base: Box::new(move || base.run()),
+                target: Target::Report,
+            }
+        },
+        &mut rows,
+    );
+    run(
+        "counter tx (MemKv, warm): wasmtime vs wasmi",
+        &|| {
+            let wasm = || wat::parse_str(runtime::COUNTER).expect("wat");
+            let mut ours = engines::EngineTx::new(WasmEngine::Wasmtime, wasm(), "inc");
+            let mut base = engines::EngineTx::new(WasmEngine::Wasmi, wasm(), "inc");
+            Pair {
+                name: "counter tx (MemKv, warm): wasmtime vs wasmi",
+                ours: Box::new(move || ours.run()),
+                base: Box::new(move || base.run()),
+                target: Target::Report,
+            }
+        },
+        &mut rows,
+    );
+    run(
+        "cold call of a 1 MiB contract: wasmtime (compiles it all) vs wasmi (lazy)",
+        &|| {
+            let mut ours = engines::ColdCompile::new(WasmEngine::Wasmtime, 1024);
+            let mut base = engines::ColdCompile::new(WasmEngine::Wasmi, 1024);
+            Pair {
+                name: "cold call of a 1 MiB contract: wasmtime (compiles it all) vs wasmi (lazy)",
+                ours: Box::new(move || ours.run()),
+                base: Box::new(move || base.run()),
+                target: Target::Report,
+            }
+        },
+        &mut rows,
+    );
 
     let mut extra = Vec::new();
     if wanted("block") {

@@ -54,25 +54,30 @@ pub(crate) fn missing(status: CallStatus, message: impl Into<String>) -> Failure
 /// Turns a wasmi error into a receipt error (or a fatal one).
 pub(crate) fn classify(e: wasmi::Error) -> Failure {
     if let Some(h) = e.downcast_ref::<HostError>() {
-        let kind = match &h.kind {
-            HostErrorKind::OutOfGas => ErrorKind::OutOfGas,
-            HostErrorKind::Abort { message } => {
-                return Failure::Tx(TxError::new(ErrorKind::Abort, message.clone()));
-            }
-            HostErrorKind::ReadOnly => ErrorKind::ReadOnly,
-            HostErrorKind::Host(message) => {
-                return Failure::Fatal(RuntimeError::HostFunction {
-                    module: h.module,
-                    function: h.function,
-                    message: message.clone(),
-                });
-            }
-            _ => ErrorKind::HostError,
-        };
-        return Failure::Tx(TxError::new(kind, h.to_string()));
+        return host_failure(h);
     }
     let kind = wasm_error_kind(e.kind());
     Failure::Tx(TxError::new(kind, e.to_string()))
+}
+
+/// How a host function's error fails its frame, on any engine.
+pub(crate) fn host_failure(h: &HostError) -> Failure {
+    let kind = match &h.kind {
+        HostErrorKind::OutOfGas => ErrorKind::OutOfGas,
+        HostErrorKind::Abort { message } => {
+            return Failure::Tx(TxError::new(ErrorKind::Abort, message.clone()));
+        }
+        HostErrorKind::ReadOnly => ErrorKind::ReadOnly,
+        HostErrorKind::Host(message) => {
+            return Failure::Fatal(RuntimeError::HostFunction {
+                module: h.module,
+                function: h.function,
+                message: message.clone(),
+            });
+        }
+        _ => ErrorKind::HostError,
+    };
+    Failure::Tx(TxError::new(kind, h.to_string()))
 }
 
 /// The receipt kind of a wasmi error, from its type (never its text, which

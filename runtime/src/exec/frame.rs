@@ -13,6 +13,7 @@ use strata_slices::Slices;
 use wasmi::{Store, Val};
 
 use super::*;
+use crate::caches::EngineModule;
 use crate::{Account, Arg, ErrorKind, RuntimeError, Shared, TxError};
 
 /// One contract function to run.
@@ -134,7 +135,7 @@ pub(crate) fn run_frame<K: KvStore + 'static>(
 pub(crate) fn run_frame_inner<K: KvStore + 'static>(
     shared: &Arc<Shared<K>>,
     mut state: Box<TxState<K>>,
-    frame: Frame<'_>,
+    mut frame: Frame<'_>,
 ) -> (Option<Box<TxState<K>>>, FrameOutcome) {
     // Account, registers, code and storage.
     let st = &mut *state;
@@ -211,7 +212,7 @@ pub(crate) fn run_frame_inner<K: KvStore + 'static>(
         },
         state: None,
         registers,
-        input: frame.input,
+        input: std::mem::take(&mut frame.input),
         return_data: Vec::new(),
         last_call_return: Vec::new(),
         gas: 0,
@@ -221,20 +222,11 @@ pub(crate) fn run_frame_inner<K: KvStore + 'static>(
     state.call_stack.push(frame.address);
     let mut host = host;
     host.state = Some(state);
-    let mut store = Store::new(&shared.engine, WasmiState::new(host));
-    store.limiter(|s| &mut s.host.limits);
-    let result = execute_in_store(
-        shared,
-        &mut store,
-        &module.module,
-        frame.function,
-        frame.args,
-        frame.nested,
-        fuel,
-    );
-    let fuel_left = store.get_fuel().unwrap_or(0);
-    let data = store.into_data();
-    let mut host = data.host;
+    let (mut host, result, fuel_left) = match &module.module {
+        EngineModule::Wasmi(m) => run_wasmi(shared, host, m, &frame, fuel),
+        #[cfg(feature = "wasmtime")]
+        EngineModule::Wasmtime(m) => super::wasmtime_engine::run(shared, host, m, &frame, fuel),
+    };
     let Some(mut state) = host.state.take() else {
         let f = Failure::Fatal(RuntimeError::Internal("transaction state lost".into()));
         return (None, FrameOutcome::failed(f, frame.gas_limit));
@@ -269,6 +261,75 @@ pub(crate) fn run_frame_inner<K: KvStore + 'static>(
     )
 }
 
+/// Runs `frame` on wasmi: a fresh store around `host`, the fuel in, and the
+/// host, the result and the fuel left out.
+fn run_wasmi<K: KvStore + 'static>(
+    shared: &Shared<K>,
+    host: TxHost<K>,
+    module: &wasmi::Module,
+    frame: &Frame<'_>,
+    fuel: u64,
+) -> (TxHost<K>, Result<Vec<Arg>, Failure>, u64) {
+    let mut store = Store::new(&shared.engine, WasmiState::new(host));
+    store.limiter(|s| &mut s.host.limits);
+    let result = execute_in_store(
+        shared,
+        &mut store,
+        module,
+        frame.function,
+        frame.args,
+        frame.nested,
+        fuel,
+    );
+    let fuel_left = store.get_fuel().unwrap_or(0);
+    (store.into_data().host, result, fuel_left)
+}
+
+/// Checks a call of `function`, whose parameters have the types named
+/// `params` (`i32`, `i64`, or `unsupported`), with `args`: the same rule and
+/// the same messages on every engine.
+pub(crate) fn check_call(
+    function: &str,
+    params: &[&'static str],
+    args: &[Arg],
+    nested: bool,
+) -> Result<(), Failure> {
+    if nested && !params.is_empty() {
+        return Err(missing(
+            CallStatus::NoFunction,
+            format!(
+                "no function {function:?} without parameters: contract calls pass input \
+                 bytes, and this function takes ({})",
+                params.join(", ")
+            ),
+        ));
+    }
+    let given: SmallVec<[&'static str; 4]> = args.iter().map(arg_type_name).collect();
+    if params != &given[..] {
+        return Err(invalid(format!(
+            "function {function:?} takes ({}) but was given ({})",
+            params.join(", "),
+            given.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+fn arg_type_name(a: &Arg) -> &'static str {
+    match a {
+        Arg::I32(_) => "i32",
+        Arg::I64(_) => "i64",
+    }
+}
+
+/// The error of a call of a function the contract does not export.
+pub(crate) fn no_function(function: &str) -> Failure {
+    missing(
+        CallStatus::NoFunction,
+        format!("no function {function:?} is exported by the contract"),
+    )
+}
+
 pub(crate) fn wasm_type_name(t: &wasmi::ValType) -> &'static str {
     match t {
         wasmi::ValType::I32 => "i32",
@@ -295,52 +356,12 @@ pub(crate) fn execute_in_store<K: KvStore + 'static>(
         .map_err(classify)?;
     let memory = instance.get_memory(&*store, strata_vm_abstraction::MEMORY_EXPORT);
     store.data_mut().memory = memory;
-    let func = instance.get_func(&*store, function).ok_or_else(|| {
-        missing(
-            CallStatus::NoFunction,
-            format!("no function {function:?} is exported by the contract"),
-        )
-    })?;
+    let func = instance
+        .get_func(&*store, function)
+        .ok_or_else(|| no_function(function))?;
     let ty = func.ty(&*store);
-    let params = ty.params();
-    let names = |types: &[wasmi::ValType]| -> String {
-        types
-            .iter()
-            .map(wasm_type_name)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    if nested && !params.is_empty() {
-        return Err(missing(
-            CallStatus::NoFunction,
-            format!(
-                "no function {function:?} without parameters: contract calls pass input \
-                 bytes, and this function takes ({})",
-                names(params)
-            ),
-        ));
-    }
-    let fits = params.len() == args.len()
-        && params.iter().zip(args).all(|(p, a)| {
-            matches!(
-                (p, a),
-                (wasmi::ValType::I32, Arg::I32(_)) | (wasmi::ValType::I64, Arg::I64(_))
-            )
-        });
-    if !fits {
-        let given: Vec<&str> = args
-            .iter()
-            .map(|a| match a {
-                Arg::I32(_) => "i32",
-                Arg::I64(_) => "i64",
-            })
-            .collect();
-        return Err(invalid(format!(
-            "function {function:?} takes ({}) but was given ({})",
-            names(params),
-            given.join(", ")
-        )));
-    }
+    let params: SmallVec<[&'static str; 4]> = ty.params().iter().map(wasm_type_name).collect();
+    check_call(function, &params, args, nested)?;
     // Most functions take and return a few scalars: no allocation for them.
     let vals: SmallVec<[Val; 4]> = args
         .iter()

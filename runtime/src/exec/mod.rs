@@ -3,13 +3,16 @@
 //! job per module: [`state`] (the transaction's state and checkpoints),
 //! [`host`] (the `Host` every host function sees), [`frame`] (running a
 //! frame), [`failure`] (how a frame fails), [`external`] (host functions the node
-//! answers later).
+//! answers later), [`wasmtime_engine`] (the second engine, feature
+//! `wasmtime`).
 
 mod external;
 mod failure;
 mod frame;
 mod host;
 mod state;
+#[cfg(feature = "wasmtime")]
+mod wasmtime_engine;
 
 pub(crate) use external::{Access, Down, ExternalLink, Up, link as link_external};
 pub use external::{AccessError, PendingCall};
@@ -17,3 +20,5 @@ pub(crate) use failure::*;
 pub(crate) use frame::*;
 pub use host::TxHost;
 pub(crate) use state::*;
+#[cfg(feature = "wasmtime")]
+pub(crate) use wasmtime_engine::{WasmtimeBackend, WasmtimeLinkFn};
