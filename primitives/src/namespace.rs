@@ -90,8 +90,16 @@ pub mod namespaces {
     /// block root opens (`Runtime::snapshot`), not only the latest.
     pub const ACCOUNT_RECORDS: Namespace = Namespace::new(23);
 
+    /// Contract map nodes (`strata-maps`): node hash → the node's record
+    /// (a tag byte, then an inner node's two children or a leaf's value
+    /// kind, key and value). Content-addressed like pages; the roots of a
+    /// contract's top-level maps are listed in its account record, and
+    /// `strata_maps::children` names a record's children from its bytes.
+    /// (Tag 24 is reserved for the lead's reference counts.)
+    pub const MAP_NODES: Namespace = Namespace::new(25);
+
     /// Every registered namespace with a short name, in tag order.
-    pub const ALL: [(Namespace, &str); 11] = [
+    pub const ALL: [(Namespace, &str); 12] = [
         (PAGES, "pages"),
         (NODES, "nodes"),
         (ROOTS, "roots"),
@@ -103,6 +111,7 @@ pub mod namespaces {
         (EVENT_TOPICS, "event topics"),
         (EVENT_EXPIRY, "event expiry"),
         (ACCOUNT_RECORDS, "account records"),
+        (MAP_NODES, "map nodes"),
     ];
 
     /// The name of a registered namespace.
