@@ -10,7 +10,9 @@ use strata_pages::{PageCache, PageCacheConfig};
 use strata_registers::{BankLayout, Registers};
 use strata_slices::{SliceLayout, Slices};
 
-use crate::{Address, CallContext, CallStatus, Event, Host, HostErrorKind, StorageFault};
+use crate::{
+    Address, CallContext, CallStatus, Event, Host, HostErrorKind, MapFault, MapValue, StorageFault,
+};
 
 /// A call that [`MockHost::call`](Host::call) received.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,6 +59,9 @@ pub struct MockHost {
     pub call_reply: Vec<u8>,
     /// The last call's return data.
     pub last_call_return: Vec<u8>,
+    /// Maps by the slice (page, offset) that names them: a plain model, in
+    /// key order, that writes no root (the runtime's host keeps real trees).
+    pub maps: BTreeMap<(u32, u32), BTreeMap<Vec<u8>, MapValue>>,
 }
 
 /// Everything observable about a [`MockHost`], for comparing two runs.
@@ -78,6 +83,8 @@ pub struct MockState {
     pub balances: BTreeMap<Address, u128>,
     /// Calls.
     pub calls: Vec<MockCall>,
+    /// The maps, as [`MockHost::maps`].
+    pub maps: BTreeMap<(u32, u32), BTreeMap<Vec<u8>, MapValue>>,
 }
 
 impl MockHost {
@@ -113,6 +120,7 @@ impl MockHost {
             call_status: CallStatus::Success,
             call_reply: Vec::new(),
             last_call_return: Vec::new(),
+            maps: BTreeMap::new(),
         }
     }
 
@@ -136,6 +144,7 @@ impl MockHost {
             logs: self.logs.clone(),
             balances: self.balances.clone(),
             calls: self.calls.clone(),
+            maps: self.maps.clone(),
         }
     }
 }
@@ -181,6 +190,65 @@ impl Host for MockHost {
 
     fn context(&self) -> &CallContext {
         &self.context
+    }
+
+    fn map_get(
+        &mut self,
+        page: u32,
+        offset: u32,
+        key: &[u8],
+    ) -> Result<Option<MapValue>, MapFault> {
+        self.storage_read(page, offset, 32)?;
+        Ok(self
+            .maps
+            .get(&(page, offset))
+            .and_then(|m| m.get(key))
+            .cloned())
+    }
+
+    fn map_set(
+        &mut self,
+        page: u32,
+        offset: u32,
+        key: &[u8],
+        value: MapValue,
+    ) -> Result<(), MapFault> {
+        self.storage_write(page, offset, &[0; 0])?;
+        self.storage_read(page, offset, 32)?;
+        self.maps
+            .entry((page, offset))
+            .or_default()
+            .insert(key.to_vec(), value);
+        Ok(())
+    }
+
+    fn map_remove(&mut self, page: u32, offset: u32, key: &[u8]) -> Result<bool, MapFault> {
+        self.storage_write(page, offset, &[0; 0])?;
+        self.storage_read(page, offset, 32)?;
+        Ok(self
+            .maps
+            .get_mut(&(page, offset))
+            .and_then(|m| m.remove(key))
+            .is_some())
+    }
+
+    fn map_next(
+        &mut self,
+        page: u32,
+        offset: u32,
+        after: Option<&[u8]>,
+    ) -> Result<Option<(Vec<u8>, MapValue)>, MapFault> {
+        self.storage_read(page, offset, 32)?;
+        let Some(map) = self.maps.get(&(page, offset)) else {
+            return Ok(None);
+        };
+        let next = match after {
+            None => map.iter().next(),
+            Some(a) => map
+                .range::<[u8], _>((std::ops::Bound::Excluded(a), std::ops::Bound::Unbounded))
+                .next(),
+        };
+        Ok(next.map(|(k, v)| (k.clone(), v.clone())))
     }
 
     fn input(&self) -> &[u8] {

@@ -56,6 +56,10 @@ fn prepare() -> (MockHost, Vec<u8>) {
     host.registers.set(256, 2, &[0x22; 20]).unwrap();
     host.call_reply = b"reply".to_vec();
     host.last_call_return = b"previous".to_vec();
+    host.maps.entry((1, 64)).or_default().insert(
+        b"hello".to_vec(),
+        strata_host_fns::MapValue::Bytes(b"world".to_vec()),
+    );
     (host, mem)
 }
 
@@ -309,6 +313,87 @@ fn cases() -> BTreeMap<(&'static str, &'static str), Vec<Case>> {
     );
     add(
         "strata",
+        "map_get",
+        vec![
+            (vec![i(1), i(64), i(300), i(5), i(600), i(16)], "ok"),
+            (vec![i(1), i(64), i(300), i(4), i(600), i(16)], "ok"),
+            (vec![i(1), i(64), i(300), i(300), i(600), i(16)], "key_ptr"),
+            (vec![i(9), i(0), i(300), i(5), i(600), i(16)], "page"),
+            (vec![i(1), i(4080), i(300), i(5), i(600), i(16)], "offset"),
+            (vec![i(1), i(64), i(300), i(5), i(65530), i(16)], "dst_ptr"),
+        ],
+    );
+    add(
+        "strata",
+        "map_contains",
+        vec![
+            (vec![i(1), i(64), i(300), i(5)], "ok"),
+            (vec![i(1), i(4080), i(300), i(5)], "offset"),
+            (vec![i(1), i(64), i(65534), i(5)], "key_ptr"),
+        ],
+    );
+    add(
+        "strata",
+        "map_set",
+        vec![
+            (vec![i(1), i(64), i(300), i(5), i(300), i(5)], "ok"),
+            (vec![i(1), i(64), i(300), i(5), i(300), i(5000)], "val_len"),
+            (vec![i(1), i(64), i(300), i(257), i(300), i(5)], "key_ptr"),
+            (vec![i(9), i(64), i(300), i(5), i(300), i(5)], "page"),
+            (vec![i(1), i(64), i(300), i(5), i(65534), i(5)], "val_ptr"),
+        ],
+    );
+    add(
+        "strata",
+        "map_remove",
+        vec![
+            (vec![i(1), i(64), i(300), i(5)], "ok"),
+            (vec![i(1), i(64), i(300), i(2)], "ok"),
+            (vec![i(1), i(4090), i(300), i(5)], "offset"),
+        ],
+    );
+    add(
+        "strata",
+        "map_next",
+        vec![
+            (vec![i(1), i(64), i(0), i(-1), i(700), i(1000), i(16)], "ok"),
+            (
+                vec![i(1), i(64), i(300), i(5), i(700), i(1000), i(16)],
+                "ok",
+            ),
+            (
+                vec![i(1), i(64), i(0), i(-1), i(65500), i(1000), i(16)],
+                "key_dst",
+            ),
+            (
+                vec![i(1), i(64), i(0), i(-1), i(700), i(65530), i(16)],
+                "val_dst",
+            ),
+            (
+                vec![i(9), i(64), i(0), i(-1), i(700), i(1000), i(16)],
+                "page",
+            ),
+        ],
+    );
+    add(
+        "strata",
+        "map_get_map",
+        vec![
+            (vec![i(1), i(64), i(300), i(3), i(2), i(0)], "ok"),
+            (vec![i(1), i(64), i(300), i(5), i(2), i(0)], "key_ptr"),
+            (vec![i(1), i(64), i(300), i(3), i(2), i(4090)], "dst_offset"),
+        ],
+    );
+    add(
+        "strata",
+        "map_set_map",
+        vec![
+            (vec![i(1), i(64), i(300), i(3), i(2), i(0)], "ok"),
+            (vec![i(1), i(64), i(300), i(3), i(2), i(4090)], "src_offset"),
+        ],
+    );
+    add(
+        "strata",
         "call",
         vec![
             (vec![i(100), i(300), i(5), i(300), i(5), l(1000)], "ok"),
@@ -504,7 +589,8 @@ fn blamed(e: &HostError) -> &'static str {
     match &e.kind {
         HostErrorKind::Memory { arg, .. }
         | HostErrorKind::Register { arg, .. }
-        | HostErrorKind::InvalidArgument { arg, .. } => arg,
+        | HostErrorKind::InvalidArgument { arg, .. }
+        | HostErrorKind::Map { arg, .. } => arg,
         HostErrorKind::OutOfGas => "gas",
         HostErrorKind::Abort { .. } => "abort",
         HostErrorKind::Denied(_) => "denied",
