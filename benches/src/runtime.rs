@@ -332,6 +332,7 @@ impl DesignFloor {
             balance: 0,
             nonce: 0,
             name: None,
+            maps: Vec::new(),
         };
         let mut me = DesignFloor {
             engine,

@@ -102,6 +102,7 @@ mod exec;
 mod expiry;
 mod global;
 mod journal;
+mod maps;
 mod outcome;
 mod overlay;
 mod pending;
@@ -144,8 +145,8 @@ pub use proofs::{AccountStateProof, PageStateProof, StateProofError, verify_acco
 pub use snapshot::Snapshot;
 pub use strata_host_fns::{Address, Event};
 pub use types::{
-    Account, Arg, BlockContext, CallTx, CodeHash, DeployTx, ErrorKind, FunctionCall, Receipt,
-    Transaction, TxError, contract_address,
+    Account, Arg, BlockContext, CallTx, CodeHash, DeployTx, ErrorKind, FunctionCall, MapRoot,
+    Receipt, Transaction, TxError, contract_address,
 };
 pub use validate::CodeError;
 
