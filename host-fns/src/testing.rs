@@ -59,9 +59,9 @@ pub struct MockHost {
     pub call_reply: Vec<u8>,
     /// The last call's return data.
     pub last_call_return: Vec<u8>,
-    /// Maps by the slice (page, offset) that names them: a plain model, in
-    /// key order, that writes no root (the runtime's host keeps real trees).
-    pub maps: BTreeMap<(u32, u32), BTreeMap<Vec<u8>, MapValue>>,
+    /// The nodes of the maps (real `strata-maps` trees, as the runtime's
+    /// host keeps them; roots are written to their slices), in memory.
+    pub map_nodes: strata_maps::Fresh,
 }
 
 /// Everything observable about a [`MockHost`], for comparing two runs.
@@ -83,8 +83,8 @@ pub struct MockState {
     pub balances: BTreeMap<Address, u128>,
     /// Calls.
     pub calls: Vec<MockCall>,
-    /// The maps, as [`MockHost::maps`].
-    pub maps: BTreeMap<(u32, u32), BTreeMap<Vec<u8>, MapValue>>,
+    /// How many map nodes were made.
+    pub map_nodes: usize,
 }
 
 impl MockHost {
@@ -120,7 +120,7 @@ impl MockHost {
             call_status: CallStatus::Success,
             call_reply: Vec::new(),
             last_call_return: Vec::new(),
-            maps: BTreeMap::new(),
+            map_nodes: strata_maps::Fresh::new(),
         }
     }
 
@@ -144,7 +144,7 @@ impl MockHost {
             logs: self.logs.clone(),
             balances: self.balances.clone(),
             calls: self.calls.clone(),
-            maps: self.maps.clone(),
+            map_nodes: self.map_nodes.len(),
         }
     }
 }
@@ -198,12 +198,11 @@ impl Host for MockHost {
         offset: u32,
         key: &[u8],
     ) -> Result<Option<MapValue>, MapFault> {
-        self.storage_read(page, offset, 32)?;
-        Ok(self
-            .maps
-            .get(&(page, offset))
-            .and_then(|m| m.get(key))
-            .cloned())
+        let root = self.map_root(page, offset)?;
+        let store = MemKv::new();
+        let tree = strata_maps::MapTree::new(&store, &mut self.map_nodes);
+        let found = tree.get(&root, key).map_err(mock_fault)?;
+        Ok(found.item.map(from_tree))
     }
 
     fn map_set(
@@ -213,23 +212,11 @@ impl Host for MockHost {
         key: &[u8],
         value: MapValue,
     ) -> Result<(), MapFault> {
-        self.storage_write(page, offset, &[0; 0])?;
-        self.storage_read(page, offset, 32)?;
-        self.maps
-            .entry((page, offset))
-            .or_default()
-            .insert(key.to_vec(), value);
-        Ok(())
+        self.map_update(page, offset, key, Some(value)).map(|_| ())
     }
 
     fn map_remove(&mut self, page: u32, offset: u32, key: &[u8]) -> Result<bool, MapFault> {
-        self.storage_write(page, offset, &[0; 0])?;
-        self.storage_read(page, offset, 32)?;
-        Ok(self
-            .maps
-            .get_mut(&(page, offset))
-            .and_then(|m| m.remove(key))
-            .is_some())
+        self.map_update(page, offset, key, None)
     }
 
     fn map_next(
@@ -238,17 +225,11 @@ impl Host for MockHost {
         offset: u32,
         after: Option<&[u8]>,
     ) -> Result<Option<(Vec<u8>, MapValue)>, MapFault> {
-        self.storage_read(page, offset, 32)?;
-        let Some(map) = self.maps.get(&(page, offset)) else {
-            return Ok(None);
-        };
-        let next = match after {
-            None => map.iter().next(),
-            Some(a) => map
-                .range::<[u8], _>((std::ops::Bound::Excluded(a), std::ops::Bound::Unbounded))
-                .next(),
-        };
-        Ok(next.map(|(k, v)| (k.clone(), v.clone())))
+        let root = self.map_root(page, offset)?;
+        let store = MemKv::new();
+        let tree = strata_maps::MapTree::new(&store, &mut self.map_nodes);
+        let found = tree.next(&root, after).map_err(mock_fault)?;
+        Ok(found.item.map(|(k, v)| (k, from_tree(v))))
     }
 
     fn input(&self) -> &[u8] {
@@ -334,5 +315,65 @@ impl Host for MockHost {
 impl From<strata_slices::SliceError> for HostErrorKind {
     fn from(e: strata_slices::SliceError) -> Self {
         HostErrorKind::Host(e.to_string())
+    }
+}
+
+impl MockHost {
+    fn map_root(&mut self, page: u32, offset: u32) -> Result<[u8; 32], MapFault> {
+        let bytes = self.storage_read(page, offset, 32)?;
+        let mut root = [0u8; 32];
+        root.copy_from_slice(bytes.get(..32).unwrap_or(&[0; 32]));
+        Ok(root)
+    }
+
+    fn map_update(
+        &mut self,
+        page: u32,
+        offset: u32,
+        key: &[u8],
+        value: Option<MapValue>,
+    ) -> Result<bool, MapFault> {
+        SliceLayout::new(page, offset, 32).map_err(StorageFault::from)?;
+        if self.read_only {
+            return Err(StorageFault::ReadOnly.into());
+        }
+        let root = self.map_root(page, offset)?;
+        let store = MemKv::new();
+        let mut tree = strata_maps::MapTree::new(&store, &mut self.map_nodes);
+        let updated = match value {
+            None => tree.remove(&root, key),
+            Some(MapValue::Bytes(b)) => tree.set(&root, key, strata_maps::Value::Bytes(b)),
+            Some(MapValue::Map(nested)) => {
+                if !tree.exists(&nested).map_err(mock_fault)? {
+                    return Err(MapFault::NoSuchNestedMap {
+                        root: strata_primitives::hex::encode(nested),
+                    });
+                }
+                tree.set(&root, key, strata_maps::Value::Map(nested))
+            }
+        }
+        .map_err(mock_fault)?;
+        if updated.root != root {
+            self.storage_write(page, offset, &updated.root)?;
+        }
+        Ok(updated.existed)
+    }
+}
+
+fn from_tree(value: strata_maps::Value) -> MapValue {
+    match value {
+        strata_maps::Value::Bytes(b) => MapValue::Bytes(b),
+        strata_maps::Value::Map(root) => MapValue::Map(root),
+    }
+}
+
+fn mock_fault(e: strata_maps::MapError) -> MapFault {
+    match e {
+        strata_maps::MapError::KeyTooLong { len } => MapFault::KeyTooLong { len: len as u32 },
+        strata_maps::MapError::ValueTooLong { len } => MapFault::ValueTooLong { len: len as u32 },
+        strata_maps::MapError::NoSuchRoot(r) => MapFault::NoSuchMap {
+            root: strata_primitives::hex::encode(r),
+        },
+        other => StorageFault::Failed(other.to_string()).into(),
     }
 }

@@ -56,10 +56,14 @@ fn prepare() -> (MockHost, Vec<u8>) {
     host.registers.set(256, 2, &[0x22; 20]).unwrap();
     host.call_reply = b"reply".to_vec();
     host.last_call_return = b"previous".to_vec();
-    host.maps.entry((1, 64)).or_default().insert(
-        b"hello".to_vec(),
+    strata_host_fns::Host::map_set(
+        &mut host,
+        1,
+        64,
+        b"hello",
         strata_host_fns::MapValue::Bytes(b"world".to_vec()),
-    );
+    )
+    .unwrap();
     (host, mem)
 }
 

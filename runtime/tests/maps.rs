@@ -430,3 +430,166 @@ fn reads_are_charged_by_levels_once_per_transaction() {
     rt.clear_caches();
     assert_eq!(gas(&[G::Get(0, 3)]), once);
 }
+
+const TOKEN: &str = include_str!("../../examples/map_token.wat");
+
+fn token_call(
+    rt: &Runtime<Arc<MemKv>>,
+    token: Address,
+    sender: Address,
+    f: &str,
+    args: Vec<Arg>,
+    input: Vec<u8>,
+) -> strata_runtime::Receipt {
+    let mut tx = call_tx(token, f, args, input);
+    tx.sender = sender;
+    rt.execute(&Transaction::Call(tx), block(7)).unwrap()
+}
+
+fn token_query(rt: &Runtime<Arc<MemKv>>, token: Address, f: &str, input: Vec<u8>) -> i64 {
+    let r = rt
+        .query(&call_tx(token, f, vec![], input), block(7))
+        .unwrap();
+    assert!(r.success(), "{f}: {:?}", r.error);
+    match r.returns.first() {
+        Some(Arg::I64(v)) => *v,
+        other => panic!("{f}: {other:?}"),
+    }
+}
+
+#[test]
+fn the_map_token_mints_transfers_and_spends_allowances() {
+    let kv = Arc::new(MemKv::new());
+    let rt = Runtime::new(kv.clone());
+    let mut deploy = deploy_tx(TOKEN, 1);
+    deploy.ctor = Some(strata_runtime::FunctionCall {
+        function: "init".into(),
+        args: vec![],
+    });
+    let r = rt.execute(&Transaction::Deploy(deploy), block(6)).unwrap();
+    assert!(r.success(), "{:?}", r.error);
+    let token = r.deployed.unwrap();
+    let (alice, bob, carol) = (
+        Address([0xA1; 20]),
+        Address([0xB2; 20]),
+        Address([0xC3; 20]),
+    );
+    let cat = |a: &Address, b: &Address| [a.0, b.0].concat();
+
+    let r = token_call(
+        &rt,
+        token,
+        AUTHOR,
+        "mint",
+        vec![Arg::I64(1000)],
+        alice.0.to_vec(),
+    );
+    assert!(r.success(), "{:?}", r.error);
+    assert_eq!(r.events.len(), 1);
+    assert_eq!(&r.events[0].topics[0][..8], b"Transfer");
+    assert_eq!(r.events[0].topics[1], [0; 32], "minted from nobody");
+    assert_eq!(&r.events[0].topics[2][..20], &alice.0);
+    assert_eq!(r.events[0].data, 1000i64.to_le_bytes());
+    // Only the owner mints.
+    let r = token_call(
+        &rt,
+        token,
+        alice,
+        "mint",
+        vec![Arg::I64(5)],
+        alice.0.to_vec(),
+    );
+    assert_eq!(r.error.unwrap().kind, ErrorKind::Abort);
+
+    let r = token_call(
+        &rt,
+        token,
+        alice,
+        "transfer",
+        vec![Arg::I64(300)],
+        bob.0.to_vec(),
+    );
+    assert!(r.success(), "{:?}", r.error);
+    assert_eq!(&r.events[0].topics[1][..20], &alice.0);
+    assert_eq!(token_query(&rt, token, "balance_of", alice.0.to_vec()), 700);
+    assert_eq!(token_query(&rt, token, "balance_of", bob.0.to_vec()), 300);
+    // Too much: aborts, nothing changes.
+    let r = token_call(
+        &rt,
+        token,
+        bob,
+        "transfer",
+        vec![Arg::I64(301)],
+        carol.0.to_vec(),
+    );
+    assert_eq!(r.error.unwrap().kind, ErrorKind::Abort);
+    assert_eq!(token_query(&rt, token, "balance_of", carol.0.to_vec()), 0);
+
+    let r = token_call(
+        &rt,
+        token,
+        alice,
+        "approve",
+        vec![Arg::I64(100)],
+        carol.0.to_vec(),
+    );
+    assert!(r.success(), "{:?}", r.error);
+    assert_eq!(&r.events[0].topics[0][..8], b"Approval");
+    assert_eq!(
+        token_query(&rt, token, "allowance", cat(&alice, &carol)),
+        100
+    );
+    let r = token_call(
+        &rt,
+        token,
+        carol,
+        "transfer_from",
+        vec![Arg::I64(60)],
+        cat(&alice, &bob),
+    );
+    assert!(r.success(), "{:?}", r.error);
+    assert_eq!(
+        token_query(&rt, token, "allowance", cat(&alice, &carol)),
+        40
+    );
+    let r = token_call(
+        &rt,
+        token,
+        carol,
+        "transfer_from",
+        vec![Arg::I64(41)],
+        cat(&alice, &bob),
+    );
+    assert_eq!(
+        r.error.unwrap().kind,
+        ErrorKind::Abort,
+        "over the allowance"
+    );
+    assert_eq!(token_query(&rt, token, "balance_of", alice.0.to_vec()), 640);
+    assert_eq!(token_query(&rt, token, "balance_of", bob.0.to_vec()), 360);
+    assert_eq!(token_query(&rt, token, "total_supply", vec![]), 1000);
+
+    // Emptied balances leave their map: the whole balance moves away.
+    let r = token_call(
+        &rt,
+        token,
+        bob,
+        "transfer",
+        vec![Arg::I64(360)],
+        alice.0.to_vec(),
+    );
+    assert!(r.success());
+    let account = rt.account(&token).unwrap().unwrap();
+    assert_eq!(account.maps.len(), 2, "balances and allowances");
+    // A proof of a balance, and of a missing one, under the block root.
+    for (holder, want) in [(alice, Some(1000i64)), (bob, None)] {
+        let (root, value, proof) = rt.prove_map(&token, 0, 0, &[&holder.0]).unwrap();
+        let shown = strata_runtime::verify_map(&root, &token, 0, 0, &[&holder.0], &proof).unwrap();
+        assert_eq!(shown, value);
+        assert_eq!(shown, want.map(|v| Value::Bytes(v.to_le_bytes().to_vec())));
+        assert!(strata_runtime::verify_map(&root, &token, 0, 32, &[&holder.0], &proof).is_err());
+        let mut other = root;
+        other[0] ^= 1;
+        assert!(strata_runtime::verify_map(&other, &token, 0, 0, &[&holder.0], &proof).is_err());
+    }
+}
