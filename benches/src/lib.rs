@@ -10,6 +10,7 @@
 
 pub mod host_fns;
 pub mod kv;
+pub mod maps;
 pub mod pages;
 pub mod readme;
 pub mod runtime;

@@ -395,6 +395,7 @@ fn map_err(fault: crate::MapFault) -> E {
     E::map("page", "offset", "key_ptr", "val_ptr")(fault)
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn map_get<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     mem: &mut M,
     host: &mut H,
@@ -526,6 +527,7 @@ pub(crate) fn map_next<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     Ok(key.len() as i64 + ((bytes.len() as i64) << 16) + (i64::from(nested) << 32))
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn map_get_map<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     mem: &mut M,
     host: &mut H,
@@ -555,6 +557,7 @@ pub(crate) fn map_get_map<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     Ok(found)
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn map_set_map<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     mem: &mut M,
     host: &mut H,
