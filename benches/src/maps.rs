@@ -126,7 +126,8 @@ impl<K: KvStore + Clone + 'static> MapOps<K> {
                     )
                 })
                 .collect();
-            rt.execute_block(&txs, BLOCK).expect("fill");
+            let b = rt.execute_block(&txs, BLOCK).expect("fill");
+            assert!(b.receipts.iter().all(|r| r.success()), "fill");
         }
         let txs: Vec<Transaction> = (1..PAGES as i32)
             .map(|p| {
@@ -139,7 +140,8 @@ impl<K: KvStore + Clone + 'static> MapOps<K> {
                 )
             })
             .collect();
-        rt.execute_block(&txs, BLOCK).expect("fill pages");
+        let b = rt.execute_block(&txs, BLOCK).expect("fill pages");
+        assert!(b.receipts.iter().all(|r| r.success()), "fill pages");
         MapOps {
             rt,
             contract,

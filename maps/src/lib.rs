@@ -37,7 +37,8 @@ mod tree;
 pub use node::{Node, Value, ValueKind, children};
 pub use proof::{MapProof, ProofError, verify_nested};
 pub use tree::{
-    Found, Fresh, MapError, MapTree, NodeSource, Updated, check_key, check_value, write_reachable,
+    Entry, Found, Fresh, Loaded, MapError, MapTree, NodeSource, Updated, check_key, check_value,
+    write_reachable,
 };
 
 pub use strata_primitives::namespaces::MAP_NODES;

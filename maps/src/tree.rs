@@ -1,8 +1,9 @@
 //! The tree: loading nodes, lookups, updates and iteration.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
-use strata_kv::{KvError, KvStore, WriteBatch};
+use strata_kv::{Bytes, KvError, KvStore, WriteBatch};
 use strata_primitives::{Hash32, hex, namespaces};
 
 use crate::node::BadRecord;
@@ -60,14 +61,21 @@ pub enum MapError {
 /// Where stored nodes come from.
 pub trait NodeSource {
     /// The record stored under `hash`, if any.
-    fn record(&self, hash: &Hash32) -> Result<Option<Vec<u8>>, KvError>;
+    fn record(&self, hash: &Hash32) -> Result<Option<Bytes>, KvError>;
 }
 
 impl<K: KvStore + ?Sized> NodeSource for K {
-    fn record(&self, hash: &Hash32) -> Result<Option<Vec<u8>>, KvError> {
-        Ok(self.get(namespaces::MAP_NODES, hash)?.map(|b| b.to_vec()))
+    fn record(&self, hash: &Hash32) -> Result<Option<Bytes>, KvError> {
+        self.get(namespaces::MAP_NODES, hash)
     }
 }
+
+/// Stored nodes already loaded and checked, by hash: a cache for one
+/// piece of work over one unchanging source (a transaction). Content
+/// addressing makes any entry right for its hash; keep it no longer than
+/// the source's contents stay the same (a node read from a block's pending
+/// writes may never be stored).
+pub type Loaded = RefCell<HashMap<Hash32, Node>>;
 
 /// Maps over a node source and the fresh nodes of the current work:
 /// every operation takes the root of the map it works on and returns the
@@ -75,6 +83,7 @@ impl<K: KvStore + ?Sized> NodeSource for K {
 pub struct MapTree<'a, S: ?Sized> {
     source: &'a S,
     fresh: &'a mut Fresh,
+    loaded: Option<&'a Loaded>,
 }
 
 /// The result of a lookup.
@@ -86,6 +95,9 @@ pub struct Found<T> {
     /// touched; gas follows it).
     pub levels: u32,
 }
+
+/// An entry: its key and value.
+pub type Entry = (Vec<u8>, Value);
 
 /// The result of an update.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -132,19 +144,40 @@ pub fn check_value(value: &Value) -> Result<(), MapError> {
 impl<'a, S: NodeSource + ?Sized> MapTree<'a, S> {
     /// Maps over `source`, making new nodes into `fresh`.
     pub fn new(source: &'a S, fresh: &'a mut Fresh) -> Self {
-        MapTree { source, fresh }
+        MapTree {
+            source,
+            fresh,
+            loaded: None,
+        }
+    }
+
+    /// As [`new`](Self::new), keeping the stored nodes it loads in
+    /// `loaded` and reading them from there (see [`Loaded`]).
+    pub fn with_cache(source: &'a S, fresh: &'a mut Fresh, loaded: &'a Loaded) -> Self {
+        MapTree {
+            source,
+            fresh,
+            loaded: Some(loaded),
+        }
     }
 
     fn load(&self, hash: &Hash32, is_root: bool) -> Result<Node, MapError> {
         if let Some(n) = self.fresh.get(hash) {
             return Ok(n.clone());
         }
-        match self.source.record(hash)? {
-            Some(bytes) => Node::from_record_checked(hash, &bytes)
-                .map_err(|BadRecord(detail)| MapError::Corrupt { key: *hash, detail }),
-            None if is_root => Err(MapError::NoSuchRoot(*hash)),
-            None => Err(MapError::Missing(*hash)),
+        if let Some(n) = self.loaded.and_then(|l| l.borrow().get(hash).cloned()) {
+            return Ok(n);
         }
+        let node = match self.source.record(hash)? {
+            Some(bytes) => Node::from_record_checked(hash, &bytes)
+                .map_err(|BadRecord(detail)| MapError::Corrupt { key: *hash, detail })?,
+            None if is_root => return Err(MapError::NoSuchRoot(*hash)),
+            None => return Err(MapError::Missing(*hash)),
+        };
+        if let Some(l) = self.loaded {
+            l.borrow_mut().insert(*hash, node.clone());
+        }
+        Ok(node)
     }
 
     /// Whether `root` names a map: empty, or a node that is fresh or stored
@@ -357,7 +390,7 @@ impl<'a, S: NodeSource + ?Sized> MapTree<'a, S> {
         &self,
         root: &Hash32,
         after: Option<&[u8]>,
-    ) -> Result<Found<Option<(Vec<u8>, Value)>>, MapError> {
+    ) -> Result<Found<Option<Entry>>, MapError> {
         if let Some(a) = after {
             check_key(a)?;
         }
@@ -373,7 +406,7 @@ impl<'a, S: NodeSource + ?Sized> MapTree<'a, S> {
         depth: usize,
         bound: Option<&Hash32>,
         levels: &mut u32,
-    ) -> Result<Option<(Vec<u8>, Value)>, MapError> {
+    ) -> Result<Option<Entry>, MapError> {
         if node == EMPTY {
             return Ok(None);
         }

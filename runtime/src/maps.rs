@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use hashbrown::HashMap;
 use strata_host_fns::{Address, Host, MapFault, MapValue, StorageFault};
 use strata_kv::{KvStore, WriteBatch};
-use strata_maps::{EMPTY, Fresh, MapError, MapTree, Value, key_hash, write_reachable};
+use strata_maps::{EMPTY, Fresh, Loaded, MapError, MapTree, Value, key_hash, write_reachable};
 use strata_primitives::{Hash32, hex};
 use strata_slices::SliceLayout;
 
@@ -29,6 +29,13 @@ use crate::{MapRoot, RuntimeError};
 pub(crate) struct TxMaps {
     /// Nodes made by the transaction's updates, not yet committed.
     pub fresh: Fresh,
+    /// Stored nodes the transaction loaded (its source does not change
+    /// while it runs; see `strata_maps::Loaded`), so that a read and a
+    /// write of the same key walk the store once. Never kept across
+    /// transactions: a node read from the block's pending writes may never
+    /// be stored. Gas counts levels walked, not loads, so it does not
+    /// depend on this.
+    pub loaded: Loaded,
     /// The root slices the map calls used, by contract.
     pub slots: BTreeMap<Address, BTreeSet<(u32, u32)>>,
     /// Keys whose levels were charged, with [`READ`] and [`WRITTEN`]
@@ -39,10 +46,14 @@ pub(crate) struct TxMaps {
 impl TxMaps {
     /// Empties it for the next transaction (dropping large collections).
     pub fn clear(&mut self) {
-        if self.fresh.len() > 4096 || self.touched.len() > 4096 {
+        if self.fresh.len() > 4096
+            || self.touched.len() > 4096
+            || self.loaded.get_mut().len() > 4096
+        {
             *self = TxMaps::default();
         } else {
             self.fresh.clear();
+            self.loaded.get_mut().clear();
             self.slots.clear();
             self.touched.clear();
         }
@@ -158,7 +169,7 @@ impl<K: KvStore + 'static> TxHost<K> {
     ) -> Result<Option<MapValue>, MapFault> {
         let root = self.map_root(page, offset, false)?;
         let (state, fatal) = self.state_and_fatal().map_err(host_fault)?;
-        let tree = MapTree::new(&state.kv, &mut state.maps.fresh);
+        let tree = MapTree::with_cache(&state.kv, &mut state.maps.fresh, &state.maps.loaded);
         let found = tree.get(&root, key).map_err(|e| fault(fatal, e, &root))?;
         self.map_levels((page, offset), key, found.levels, false)?;
         Ok(found.item.map(to_host))
@@ -176,7 +187,7 @@ impl<K: KvStore + 'static> TxHost<K> {
         let root = self.map_root(page, offset, true)?;
         let address = self.context.address;
         let (state, fatal) = self.state_and_fatal().map_err(host_fault)?;
-        let mut tree = MapTree::new(&state.kv, &mut state.maps.fresh);
+        let mut tree = MapTree::with_cache(&state.kv, &mut state.maps.fresh, &state.maps.loaded);
         let updated = match value {
             None => tree.remove(&root, key),
             Some(MapValue::Bytes(b)) => tree.set(&root, key, Value::Bytes(b)),
@@ -214,7 +225,7 @@ impl<K: KvStore + 'static> TxHost<K> {
     ) -> Result<Option<(Vec<u8>, MapValue)>, MapFault> {
         let root = self.map_root(page, offset, false)?;
         let (state, fatal) = self.state_and_fatal().map_err(host_fault)?;
-        let tree = MapTree::new(&state.kv, &mut state.maps.fresh);
+        let tree = MapTree::with_cache(&state.kv, &mut state.maps.fresh, &state.maps.loaded);
         let found = tree
             .next(&root, after)
             .map_err(|e| fault(fatal, e, &root))?;

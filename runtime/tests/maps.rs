@@ -222,16 +222,15 @@ fn slot_root<K: KvStore + Clone + 'static>(rt: &Runtime<K>, c: &Address, slot: u
         .unwrap()
 }
 
+/// A transaction and the output it must return (`None`: it fails).
+type Built = (Transaction, Option<Vec<u8>>);
+
 /// Deploys two script contracts, builds the scripts and their expected
 /// outputs, and returns them.
 fn setup(
     rt: &Runtime<Arc<MemKv>>,
     txs: &[(Vec<G>, bool)],
-) -> (
-    [Address; 2],
-    Vec<(Transaction, Option<Vec<u8>>)>,
-    [Model; 2],
-) {
+) -> ([Address; 2], Vec<Built>, [Model; 2]) {
     let a = deploy(rt, SCRIPT, PAGES);
     let b = deploy(rt, SCRIPT, PAGES);
     let (mut ma, mut mb) = (Model::new(), Model::new());
@@ -252,7 +251,7 @@ fn setup(
     ([a, b], built, [ma, mb])
 }
 
-fn check_receipts(receipts: &[strata_runtime::Receipt], built: &[(Transaction, Option<Vec<u8>>)]) {
+fn check_receipts(receipts: &[strata_runtime::Receipt], built: &[Built]) {
     for (i, (r, (_, want))) in receipts.iter().zip(built).enumerate() {
         match want {
             Some(out) => {
