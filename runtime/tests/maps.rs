@@ -281,7 +281,47 @@ fn check_state(rt: &Runtime<Arc<MemKv>>, contracts: &[Address; 2], models: &[Mod
             .filter(|(_, r)| *r != EMPTY)
             .collect();
         assert_eq!(listed, want);
+        // The pruning seam: from the account record alone, `children`
+        // reaches every node of every map, nested ones included, and each
+        // is in the store.
+        let kv = rt.kv();
+        let mut stack: Vec<Hash32> = account.maps.iter().map(|m| m.root).collect();
+        let mut reached = std::collections::HashSet::new();
+        while let Some(h) = stack.pop() {
+            if !reached.insert(h) {
+                continue;
+            }
+            let record = kv
+                .get(namespaces::MAP_NODES, &h)
+                .unwrap()
+                .unwrap_or_else(|| panic!("map node {h:?} of {c} is not stored"));
+            stack.extend(strata_maps::children(&record).unwrap());
+        }
+        assert_eq!(reached.len(), model_nodes(model), "contract {c}");
     }
+}
+
+/// How many distinct nodes the model's maps have: built into one fresh
+/// set, counted from their roots.
+fn model_nodes(model: &Model) -> usize {
+    fn build(map: &MMap, tree: &mut MapTree<'_, MemKv>) -> Hash32 {
+        let mut root = EMPTY;
+        for (k, v) in map {
+            let value = match v {
+                MV::Bytes(b) => Value::Bytes(b.clone()),
+                MV::Map(m) => Value::Map(build(m, tree)),
+            };
+            root = tree.set(&root, k, value).unwrap().root;
+        }
+        root
+    }
+    let store = MemKv::new();
+    let mut fresh = Fresh::new();
+    let roots: Vec<Hash32> = {
+        let mut tree = MapTree::new(&store, &mut fresh);
+        model.values().map(|m| build(m, &mut tree)).collect()
+    };
+    strata_maps::write_reachable(&fresh, roots, &mut strata_kv::WriteBatch::new())
 }
 
 /// Reads every key of every slot back through queries: the maps' nodes are
@@ -591,4 +631,45 @@ fn the_map_token_mints_transfers_and_spends_allowances() {
         other[0] ^= 1;
         assert!(strata_runtime::verify_map(&other, &token, 0, 0, &[&holder.0], &proof).is_err());
     }
+}
+
+#[test]
+fn nested_values_prove_through_their_parents() {
+    let kv = Arc::new(MemKv::new());
+    let rt = Runtime::new(kv);
+    let c = deploy(&rt, SCRIPT, PAGES);
+    // Slot 1 gets entries, then becomes the value of key 3 in slot 0.
+    let mut model = Model::new();
+    let mut script = Vec::new();
+    let ops = vec![
+        G::Set(1, 5, b"five".to_vec()),
+        G::Set(1, 6, b"six".to_vec()),
+        G::Set(0, 1, b"one".to_vec()),
+        G::SetMap(0, 3, 1),
+    ];
+    compile(&ops, &mut model, None, &mut script, &mut Vec::new());
+    assert!(rt.execute(&run_tx(c, script), block(3)).unwrap().success());
+    let (outer, inner) = (key(3), key(5));
+    let (root, value, proof) = rt.prove_map(&c, 0, 0, &[&outer, &inner]).unwrap();
+    assert_eq!(value, Some(Value::Bytes(b"five".to_vec())));
+    let shown = strata_runtime::verify_map(&root, &c, 0, 0, &[&outer, &inner], &proof).unwrap();
+    assert_eq!(shown, value);
+    // An absent inner key proves its absence.
+    let missing = key(7);
+    let (root, value, proof) = rt.prove_map(&c, 0, 0, &[&outer, &missing]).unwrap();
+    assert_eq!(value, None);
+    assert_eq!(
+        strata_runtime::verify_map(&root, &c, 0, 0, &[&outer, &missing], &proof).unwrap(),
+        None
+    );
+    // A proof does not pass for other keys, or with a tampered page.
+    assert!(strata_runtime::verify_map(&root, &c, 0, 0, &[&outer, &inner], &proof).is_err());
+    let mut bad = proof.clone();
+    bad.page_bytes[0] ^= 1;
+    assert!(strata_runtime::verify_map(&root, &c, 0, 0, &[&outer, &missing], &bad).is_err());
+    // A bytes entry ends the path: proving through it shows that entry.
+    let one = key(1);
+    let (_, value, proof) = rt.prove_map(&c, 0, 0, &[&one, &inner]).unwrap();
+    assert_eq!(value, Some(Value::Bytes(b"one".to_vec())));
+    assert_eq!(proof.steps.len(), 1);
 }
