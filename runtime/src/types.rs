@@ -183,9 +183,26 @@ impl Account {
                     "its page count and tree root do not make its state root",
                 ));
             }
-        } else if self.page_count != 0 || !self.banks.is_empty() {
+        } else if self.page_count != 0 || !self.banks.is_empty() || !self.maps.is_empty() {
             return Err(corrupt(
-                "a plain account (no code) has storage or registers",
+                "a plain account (no code) has storage, registers or maps",
+            ));
+        }
+        // The map list: sorted, each root slice inside one of the pages, no
+        // empty root.
+        let in_pages = |m: &MapRoot| {
+            m.page < self.page_count
+                && m.offset.checked_add(32).is_some_and(|end| end <= 4096)
+                && m.root != [0; 32]
+        };
+        if !self.maps.iter().all(in_pages)
+            || self
+                .maps
+                .windows(2)
+                .any(|w| (w[0].page, w[0].offset) >= (w[1].page, w[1].offset))
+        {
+            return Err(corrupt(
+                "its map list is unsorted, repeats a slice, names a slice outside its pages or an empty root",
             ));
         }
         Ok(())

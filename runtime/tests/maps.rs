@@ -673,3 +673,109 @@ fn nested_values_prove_through_their_parents() {
     assert_eq!(value, Some(Value::Bytes(b"one".to_vec())));
     assert_eq!(proof.steps.len(), 1);
 }
+
+#[test]
+fn an_older_block_root_still_reads_its_maps() {
+    let kv = Arc::new(MemKv::new());
+    let rt = Runtime::new(kv);
+    let c = deploy(&rt, SCRIPT, PAGES);
+    let set = |v: &[u8], height: u64| {
+        let mut script = Vec::new();
+        compile(
+            &[G::Set(0, 2, v.to_vec())],
+            &mut Model::new(),
+            None,
+            &mut script,
+            &mut Vec::new(),
+        );
+        let b = rt
+            .execute_block(&[run_tx(c, script)], block(height))
+            .unwrap();
+        assert!(b.receipts[0].success());
+        b.head.state_root
+    };
+    let first = set(b"old", 3);
+    set(b"new", 4);
+    let read = |snapshot: &strata_runtime::Snapshot<'_, Arc<MemKv>>| {
+        let mut script = Vec::new();
+        let mut m = Model::new();
+        compile(&[G::Get(0, 2)], &mut m, None, &mut script, &mut Vec::new());
+        let r = snapshot
+            .query(&call_tx(c, "run", vec![], script), block(9))
+            .unwrap();
+        assert!(r.success(), "{:?}", r.error);
+        r.return_data[4..].to_vec()
+    };
+    assert_eq!(read(&rt.snapshot(first).unwrap()), b"old");
+    let head = rt.head().unwrap().unwrap().state_root;
+    assert_eq!(read(&rt.snapshot(head).unwrap()), b"new");
+}
+
+#[test]
+fn account_records_carry_map_roots_only_when_there_are_some() {
+    use parity_scale_codec::Encode;
+    use strata_runtime::{Account, MapRoot};
+    let address = Address([9; 20]);
+    let mut a = Account {
+        code_hash: Some(strata_runtime::CodeHash([3; 32])),
+        page_count: 2,
+        tree_root: [4; 32],
+        ..Account::default()
+    };
+    a.state_root = strata_pages::tree::state_root(a.page_count, &a.tree_root);
+    // Without maps: the fields in order, nothing more (the record of
+    // before maps existed).
+    let plain = (
+        &a.code_hash,
+        a.page_count,
+        &a.banks,
+        &a.state_root,
+        &a.tree_root,
+        a.balance,
+        a.nonce,
+        &a.name,
+    )
+        .encode();
+    assert_eq!(a.encode(), plain);
+    a.maps = vec![
+        MapRoot {
+            page: 0,
+            offset: 0,
+            root: [5; 32],
+        },
+        MapRoot {
+            page: 1,
+            offset: 64,
+            root: [6; 32],
+        },
+    ];
+    let record = a.to_record(&address);
+    assert_eq!(Account::from_record(&address, &record).unwrap(), a);
+    a.validate(&address).unwrap();
+    // An empty list encoded explicitly is a second encoding: refused.
+    let mut twice = plain.clone();
+    twice.push(0);
+    assert!(<Account as parity_scale_codec::DecodeAll>::decode_all(&mut &twice[..]).is_err());
+    // Unsorted, outside the pages, or an empty root: not a valid record.
+    for maps in [
+        vec![a.maps[1], a.maps[0]],
+        vec![MapRoot {
+            page: 2,
+            offset: 0,
+            root: [5; 32],
+        }],
+        vec![MapRoot {
+            page: 0,
+            offset: 4080,
+            root: [5; 32],
+        }],
+        vec![MapRoot {
+            page: 0,
+            offset: 0,
+            root: [0; 32],
+        }],
+    ] {
+        let bad = Account { maps, ..a.clone() };
+        assert!(bad.validate(&address).is_err());
+    }
+}
