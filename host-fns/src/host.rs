@@ -136,6 +136,14 @@ pub trait Host {
         Err(no_maps())
     }
 
+    /// Notes that `map_get_map` wrote a nested map's root into the 32-byte
+    /// slice at `offset` of `page`, so that the host treats the slice as a
+    /// map's root slice (as if a map call had used it). Hosts without maps
+    /// ignore it.
+    fn map_root_placed(&mut self, page: u32, offset: u32) {
+        let _ = (page, offset);
+    }
+
     /// The embedder's own state, for host functions that an embedder adds in
     /// its own import modules. `None` when there is none.
     fn extension(&mut self) -> Option<&mut dyn Any> {

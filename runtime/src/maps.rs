@@ -14,7 +14,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use hashbrown::HashMap;
+use hashbrown::{HashMap, HashSet};
 use strata_host_fns::{Address, Host, MapFault, MapValue, StorageFault};
 use strata_kv::{KvStore, WriteBatch};
 use strata_maps::{EMPTY, Fresh, Loaded, MapError, MapTree, Value, key_hash, write_reachable};
@@ -36,6 +36,11 @@ pub(crate) struct TxMaps {
     /// be stored. Gas counts levels walked, not loads, so it does not
     /// depend on this.
     pub loaded: Loaded,
+    /// Roots a contract may name besides the ones its account lists: those
+    /// its updates made in this transaction, and nested roots the host
+    /// handed it (`map_get`, `map_next`), by contract. See
+    /// [`TxHost::owned`].
+    pub known: HashSet<(Address, Hash32)>,
     /// The root slices the map calls used, by contract.
     pub slots: BTreeMap<Address, BTreeSet<(u32, u32)>>,
     /// Keys whose levels were charged, with [`READ`] and [`WRITTEN`]
@@ -54,6 +59,7 @@ impl TxMaps {
         } else {
             self.fresh.clear();
             self.loaded.get_mut().clear();
+            self.known.clear();
             self.slots.clear();
             self.touched.clear();
         }
@@ -64,16 +70,12 @@ impl TxMaps {
 /// value over the limit, a slice that holds no map root) as a [`MapFault`],
 /// anything else (a missing or corrupt node below a real root, the store)
 /// kept as the frame's fatal error.
-fn fault(fatal: &mut Option<RuntimeError>, e: MapError, root: &Hash32) -> MapFault {
+fn fault(fatal: &mut Option<RuntimeError>, e: MapError) -> MapFault {
     match e {
         MapError::KeyTooLong { len } => MapFault::KeyTooLong { len: len as u32 },
         MapError::ValueTooLong { len } => MapFault::ValueTooLong { len: len as u32 },
-        MapError::NoSuchRoot(r) if r == *root => MapFault::NoSuchMap {
-            root: hex::encode(r),
-        },
-        MapError::NoSuchRoot(r) => MapFault::NoSuchNestedMap {
-            root: hex::encode(r),
-        },
+        // Roots are checked before the tree is walked (`TxHost::owned`), so
+        // a missing root, like any missing node, is the store's failure.
         MapError::Kv(e) => StorageFault::Failed(keep_fatal(fatal, RuntimeError::Kv(e))).into(),
         other => StorageFault::Failed(keep_fatal(fatal, map_corrupt(other))).into(),
     }
@@ -124,7 +126,51 @@ impl<K: KvStore + 'static> TxHost<K> {
             Some(b) => root.copy_from_slice(b),
             None => return Err(StorageFault::Failed("a 32-byte read came short".into()).into()),
         }
+        if !self.owned(&root)? {
+            return Err(MapFault::NoSuchMap {
+                root: hex::encode(root),
+            });
+        }
+        let address = self.context.address;
+        if let Some(state) = self.state.as_deref_mut() {
+            state
+                .maps
+                .slots
+                .entry(address)
+                .or_default()
+                .insert((page, offset));
+        }
         Ok(root)
+    }
+
+    /// Whether the executing contract may name the map at `root`: the empty
+    /// map, a root its account lists, or one this transaction's updates
+    /// made or the host handed it as a nested map. Never whether the store
+    /// happens to hold such a node: a root a contract wrote with plain
+    /// writes (another contract's, an old one, one a later transaction of
+    /// the block superseded) would then work or not depending on what a
+    /// node has kept or pruned, and on where blocks end.
+    pub(crate) fn owned(&mut self, root: &Hash32) -> Result<bool, MapFault> {
+        if *root == EMPTY {
+            return Ok(true);
+        }
+        let address = self.context.address;
+        let (state, fatal) = self.state_and_fatal().map_err(host_fault)?;
+        if state.maps.known.contains(&(address, *root)) {
+            return Ok(true);
+        }
+        match state.account(&address) {
+            Ok(account) => Ok(account.is_some_and(|a| a.maps.iter().any(|m| m.root == *root))),
+            Err(e) => Err(StorageFault::Failed(keep_fatal(fatal, e)).into()),
+        }
+    }
+
+    /// Notes a nested root handed to the contract.
+    fn hand_out(&mut self, value: &Value) {
+        let address = self.context.address;
+        if let (Value::Map(root), Some(state)) = (value, self.state.as_deref_mut()) {
+            state.maps.known.insert((address, *root));
+        }
     }
 
     /// Charges a key's levels on its first read (or first write) in the
@@ -170,8 +216,11 @@ impl<K: KvStore + 'static> TxHost<K> {
         let root = self.map_root(page, offset, false)?;
         let (state, fatal) = self.state_and_fatal().map_err(host_fault)?;
         let tree = MapTree::with_cache(&state.kv, &mut state.maps.fresh, &state.maps.loaded);
-        let found = tree.get(&root, key).map_err(|e| fault(fatal, e, &root))?;
+        let found = tree.get(&root, key).map_err(|e| fault(fatal, e))?;
         self.map_levels((page, offset), key, found.levels, false)?;
+        if let Some(v) = &found.item {
+            self.hand_out(v);
+        }
         Ok(found.item.map(to_host))
     }
 
@@ -185,28 +234,23 @@ impl<K: KvStore + 'static> TxHost<K> {
         value: Option<MapValue>,
     ) -> Result<bool, MapFault> {
         let root = self.map_root(page, offset, true)?;
+        if let Some(MapValue::Map(nested)) = &value
+            && !self.owned(nested)?
+        {
+            return Err(MapFault::NoSuchNestedMap {
+                root: hex::encode(nested),
+            });
+        }
         let address = self.context.address;
         let (state, fatal) = self.state_and_fatal().map_err(host_fault)?;
         let mut tree = MapTree::with_cache(&state.kv, &mut state.maps.fresh, &state.maps.loaded);
         let updated = match value {
             None => tree.remove(&root, key),
             Some(MapValue::Bytes(b)) => tree.set(&root, key, Value::Bytes(b)),
-            Some(MapValue::Map(nested)) => {
-                if !tree.exists(&nested).map_err(|e| fault(fatal, e, &root))? {
-                    return Err(MapFault::NoSuchNestedMap {
-                        root: hex::encode(nested),
-                    });
-                }
-                tree.set(&root, key, Value::Map(nested))
-            }
+            Some(MapValue::Map(nested)) => tree.set(&root, key, Value::Map(nested)),
         }
-        .map_err(|e| fault(fatal, e, &root))?;
-        state
-            .maps
-            .slots
-            .entry(address)
-            .or_default()
-            .insert((page, offset));
+        .map_err(|e| fault(fatal, e))?;
+        state.maps.known.insert((address, updated.root));
         if updated.root != root {
             let (storage, fatal) = self.own_storage()?;
             storage
@@ -226,12 +270,13 @@ impl<K: KvStore + 'static> TxHost<K> {
         let root = self.map_root(page, offset, false)?;
         let (state, fatal) = self.state_and_fatal().map_err(host_fault)?;
         let tree = MapTree::with_cache(&state.kv, &mut state.maps.fresh, &state.maps.loaded);
-        let found = tree
-            .next(&root, after)
-            .map_err(|e| fault(fatal, e, &root))?;
+        let found = tree.next(&root, after).map_err(|e| fault(fatal, e))?;
         let gas = self.shared.config.gas.map_level_read;
         self.charge(gas.saturating_mul(u64::from(found.levels)))
             .map_err(|_| MapFault::from(StorageFault::OutOfGas))?;
+        if let Some((_, v)) = &found.item {
+            self.hand_out(v);
+        }
         Ok(found.item.map(|(k, v)| (k, to_host(v))))
     }
 }
@@ -272,9 +317,7 @@ pub(crate) fn commit<K: KvStore + 'static>(
         if let Some(used) = state.maps.slots.get(address) {
             slots.extend(used.iter().copied());
         }
-        let TxState {
-            kv, storages, maps, ..
-        } = &mut *state;
+        let TxState { storages, maps, .. } = &mut *state;
         let Some(storage) = storages.get_mut(address) else {
             continue;
         };
@@ -288,15 +331,10 @@ pub(crate) fn commit<K: KvStore + 'static>(
             if root == EMPTY {
                 continue;
             }
-            let known = old
-                .iter()
-                .any(|m| (m.page, m.offset, m.root) == (page, offset, root));
             // A slice a plain write changed may hold anything: only a root
-            // of a map is listed.
-            let is_map = known
-                || MapTree::new(&*kv, &mut maps.fresh)
-                    .exists(&root)
-                    .map_err(map_corrupt)?;
+            // the contract may name (as `TxHost::owned` decides) is listed.
+            let is_map =
+                old.iter().any(|m| m.root == root) || maps.known.contains(&(*address, root));
             if is_map {
                 list.push(MapRoot { page, offset, root });
             }

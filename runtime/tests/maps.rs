@@ -667,6 +667,28 @@ fn nested_values_prove_through_their_parents() {
     let mut bad = proof.clone();
     bad.page_bytes[0] ^= 1;
     assert!(strata_runtime::verify_map(&root, &c, 0, 0, &[&outer, &missing], &bad).is_err());
+    // A nested root copied into a slice with map_get_map is a top-level
+    // map of its own there, listed in the account, even if no map call
+    // uses that slice afterwards.
+    let mut script = Vec::new();
+    compile(
+        &[G::GetMap(0, 3, 2)],
+        &mut model,
+        None,
+        &mut script,
+        &mut Vec::new(),
+    );
+    assert!(rt.execute(&run_tx(c, script), block(4)).unwrap().success());
+    let listed: Vec<u32> = rt
+        .account(&c)
+        .unwrap()
+        .unwrap()
+        .maps
+        .iter()
+        .map(|m| m.offset)
+        .collect();
+    assert_eq!(listed, vec![0, 32, 64]);
+    assert_eq!(slot_root(&rt, &c, 2), slot_root(&rt, &c, 1));
     // A bytes entry ends the path: proving through it shows that entry.
     let one = key(1);
     let (_, value, proof) = rt.prove_map(&c, 0, 0, &[&one, &inner]).unwrap();
@@ -778,4 +800,43 @@ fn account_records_carry_map_roots_only_when_there_are_some() {
         let bad = Account { maps, ..a.clone() };
         assert!(bad.validate(&address).is_err());
     }
+}
+
+#[test]
+fn a_contract_names_only_its_own_current_roots() {
+    let kv = Arc::new(MemKv::new());
+    let rt = Runtime::new(kv);
+    let a = deploy(&rt, SCRIPT, PAGES);
+    let b = deploy(&rt, SCRIPT, PAGES);
+    let run = |c: Address, ops: &[G], raw: &[u8], height: u64| {
+        let mut script = Vec::new();
+        compile(ops, &mut Model::new(), None, &mut script, &mut Vec::new());
+        script.extend_from_slice(raw);
+        rt.execute(&run_tx(c, script), block(height)).unwrap()
+    };
+    let poke_then_get = |slot: u8, root: &Hash32| {
+        let mut raw = vec![9, slot];
+        raw.extend_from_slice(root);
+        raw.extend_from_slice(&[3, slot, key(2).len() as u8]);
+        raw.extend_from_slice(&key(2));
+        raw
+    };
+    assert!(run(b, &[G::Set(0, 2, b"b".to_vec())], &[], 3).success());
+    assert!(run(a, &[G::Set(0, 2, b"old".to_vec())], &[], 4).success());
+    let old = slot_root(&rt, &a, 0);
+    assert!(run(a, &[G::Set(0, 2, b"new".to_vec())], &[], 5).success());
+    // Another contract's root, and an earlier root of its own (still in
+    // the store: nothing is pruned), are bytes, not maps.
+    for root in [slot_root(&rt, &b, 0), old] {
+        let r = run(a, &[], &poke_then_get(1, &root), 6);
+        let e = r.error.expect("refused");
+        assert_eq!(e.kind, ErrorKind::HostError);
+        assert!(e.message.contains("not the root of a map"), "{}", e.message);
+    }
+    // Its current root, copied by a plain write, is one.
+    let current = slot_root(&rt, &a, 0);
+    let r = run(a, &[], &poke_then_get(1, &current), 7);
+    assert!(r.success(), "{:?}", r.error);
+    assert_eq!(&r.return_data[4..], b"new");
+    assert_eq!(rt.account(&a).unwrap().unwrap().maps.len(), 2);
 }

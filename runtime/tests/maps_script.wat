@@ -10,6 +10,7 @@
 ;;   6 addr(20) len(u16) script        call `run` of addr -> 1 byte status
 ;;   7 slot klen key dst_slot          map_get_map      -> 1 byte
 ;;   8 slot klen key src_slot          map_set_map
+;;   9 slot root(32)                   a plain 32-byte write over the slot
 (module
   (import "strata" "input_len" (func $input_len (result i32)))
   (import "strata" "input_copy" (func $input_copy (param i32 i32 i32)))
@@ -43,6 +44,11 @@
               (i32.add (local.get $p) (i32.const 22)) (local.get $vlen) (i64.const 50000000)))
           (local.set $out (i32.add (local.get $out) (i32.const 1)))
           (local.set $p (i32.add (local.get $p) (i32.add (i32.const 22) (local.get $vlen))))
+          (br $loop)))
+        (if (i32.eq (local.get $op) (i32.const 9)) (then
+          (call $write (i32.const 0) (i32.mul (i32.load8_u (local.get $p)) (i32.const 32))
+            (i32.add (local.get $p) (i32.const 1)) (i32.const 32))
+          (local.set $p (i32.add (local.get $p) (i32.const 33)))
           (br $loop)))
         (local.set $slot (i32.mul (i32.load8_u (local.get $p)) (i32.const 32)))
         (local.set $klen (i32.load8_u (i32.add (local.get $p) (i32.const 1))))

@@ -194,6 +194,18 @@ impl<K: KvStore + 'static> Host for TxHost<K> {
         self.map_update(page, offset, key, None)
     }
 
+    fn map_root_placed(&mut self, page: u32, offset: u32) {
+        let address = self.context.address;
+        if let Some(state) = self.state.as_deref_mut() {
+            state
+                .maps
+                .slots
+                .entry(address)
+                .or_default()
+                .insert((page, offset));
+        }
+    }
+
     fn map_next(
         &mut self,
         page: u32,
