@@ -5,9 +5,8 @@
 ;;   offset 64:  total supply (i64 LE)
 ;;   offset 96:  the owner, who may mint (20 bytes)
 ;; A zero balance or allowance is removed from its map. (Allowances are one
-;; map keyed by both addresses rather than a map of nested maps: a nested
-;; map is read by copying its root into a slice, which a read-only query
-;; cannot do.)
+;; map keyed by both addresses rather than a map of nested maps: one tree
+;; walk instead of two, and no nested root to fold back on every change.)
 ;;
 ;;   strata deploy examples/map_token.wat --ctor init          (--author: the owner)
 ;;   strata call TOKEN mint i64:1000 --input TO_HEX40          (owner only)

@@ -360,6 +360,20 @@ STRATA_IMPORT("strata", "map_get")
 int32_t strata_map_get(int32_t page, int32_t offset, const void *key_ptr, int32_t key_len, void *dst_ptr, int32_t dst_cap);
 
 /**
+ * The value at the end of a path of keys through nested maps, read-only
+ * (so it works in a query): `path_len` bytes at `path_ptr` hold each
+ * key as a length byte and the key; every key but the last must hold a
+ * nested map. Copies up to `dst_cap` bytes of the value to `dst_ptr`
+ * and returns its length, or -1 when a key along the path has no
+ * entry. Gas: also the tree levels of every map walked, on the path's
+ * first read in the transaction.
+ *
+ * Gas: 300 + 1 per byte of path_len.
+ */
+STRATA_IMPORT("strata", "map_get_path")
+int32_t strata_map_get_path(int32_t page, int32_t offset, const void *path_ptr, int32_t path_len, void *dst_ptr, int32_t dst_cap);
+
+/**
  * 1 when the key at `key_ptr` has an entry in the map whose root is at
  * `offset` of page `page`, else 0.
  *

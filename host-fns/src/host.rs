@@ -103,6 +103,20 @@ pub trait Host {
         Err(no_maps())
     }
 
+    /// The value at the end of `keys` in the map whose root is at `offset`
+    /// of `page`: every key but the last must hold a nested map (`None`:
+    /// some key along the path has no entry). Read-only, so it works in a
+    /// query, where `map_get_map` cannot write a root into a slice.
+    fn map_get_path(
+        &mut self,
+        page: u32,
+        offset: u32,
+        keys: &[&[u8]],
+    ) -> Result<Option<MapValue>, MapFault> {
+        let _ = (page, offset, keys);
+        Err(no_maps())
+    }
+
     /// Sets `key` to `value` in the map whose root is at `offset` of `page`,
     /// and writes the map's new root there. A [`MapValue::Map`] must be the
     /// root of a map (or zeros). Fails in a read-only query.

@@ -580,3 +580,58 @@ pub(crate) fn map_set_map<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     host.map_set(page as u32, offset as u32, &key, crate::MapValue::Map(root))
         .map_err(E::map("page", "offset", "key_ptr", "src_offset"))
 }
+
+/// The most keys a `map_get_path` path may hold.
+const MAX_PATH_KEYS: usize = 16;
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn map_get_path<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    page: i32,
+    offset: i32,
+    path_ptr: i32,
+    path_len: i32,
+    dst_ptr: i32,
+    dst_cap: i32,
+) -> Result<i32, E> {
+    let len = bounded(
+        "path_len",
+        path_len,
+        MAX_PATH_KEYS as u32 * (crate::MAX_MAP_KEY + 1),
+    )?;
+    let path = mem
+        .data(path_ptr as u32, len)
+        .map_err(E::memory("path_ptr"))?
+        .to_vec();
+    // Each key: a length byte, then the key.
+    let mut keys: Vec<&[u8]> = Vec::new();
+    let mut rest = &path[..];
+    while let Some((&n, tail)) = rest.split_first() {
+        let Some(key) = tail.get(..usize::from(n)) else {
+            return Err(E::invalid("path_len", "the last key runs past the path"));
+        };
+        keys.push(key);
+        rest = &tail[usize::from(n)..];
+    }
+    if keys.is_empty() || keys.len() > MAX_PATH_KEYS {
+        return Err(E::invalid(
+            "path_len",
+            format!("a path holds 1 to {MAX_PATH_KEYS} keys, not {}", keys.len()),
+        ));
+    }
+    mem.data(dst_ptr as u32, dst_cap as u32)
+        .map_err(E::memory("dst_ptr"))?;
+    let Some(value) = host
+        .map_get_path(page as u32, offset as u32, &keys)
+        .map_err(E::map("page", "offset", "path_ptr", "path_ptr"))?
+    else {
+        return Ok(-1);
+    };
+    let bytes = value.bytes();
+    let n = bytes.len().min(dst_cap as u32 as usize);
+    host.charge(n as u64)?;
+    mem.write(dst_ptr as u32, &bytes[..n])
+        .map_err(E::memory("dst_ptr"))?;
+    Ok(bytes.len() as i32)
+}

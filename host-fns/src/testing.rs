@@ -205,6 +205,30 @@ impl Host for MockHost {
         Ok(found.item.map(from_tree))
     }
 
+    fn map_get_path(
+        &mut self,
+        page: u32,
+        offset: u32,
+        keys: &[&[u8]],
+    ) -> Result<Option<MapValue>, MapFault> {
+        let mut root = self.map_root(page, offset)?;
+        let store = MemKv::new();
+        let tree = strata_maps::MapTree::new(&store, &mut self.map_nodes);
+        let mut value = None;
+        for (i, key) in keys.iter().enumerate() {
+            value = tree.get(&root, key).map_err(mock_fault)?.item;
+            match &value {
+                None => return Ok(None),
+                Some(strata_maps::Value::Map(inner)) => root = *inner,
+                Some(strata_maps::Value::Bytes(_)) if i + 1 < keys.len() => {
+                    return Err(MapFault::NotAMap);
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(value.map(from_tree))
+    }
+
     fn map_set(
         &mut self,
         page: u32,

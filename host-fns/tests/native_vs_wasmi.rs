@@ -41,6 +41,7 @@ fn prepare() -> (MockHost, Vec<u8>) {
     mem[200..216].copy_from_slice(&300u128.to_le_bytes()); // an amount
     mem[220..236].copy_from_slice(&5000u128.to_le_bytes()); // too much
     mem[300..305].copy_from_slice(b"hello");
+    mem[800..806].copy_from_slice(b"\x05hello"); // a map_get_path path
     for (k, b) in mem[400..464].iter_mut().enumerate() {
         *b = k as u8; // two topics
     }
@@ -325,6 +326,22 @@ fn cases() -> BTreeMap<(&'static str, &'static str), Vec<Case>> {
             (vec![i(9), i(0), i(300), i(5), i(600), i(16)], "page"),
             (vec![i(1), i(4080), i(300), i(5), i(600), i(16)], "offset"),
             (vec![i(1), i(64), i(300), i(5), i(65530), i(16)], "dst_ptr"),
+        ],
+    );
+    add(
+        "strata",
+        "map_get_path",
+        vec![
+            (vec![i(1), i(64), i(800), i(6), i(600), i(16)], "ok"),
+            (vec![i(1), i(64), i(800), i(3), i(600), i(16)], "path_len"),
+            (vec![i(1), i(64), i(800), i(0), i(600), i(16)], "path_len"),
+            (
+                vec![i(1), i(64), i(800), i(5000), i(600), i(16)],
+                "path_len",
+            ),
+            (vec![i(1), i(64), i(65534), i(6), i(600), i(16)], "path_ptr"),
+            (vec![i(1), i(4090), i(800), i(6), i(600), i(16)], "offset"),
+            (vec![i(1), i(64), i(800), i(6), i(65530), i(16)], "dst_ptr"),
         ],
     );
     add(

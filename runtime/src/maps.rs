@@ -224,6 +224,43 @@ impl<K: KvStore + 'static> TxHost<K> {
         Ok(found.item.map(to_host))
     }
 
+    pub(crate) fn map_get_path_entry(
+        &mut self,
+        page: u32,
+        offset: u32,
+        keys: &[&[u8]],
+    ) -> Result<Option<MapValue>, MapFault> {
+        let mut root = self.map_root(page, offset, false)?;
+        let (state, fatal) = self.state_and_fatal().map_err(host_fault)?;
+        let tree = MapTree::with_cache(&state.kv, &mut state.maps.fresh, &state.maps.loaded);
+        let mut levels = 0u32;
+        let mut value = None;
+        for (i, key) in keys.iter().enumerate() {
+            let found = tree.get(&root, key).map_err(|e| fault(fatal, e))?;
+            levels = levels.saturating_add(found.levels);
+            value = found.item;
+            match &value {
+                Some(Value::Map(inner)) => root = *inner,
+                Some(Value::Bytes(_)) if i + 1 < keys.len() => return Err(MapFault::NotAMap),
+                _ => {}
+            }
+            if value.is_none() {
+                break;
+            }
+        }
+        // Charged once per path, as a key is (the path's encoding names it).
+        let mut path = Vec::new();
+        for k in keys {
+            path.push(k.len() as u8);
+            path.extend_from_slice(k);
+        }
+        self.map_levels((page, offset), &path, levels, false)?;
+        if let Some(v) = &value {
+            self.hand_out(v);
+        }
+        Ok(value.map(to_host))
+    }
+
     /// Sets (`Some`) or removes (`None`) an entry, writes the new root, and
     /// returns whether the key had an entry.
     pub(crate) fn map_update(

@@ -820,6 +820,25 @@ fn cases() -> Vec<Case> {
         vec![i(1), i(64), i(300), i(5), i(65530), i(16)],
         "dst_ptr",
     ));
+    let f = "strata.map_get_path";
+    add(case(f, vec![i(1), i(64), i(1200), i(6), i(600), i(16)], "ok").mem(1200, *b"\x05hello"));
+    add(
+        case(f, vec![i(1), i(64), i(1200), i(6), i(600), i(16)], "ok")
+            .mem(1200, *b"\x05hello")
+            .read_only(),
+    );
+    add(case(
+        f,
+        vec![i(1), i(64), i(1200), i(3), i(600), i(16)],
+        "path_len",
+    )
+    .mem(1200, *b"\x05hello"));
+    add(case(
+        f,
+        vec![i(1), i(4090), i(1200), i(6), i(600), i(16)],
+        "offset",
+    )
+    .mem(1200, *b"\x05hello"));
     let f = "strata.map_contains";
     add(case(f, vec![i(1), i(64), i(300), i(5)], "ok"));
     add(case(f, vec![i(1), i(4090), i(300), i(5)], "offset"));
@@ -1401,7 +1420,7 @@ fn run_real(case: &Case) -> (Obs, Address, Vec<Address>, Receipt) {
                 (Some(true), _) => gas.page_write,
                 // The root slice's page; the nested root's slice is on
                 // another page, read or written.
-                (None, "map_get" | "map_contains" | "map_next") => gas.page_read,
+                (None, "map_get" | "map_contains" | "map_next" | "map_get_path") => gas.page_read,
                 (None, "map_set" | "map_remove") => gas.page_write,
                 (None, "map_get_map" | "map_set_map") => gas.page_read + gas.page_write,
                 (None, _) => 0,

@@ -667,6 +667,41 @@ fn nested_values_prove_through_their_parents() {
     let mut bad = proof.clone();
     bad.page_bytes[0] ^= 1;
     assert!(strata_runtime::verify_map(&root, &c, 0, 0, &[&outer, &missing], &bad).is_err());
+    // A read-only query reads through the nested map with map_get_path.
+    let path = |keys: &[&[u8]]| {
+        let mut p = Vec::new();
+        for k in keys {
+            p.push(k.len() as u8);
+            p.extend_from_slice(k);
+        }
+        let mut script = vec![10, 0, p.len() as u8];
+        script.extend_from_slice(&p);
+        let r = rt
+            .query(&call_tx(c, "run", vec![], script), block(9))
+            .unwrap();
+        assert!(r.success(), "{:?}", r.error);
+        r.return_data
+    };
+    assert_eq!(
+        path(&[&outer, &inner]),
+        [&4i32.to_le_bytes()[..], b"five"].concat()
+    );
+    assert_eq!(path(&[&outer, &missing]), (-1i32).to_le_bytes());
+    assert_eq!(path(&[&key(1)]), [&3i32.to_le_bytes()[..], b"one"].concat());
+    let mut script = vec![10, 0, 0];
+    let mut p = vec![key(1).len() as u8];
+    p.extend_from_slice(&key(1));
+    p.push(1);
+    p.push(0);
+    script[2] = p.len() as u8;
+    script.extend_from_slice(&p);
+    let r = rt
+        .query(&call_tx(c, "run", vec![], script), block(9))
+        .unwrap();
+    assert!(
+        r.error.unwrap().message.contains("not a nested map"),
+        "through bytes"
+    );
     // A nested root copied into a slice with map_get_map is a top-level
     // map of its own there, listed in the account, even if no map call
     // uses that slice afterwards.

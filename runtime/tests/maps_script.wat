@@ -11,6 +11,7 @@
 ;;   7 slot klen key dst_slot          map_get_map      -> 1 byte
 ;;   8 slot klen key src_slot          map_set_map
 ;;   9 slot root(32)                   a plain 32-byte write over the slot
+;;  10 slot plen path                  map_get_path     -> i32 len, value
 (module
   (import "strata" "input_len" (func $input_len (result i32)))
   (import "strata" "input_copy" (func $input_copy (param i32 i32 i32)))
@@ -23,6 +24,7 @@
   (import "strata" "map_get_map" (func $getmap (param i32 i32 i32 i32 i32 i32) (result i32)))
   (import "strata" "map_set_map" (func $setmap (param i32 i32 i32 i32 i32 i32)))
   (import "strata" "storage_write" (func $write (param i32 i32 i32 i32)))
+  (import "strata" "map_get_path" (func $getpath (param i32 i32 i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 2)
   (data (i32.const 120000) "run")
   (func (export "run")
@@ -49,6 +51,16 @@
           (call $write (i32.const 0) (i32.mul (i32.load8_u (local.get $p)) (i32.const 32))
             (i32.add (local.get $p) (i32.const 1)) (i32.const 32))
           (local.set $p (i32.add (local.get $p) (i32.const 33)))
+          (br $loop)))
+        (if (i32.eq (local.get $op) (i32.const 10)) (then
+          (local.set $klen (i32.load8_u (i32.add (local.get $p) (i32.const 1))))
+          (local.set $n (call $getpath (i32.const 0) (i32.mul (i32.load8_u (local.get $p)) (i32.const 32))
+            (i32.add (local.get $p) (i32.const 2)) (local.get $klen)
+            (i32.add (local.get $out) (i32.const 4)) (i32.const 4096)))
+          (i32.store (local.get $out) (local.get $n))
+          (local.set $out (i32.add (local.get $out) (i32.add (i32.const 4)
+            (select (local.get $n) (i32.const 0) (i32.ge_s (local.get $n) (i32.const 0))))))
+          (local.set $p (i32.add (local.get $p) (i32.add (i32.const 2) (local.get $klen))))
           (br $loop)))
         (local.set $slot (i32.mul (i32.load8_u (local.get $p)) (i32.const 32)))
         (local.set $klen (i32.load8_u (i32.add (local.get $p) (i32.const 1))))

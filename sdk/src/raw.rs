@@ -324,6 +324,17 @@ pub mod strata {
         /// Gas: 300 + 1 per byte of `key_len`.
         pub fn map_get(page: i32, offset: i32, key_ptr: i32, key_len: i32, dst_ptr: i32, dst_cap: i32) -> i32;
 
+        /// The value at the end of a path of keys through nested maps, read-only
+        /// (so it works in a query): `path_len` bytes at `path_ptr` hold each
+        /// key as a length byte and the key; every key but the last must hold a
+        /// nested map. Copies up to `dst_cap` bytes of the value to `dst_ptr`
+        /// and returns its length, or -1 when a key along the path has no
+        /// entry. Gas: also the tree levels of every map walked, on the path's
+        /// first read in the transaction.
+        ///
+        /// Gas: 300 + 1 per byte of `path_len`.
+        pub fn map_get_path(page: i32, offset: i32, path_ptr: i32, path_len: i32, dst_ptr: i32, dst_cap: i32) -> i32;
+
         /// 1 when the key at `key_ptr` has an entry in the map whose root is at
         /// `offset` of page `page`, else 0.
         ///
@@ -566,6 +577,19 @@ pub mod strata {
     /// Gas: 300 + 1 per byte of `key_len`.
     pub unsafe fn map_get(_page: i32, _offset: i32, _key_ptr: i32, _key_len: i32, _dst_ptr: i32, _dst_cap: i32) -> i32 {
         crate::outside_strata("strata.map_get")
+    }
+
+    /// The value at the end of a path of keys through nested maps, read-only
+    /// (so it works in a query): `path_len` bytes at `path_ptr` hold each
+    /// key as a length byte and the key; every key but the last must hold a
+    /// nested map. Copies up to `dst_cap` bytes of the value to `dst_ptr`
+    /// and returns its length, or -1 when a key along the path has no
+    /// entry. Gas: also the tree levels of every map walked, on the path's
+    /// first read in the transaction.
+    ///
+    /// Gas: 300 + 1 per byte of `path_len`.
+    pub unsafe fn map_get_path(_page: i32, _offset: i32, _path_ptr: i32, _path_len: i32, _dst_ptr: i32, _dst_cap: i32) -> i32 {
+        crate::outside_strata("strata.map_get_path")
     }
 
     /// 1 when the key at `key_ptr` has an entry in the map whose root is at

@@ -194,6 +194,15 @@ impl<K: KvStore + 'static> Host for TxHost<K> {
         self.map_update(page, offset, key, None)
     }
 
+    fn map_get_path(
+        &mut self,
+        page: u32,
+        offset: u32,
+        keys: &[&[u8]],
+    ) -> Result<Option<MapValue>, MapFault> {
+        self.map_get_path_entry(page, offset, keys)
+    }
+
     fn map_root_placed(&mut self, page: u32, offset: u32) {
         let address = self.context.address;
         if let Some(state) = self.state.as_deref_mut() {
