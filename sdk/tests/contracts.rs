@@ -541,7 +541,7 @@ fn a_map_of_tallies_grows_without_pages() {
         };
         let r = rt.query(&tx, BLOCK).unwrap();
         ok(&r);
-        r.returns[0].clone()
+        r.returns[0]
     };
     assert_eq!(query("tally_of", who(5).0.to_vec()), Arg::I64(3));
     assert_eq!(query("tally_of", who(99).0.to_vec()), Arg::I64(0));
