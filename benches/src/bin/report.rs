@@ -604,18 +604,26 @@ fn main() {
     }
 
     if wanted("token") {
+        // A quick run mints and transfers a tenth as much.
+        let (holders, transfers): (u32, u32) = if args.quick {
+            (10_000, 1_000)
+        } else {
+            (100_000, 10_000)
+        };
         for name in ["MemKv", "RocksDB"] {
-            eprint!("measuring 10,000 map-token transfers among 100,000 holders ({name}) ... ");
+            eprint!(
+                "measuring {transfers} map-token transfers among {holders} holders ({name}) ... "
+            );
             let (rate, bytes, records) = if name == "MemKv" {
-                maps::token_transfers(strata_kv::MemKv::new(), 100_000, 10_000)
+                maps::token_transfers(strata_kv::MemKv::new(), holders, transfers)
             } else {
                 let dir = tempfile::tempdir().expect("tempdir");
                 let kv = strata_kv::RocksKv::open(dir.path()).expect("open");
-                maps::token_transfers(kv, 100_000, 10_000)
+                maps::token_transfers(kv, holders, transfers)
             };
             eprintln!("{rate:.0} tx/s");
             extra.push(format!(
-                "| 10,000 map-token transfers among 100,000 holders, blocks of 1,000 ({name}) | {rate:.0} tx/s, {bytes:.0} bytes and {records:.1} records written a transfer |"
+                "| {transfers} map-token transfers among {holders} holders, blocks of 1,000 ({name}) | {rate:.0} tx/s, {bytes:.0} bytes and {records:.1} records written a transfer |"
             ));
         }
     }
