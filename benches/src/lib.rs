@@ -13,6 +13,7 @@ pub mod engines;
 pub mod host_fns;
 pub mod kv;
 pub mod lifecycle;
+pub mod maps;
 pub mod pages;
 pub mod plots;
 pub mod readme;

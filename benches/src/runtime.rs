@@ -390,6 +390,7 @@ impl DesignFloor {
             balance: 0,
             nonce: 0,
             name: None,
+            maps: Vec::new(),
         };
         let mut me = DesignFloor {
             engine,

@@ -158,6 +158,8 @@ impl TryFrom<&StrataConfig> for RuntimeConfig {
                 instantiate_per_kib: c.gas_instantiate_per_kib,
                 page_read: c.gas_page_read,
                 page_write: c.gas_page_write,
+                // Not in the C configuration yet: the runtime's defaults.
+                ..GasSchedule::default()
             },
             limits: Limits {
                 max_code_size: usize_of(c.max_code_size, "max_code_size")?,

@@ -347,6 +347,100 @@ STRATA_IMPORT("strata", "call")
 int32_t strata_call(const void *addr_ptr, const void *func_ptr, int32_t func_len, const void *input_ptr, int32_t input_len, int64_t gas);
 
 /**
+ * The value of the `key_len`-byte (at most 256) key at `key_ptr` in the
+ * map whose 32-byte root is at `offset` of page `page`: copies up to
+ * `dst_cap` bytes of it to `dst_ptr` and returns its length, or -1 when
+ * the key has no entry. A nested map's value is its 32-byte root. Gas:
+ * also 1 per byte copied and the tree levels first touched in the
+ * transaction.
+ *
+ * Gas: 300 + 1 per byte of key_len.
+ */
+STRATA_IMPORT("strata", "map_get")
+int32_t strata_map_get(int32_t page, int32_t offset, const void *key_ptr, int32_t key_len, void *dst_ptr, int32_t dst_cap);
+
+/**
+ * The value at the end of a path of keys through nested maps, read-only
+ * (so it works in a query): `path_len` bytes at `path_ptr` hold each
+ * key as a length byte and the key; every key but the last must hold a
+ * nested map. Copies up to `dst_cap` bytes of the value to `dst_ptr`
+ * and returns its length, or -1 when a key along the path has no
+ * entry. Gas: also the tree levels of every map walked, on the path's
+ * first read in the transaction.
+ *
+ * Gas: 300 + 1 per byte of path_len.
+ */
+STRATA_IMPORT("strata", "map_get_path")
+int32_t strata_map_get_path(int32_t page, int32_t offset, const void *path_ptr, int32_t path_len, void *dst_ptr, int32_t dst_cap);
+
+/**
+ * 1 when the key at `key_ptr` has an entry in the map whose root is at
+ * `offset` of page `page`, else 0.
+ *
+ * Gas: 300 + 1 per byte of key_len.
+ */
+STRATA_IMPORT("strata", "map_contains")
+int32_t strata_map_contains(int32_t page, int32_t offset, const void *key_ptr, int32_t key_len);
+
+/**
+ * Sets the key at `key_ptr` (at most 256 bytes) to the `val_len` bytes
+ * (at most 4096) at `val_ptr` in the map whose root is at `offset` of
+ * page `page`, and writes the map's new root there. Fails in a
+ * read-only query. Gas: also 1 per key byte and the tree levels first
+ * written in the transaction.
+ *
+ * Gas: 500 + 2 per byte of val_len.
+ */
+STRATA_IMPORT("strata", "map_set")
+void strata_map_set(int32_t page, int32_t offset, const void *key_ptr, int32_t key_len, const void *val_ptr, int32_t val_len);
+
+/**
+ * Removes the key at `key_ptr` from the map whose root is at `offset`
+ * of page `page`: 1 when it had an entry, else 0 (nothing changes).
+ *
+ * Gas: 500 + 1 per byte of key_len.
+ */
+STRATA_IMPORT("strata", "map_remove")
+int32_t strata_map_remove(int32_t page, int32_t offset, const void *key_ptr, int32_t key_len);
+
+/**
+ * The next entry of the map whose root is at `offset` of page `page`,
+ * after the `after_len`-byte key at `after_ptr` (from the first entry
+ * when `after_len` is -1), in the order of the keys' hashes (stable on
+ * every node; the key need not be in the map). Writes the entry's key
+ * at `key_dst` (room for 256 bytes needed) and up to `val_cap` bytes of
+ * its value at `val_dst`. Returns -1 after the last entry, else key
+ * length + value length * 65536 + 2^32 if the value is a nested map.
+ *
+ * Gas: 300 + 1 per byte of val_cap.
+ */
+STRATA_IMPORT("strata", "map_next")
+int64_t strata_map_next(int32_t page, int32_t offset, const void *after_ptr, int32_t after_len, int32_t key_dst, int32_t val_dst, int32_t val_cap);
+
+/**
+ * Copies the root of the nested map under the key at `key_ptr` to the
+ * 32-byte slice at `dst_offset` of page `dst_page`, where map calls can
+ * use it: 1 when the key holds a map, 0 when it has no entry (the slice
+ * is then zeroed: an empty map). An entry of bytes is an error.
+ *
+ * Gas: 300 + 1 per byte of key_len.
+ */
+STRATA_IMPORT("strata", "map_get_map")
+int32_t strata_map_get_map(int32_t page, int32_t offset, const void *key_ptr, int32_t key_len, int32_t dst_page, int32_t dst_offset);
+
+/**
+ * Sets the key at `key_ptr` to the nested map whose root is the 32-byte
+ * slice at `src_offset` of page `src_page` (zeros: an empty map), marked
+ * as a map so that it stays part of the state. A contract changes a
+ * nested map by getting it into a slice (`map_get_map`), changing it
+ * there, and setting it back.
+ *
+ * Gas: 500 + 1 per byte of key_len.
+ */
+STRATA_IMPORT("strata", "map_set_map")
+void strata_map_set_map(int32_t page, int32_t offset, const void *key_ptr, int32_t key_len, int32_t src_page, int32_t src_offset);
+
+/**
  * The length of the last call's return data.
  *
  * Gas: 10.

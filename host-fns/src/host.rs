@@ -2,7 +2,9 @@ use std::any::Any;
 
 use strata_registers::Registers;
 
-use crate::{Address, CallContext, CallStatus, Event, HostErrorKind, StorageFault};
+use crate::{
+    Address, CallContext, CallStatus, Event, HostErrorKind, MapFault, MapValue, StorageFault,
+};
 
 /// Everything a host function may ask of the host it runs in: gas,
 /// registers, the executing contract's storage, the call context, input and
@@ -88,9 +90,83 @@ pub trait Host {
     /// The return data (or error message) of the last contract call.
     fn call_return_data(&self) -> &[u8];
 
+    /// The value of `key` in the map whose root is the 32 bytes at `offset`
+    /// of `page` of the executing contract (`None`: no entry). The host
+    /// charges the tree levels it touches.
+    fn map_get(
+        &mut self,
+        page: u32,
+        offset: u32,
+        key: &[u8],
+    ) -> Result<Option<MapValue>, MapFault> {
+        let _ = (page, offset, key);
+        Err(no_maps())
+    }
+
+    /// The value at the end of `keys` in the map whose root is at `offset`
+    /// of `page`: every key but the last must hold a nested map (`None`:
+    /// some key along the path has no entry). Read-only, so it works in a
+    /// query, where `map_get_map` cannot write a root into a slice.
+    fn map_get_path(
+        &mut self,
+        page: u32,
+        offset: u32,
+        keys: &[&[u8]],
+    ) -> Result<Option<MapValue>, MapFault> {
+        let _ = (page, offset, keys);
+        Err(no_maps())
+    }
+
+    /// Sets `key` to `value` in the map whose root is at `offset` of `page`,
+    /// and writes the map's new root there. A [`MapValue::Map`] must be the
+    /// root of a map (or zeros). Fails in a read-only query.
+    fn map_set(
+        &mut self,
+        page: u32,
+        offset: u32,
+        key: &[u8],
+        value: MapValue,
+    ) -> Result<(), MapFault> {
+        let _ = (page, offset, key, value);
+        Err(no_maps())
+    }
+
+    /// Removes `key` from the map whose root is at `offset` of `page`;
+    /// whether it had an entry. Fails in a read-only query.
+    fn map_remove(&mut self, page: u32, offset: u32, key: &[u8]) -> Result<bool, MapFault> {
+        let _ = (page, offset, key);
+        Err(no_maps())
+    }
+
+    /// The entry after `after` (from the first when `None`) of the map whose
+    /// root is at `offset` of `page`, in the order of the keys' hashes.
+    fn map_next(
+        &mut self,
+        page: u32,
+        offset: u32,
+        after: Option<&[u8]>,
+    ) -> Result<Option<(Vec<u8>, MapValue)>, MapFault> {
+        let _ = (page, offset, after);
+        Err(no_maps())
+    }
+
+    /// Notes that `map_get_map` wrote a nested map's root into the 32-byte
+    /// slice at `offset` of `page`, so that the host treats the slice as a
+    /// map's root slice (as if a map call had used it). Hosts without maps
+    /// ignore it.
+    fn map_root_placed(&mut self, page: u32, offset: u32) {
+        let _ = (page, offset);
+    }
+
     /// The embedder's own state, for host functions that an embedder adds in
     /// its own import modules. `None` when there is none.
     fn extension(&mut self) -> Option<&mut dyn Any> {
         None
     }
+}
+
+/// What a host without maps answers to a map function: the host cannot
+/// serve it (not the contract's fault).
+fn no_maps() -> MapFault {
+    MapFault::Storage(StorageFault::Failed("this host has no maps".into()))
 }

@@ -58,7 +58,8 @@ pub use strata_registers::{BankLayout, Registers};
 pub use strata_vm_abstraction::{CustomContextVM, MemoryError};
 pub use table::{GasCost, HostFnDesc, HostModule, ValType, Value};
 pub use types::{
-    Address, CallContext, CallStatus, Event, HostError, HostErrorKind, StorageFault, limits,
+    Address, CallContext, CallStatus, Event, HostError, HostErrorKind, MAX_MAP_KEY, MAX_MAP_VALUE,
+    MapFault, MapValue, StorageFault, limits,
 };
 #[cfg(feature = "wasmi")]
 pub use wasmi;

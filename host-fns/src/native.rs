@@ -369,3 +369,269 @@ pub(crate) fn call_return_copy<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
 ) -> Result<(), E> {
     copy_window(mem, host.call_return_data(), dst_ptr, offset, len)
 }
+
+// Maps: a map is named by the 32-byte slice (page, offset) that holds its
+// root; the host walks the tree and writes the new root back.
+
+/// The key of a map call, checked against its limit before any storage is
+/// touched.
+fn map_key<M: CustomContextVM + ?Sized>(
+    mem: &M,
+    ptr: i32,
+    len: i32,
+    arg: &'static str,
+) -> Result<Vec<u8>, E> {
+    let len = len as u32;
+    if len > crate::MAX_MAP_KEY {
+        return Err(E::Map {
+            arg,
+            fault: crate::MapFault::KeyTooLong { len },
+        });
+    }
+    Ok(mem.data(ptr as u32, len).map_err(E::memory(arg))?.to_vec())
+}
+
+fn map_err(fault: crate::MapFault) -> E {
+    E::map("page", "offset", "key_ptr", "val_ptr")(fault)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn map_get<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    page: i32,
+    offset: i32,
+    key_ptr: i32,
+    key_len: i32,
+    dst_ptr: i32,
+    dst_cap: i32,
+) -> Result<i32, E> {
+    let key = map_key(mem, key_ptr, key_len, "key_ptr")?;
+    // A bad destination touches no storage.
+    mem.data(dst_ptr as u32, dst_cap as u32)
+        .map_err(E::memory("dst_ptr"))?;
+    let Some(value) = host
+        .map_get(page as u32, offset as u32, &key)
+        .map_err(map_err)?
+    else {
+        return Ok(-1);
+    };
+    let bytes = value.bytes();
+    let n = bytes.len().min(dst_cap as u32 as usize);
+    host.charge(n as u64)?;
+    mem.write(dst_ptr as u32, &bytes[..n])
+        .map_err(E::memory("dst_ptr"))?;
+    // Values are at most 4096 bytes.
+    Ok(bytes.len() as i32)
+}
+
+pub(crate) fn map_contains<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    page: i32,
+    offset: i32,
+    key_ptr: i32,
+    key_len: i32,
+) -> Result<i32, E> {
+    let key = map_key(mem, key_ptr, key_len, "key_ptr")?;
+    let found = host
+        .map_get(page as u32, offset as u32, &key)
+        .map_err(map_err)?;
+    Ok(i32::from(found.is_some()))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn map_set<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    page: i32,
+    offset: i32,
+    key_ptr: i32,
+    key_len: i32,
+    val_ptr: i32,
+    val_len: i32,
+) -> Result<(), E> {
+    let key = map_key(mem, key_ptr, key_len, "key_ptr")?;
+    let len = val_len as u32;
+    if len > crate::MAX_MAP_VALUE {
+        return Err(E::Map {
+            arg: "val_len",
+            fault: crate::MapFault::ValueTooLong { len },
+        });
+    }
+    let value = mem
+        .data(val_ptr as u32, len)
+        .map_err(E::memory("val_ptr"))?
+        .to_vec();
+    host.charge(key.len() as u64)?;
+    host.map_set(
+        page as u32,
+        offset as u32,
+        &key,
+        crate::MapValue::Bytes(value),
+    )
+    .map_err(map_err)
+}
+
+pub(crate) fn map_remove<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    page: i32,
+    offset: i32,
+    key_ptr: i32,
+    key_len: i32,
+) -> Result<i32, E> {
+    let key = map_key(mem, key_ptr, key_len, "key_ptr")?;
+    let removed = host
+        .map_remove(page as u32, offset as u32, &key)
+        .map_err(map_err)?;
+    Ok(i32::from(removed))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn map_next<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    page: i32,
+    offset: i32,
+    after_ptr: i32,
+    after_len: i32,
+    key_dst: i32,
+    val_dst: i32,
+    val_cap: i32,
+) -> Result<i64, E> {
+    let after = if after_len == -1 {
+        None
+    } else {
+        Some(map_key(mem, after_ptr, after_len, "after_ptr")?)
+    };
+    // Bad destinations touch no storage.
+    mem.data(key_dst as u32, crate::MAX_MAP_KEY)
+        .map_err(E::memory("key_dst"))?;
+    mem.data(val_dst as u32, val_cap as u32)
+        .map_err(E::memory("val_dst"))?;
+    let Some((key, value)) = host
+        .map_next(page as u32, offset as u32, after.as_deref())
+        .map_err(map_err)?
+    else {
+        return Ok(-1);
+    };
+    let bytes = value.bytes();
+    let n = bytes.len().min(val_cap as u32 as usize);
+    host.charge(key.len() as u64)?;
+    mem.write(key_dst as u32, &key)
+        .map_err(E::memory("key_dst"))?;
+    mem.write(val_dst as u32, &bytes[..n])
+        .map_err(E::memory("val_dst"))?;
+    let nested = matches!(value, crate::MapValue::Map(_));
+    Ok(key.len() as i64 + ((bytes.len() as i64) << 16) + (i64::from(nested) << 32))
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn map_get_map<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    page: i32,
+    offset: i32,
+    key_ptr: i32,
+    key_len: i32,
+    dst_page: i32,
+    dst_offset: i32,
+) -> Result<i32, E> {
+    let key = map_key(mem, key_ptr, key_len, "key_ptr")?;
+    let (root, found) = match host
+        .map_get(page as u32, offset as u32, &key)
+        .map_err(map_err)?
+    {
+        Some(crate::MapValue::Map(root)) => (root, 1),
+        None => ([0u8; 32], 0),
+        Some(crate::MapValue::Bytes(_)) => {
+            return Err(E::Map {
+                arg: "key_ptr",
+                fault: crate::MapFault::NotAMap,
+            });
+        }
+    };
+    host.storage_write(dst_page as u32, dst_offset as u32, &root)
+        .map_err(E::storage("dst_page", "dst_offset"))?;
+    host.map_root_placed(dst_page as u32, dst_offset as u32);
+    Ok(found)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn map_set_map<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    page: i32,
+    offset: i32,
+    key_ptr: i32,
+    key_len: i32,
+    src_page: i32,
+    src_offset: i32,
+) -> Result<(), E> {
+    let key = map_key(mem, key_ptr, key_len, "key_ptr")?;
+    let mut root = [0u8; 32];
+    root.copy_from_slice(
+        host.storage_read(src_page as u32, src_offset as u32, 32)
+            .map_err(E::storage("src_page", "src_offset"))?
+            .get(..32)
+            .ok_or_else(|| E::Host("a 32-byte read returned fewer bytes".into()))?,
+    );
+    host.map_set(page as u32, offset as u32, &key, crate::MapValue::Map(root))
+        .map_err(E::map("page", "offset", "key_ptr", "src_offset"))
+}
+
+/// The most keys a `map_get_path` path may hold.
+const MAX_PATH_KEYS: usize = 16;
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn map_get_path<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    page: i32,
+    offset: i32,
+    path_ptr: i32,
+    path_len: i32,
+    dst_ptr: i32,
+    dst_cap: i32,
+) -> Result<i32, E> {
+    let len = bounded(
+        "path_len",
+        path_len,
+        MAX_PATH_KEYS as u32 * (crate::MAX_MAP_KEY + 1),
+    )?;
+    let path = mem
+        .data(path_ptr as u32, len)
+        .map_err(E::memory("path_ptr"))?
+        .to_vec();
+    // Each key: a length byte, then the key.
+    let mut keys: Vec<&[u8]> = Vec::new();
+    let mut rest = &path[..];
+    while let Some((&n, tail)) = rest.split_first() {
+        let Some(key) = tail.get(..usize::from(n)) else {
+            return Err(E::invalid("path_len", "the last key runs past the path"));
+        };
+        keys.push(key);
+        rest = &tail[usize::from(n)..];
+    }
+    if keys.is_empty() || keys.len() > MAX_PATH_KEYS {
+        return Err(E::invalid(
+            "path_len",
+            format!("a path holds 1 to {MAX_PATH_KEYS} keys, not {}", keys.len()),
+        ));
+    }
+    mem.data(dst_ptr as u32, dst_cap as u32)
+        .map_err(E::memory("dst_ptr"))?;
+    let Some(value) = host
+        .map_get_path(page as u32, offset as u32, &keys)
+        .map_err(E::map("page", "offset", "path_ptr", "path_ptr"))?
+    else {
+        return Ok(-1);
+    };
+    let bytes = value.bytes();
+    let n = bytes.len().min(dst_cap as u32 as usize);
+    host.charge(n as u64)?;
+    mem.write(dst_ptr as u32, &bytes[..n])
+        .map_err(E::memory("dst_ptr"))?;
+    Ok(bytes.len() as i32)
+}

@@ -10,7 +10,9 @@ use strata_pages::{PageCache, PageCacheConfig};
 use strata_registers::{BankLayout, Registers};
 use strata_slices::{SliceLayout, Slices};
 
-use crate::{Address, CallContext, CallStatus, Event, Host, HostErrorKind, StorageFault};
+use crate::{
+    Address, CallContext, CallStatus, Event, Host, HostErrorKind, MapFault, MapValue, StorageFault,
+};
 
 /// A call that [`MockHost::call`](Host::call) received.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,6 +59,9 @@ pub struct MockHost {
     pub call_reply: Vec<u8>,
     /// The last call's return data.
     pub last_call_return: Vec<u8>,
+    /// The nodes of the maps (real `strata-maps` trees, as the runtime's
+    /// host keeps them; roots are written to their slices), in memory.
+    pub map_nodes: strata_maps::Fresh,
 }
 
 /// Everything observable about a [`MockHost`], for comparing two runs.
@@ -78,6 +83,8 @@ pub struct MockState {
     pub balances: BTreeMap<Address, u128>,
     /// Calls.
     pub calls: Vec<MockCall>,
+    /// How many map nodes were made.
+    pub map_nodes: usize,
 }
 
 impl MockHost {
@@ -113,6 +120,7 @@ impl MockHost {
             call_status: CallStatus::Success,
             call_reply: Vec::new(),
             last_call_return: Vec::new(),
+            map_nodes: strata_maps::Fresh::new(),
         }
     }
 
@@ -136,6 +144,7 @@ impl MockHost {
             logs: self.logs.clone(),
             balances: self.balances.clone(),
             calls: self.calls.clone(),
+            map_nodes: self.map_nodes.len(),
         }
     }
 }
@@ -181,6 +190,70 @@ impl Host for MockHost {
 
     fn context(&self) -> &CallContext {
         &self.context
+    }
+
+    fn map_get(
+        &mut self,
+        page: u32,
+        offset: u32,
+        key: &[u8],
+    ) -> Result<Option<MapValue>, MapFault> {
+        let root = self.map_root(page, offset)?;
+        let store = MemKv::new();
+        let tree = strata_maps::MapTree::new(&store, &mut self.map_nodes);
+        let found = tree.get(&root, key).map_err(mock_fault)?;
+        Ok(found.item.map(from_tree))
+    }
+
+    fn map_get_path(
+        &mut self,
+        page: u32,
+        offset: u32,
+        keys: &[&[u8]],
+    ) -> Result<Option<MapValue>, MapFault> {
+        let mut root = self.map_root(page, offset)?;
+        let store = MemKv::new();
+        let tree = strata_maps::MapTree::new(&store, &mut self.map_nodes);
+        let mut value = None;
+        for (i, key) in keys.iter().enumerate() {
+            value = tree.get(&root, key).map_err(mock_fault)?.item;
+            match &value {
+                None => return Ok(None),
+                Some(strata_maps::Value::Map(inner)) => root = *inner,
+                Some(strata_maps::Value::Bytes(_)) if i + 1 < keys.len() => {
+                    return Err(MapFault::NotAMap);
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(value.map(from_tree))
+    }
+
+    fn map_set(
+        &mut self,
+        page: u32,
+        offset: u32,
+        key: &[u8],
+        value: MapValue,
+    ) -> Result<(), MapFault> {
+        self.map_update(page, offset, key, Some(value)).map(|_| ())
+    }
+
+    fn map_remove(&mut self, page: u32, offset: u32, key: &[u8]) -> Result<bool, MapFault> {
+        self.map_update(page, offset, key, None)
+    }
+
+    fn map_next(
+        &mut self,
+        page: u32,
+        offset: u32,
+        after: Option<&[u8]>,
+    ) -> Result<Option<(Vec<u8>, MapValue)>, MapFault> {
+        let root = self.map_root(page, offset)?;
+        let store = MemKv::new();
+        let tree = strata_maps::MapTree::new(&store, &mut self.map_nodes);
+        let found = tree.next(&root, after).map_err(mock_fault)?;
+        Ok(found.item.map(|(k, v)| (k, from_tree(v))))
     }
 
     fn input(&self) -> &[u8] {
@@ -266,5 +339,65 @@ impl Host for MockHost {
 impl From<strata_slices::SliceError> for HostErrorKind {
     fn from(e: strata_slices::SliceError) -> Self {
         HostErrorKind::Host(e.to_string())
+    }
+}
+
+impl MockHost {
+    fn map_root(&mut self, page: u32, offset: u32) -> Result<[u8; 32], MapFault> {
+        let bytes = self.storage_read(page, offset, 32)?;
+        let mut root = [0u8; 32];
+        root.copy_from_slice(bytes.get(..32).unwrap_or(&[0; 32]));
+        Ok(root)
+    }
+
+    fn map_update(
+        &mut self,
+        page: u32,
+        offset: u32,
+        key: &[u8],
+        value: Option<MapValue>,
+    ) -> Result<bool, MapFault> {
+        SliceLayout::new(page, offset, 32).map_err(StorageFault::from)?;
+        if self.read_only {
+            return Err(StorageFault::ReadOnly.into());
+        }
+        let root = self.map_root(page, offset)?;
+        let store = MemKv::new();
+        let mut tree = strata_maps::MapTree::new(&store, &mut self.map_nodes);
+        let updated = match value {
+            None => tree.remove(&root, key),
+            Some(MapValue::Bytes(b)) => tree.set(&root, key, strata_maps::Value::Bytes(b)),
+            Some(MapValue::Map(nested)) => {
+                if !tree.exists(&nested).map_err(mock_fault)? {
+                    return Err(MapFault::NoSuchNestedMap {
+                        root: strata_primitives::hex::encode(nested),
+                    });
+                }
+                tree.set(&root, key, strata_maps::Value::Map(nested))
+            }
+        }
+        .map_err(mock_fault)?;
+        if updated.root != root {
+            self.storage_write(page, offset, &updated.root)?;
+        }
+        Ok(updated.existed)
+    }
+}
+
+fn from_tree(value: strata_maps::Value) -> MapValue {
+    match value {
+        strata_maps::Value::Bytes(b) => MapValue::Bytes(b),
+        strata_maps::Value::Map(root) => MapValue::Map(root),
+    }
+}
+
+fn mock_fault(e: strata_maps::MapError) -> MapFault {
+    match e {
+        strata_maps::MapError::KeyTooLong { len } => MapFault::KeyTooLong { len: len as u32 },
+        strata_maps::MapError::ValueTooLong { len } => MapFault::ValueTooLong { len: len as u32 },
+        strata_maps::MapError::NoSuchRoot(r) => MapFault::NoSuchMap {
+            root: strata_primitives::hex::encode(r),
+        },
+        other => StorageFault::Failed(other.to_string()).into(),
     }
 }

@@ -128,6 +128,71 @@ impl From<SliceError> for StorageFault {
     }
 }
 
+/// The most bytes a map key may have (`strata-maps`' `MAX_KEY_LEN`).
+pub const MAX_MAP_KEY: u32 = 256;
+/// The most bytes a map value may have (`strata-maps`' `MAX_VALUE_LEN`).
+pub const MAX_MAP_VALUE: u32 = 4096;
+
+/// A map entry's value as host functions see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MapValue {
+    /// Plain bytes (at most [`MAX_MAP_VALUE`]).
+    Bytes(Vec<u8>),
+    /// The 32-byte root of a nested map.
+    Map([u8; 32]),
+}
+
+impl MapValue {
+    /// The value's bytes (a nested map's root for [`MapValue::Map`]).
+    pub fn bytes(&self) -> &[u8] {
+        match self {
+            MapValue::Bytes(b) => b,
+            MapValue::Map(root) => root,
+        }
+    }
+}
+
+/// Why a map access of the host failed, before the host function names the
+/// argument at fault.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum MapFault {
+    /// The slice holding the map's root (or a nested root's slice) is not
+    /// readable or writable: out of the pages, across a page end, a write
+    /// in a query, out of gas, or the store failed.
+    #[error(transparent)]
+    Storage(#[from] StorageFault),
+    /// A key over [`MAX_MAP_KEY`] bytes.
+    #[error("a key of {len} bytes is over the {MAX_MAP_KEY}-byte limit")]
+    KeyTooLong {
+        /// The key's length.
+        len: u32,
+    },
+    /// A value over [`MAX_MAP_VALUE`] bytes.
+    #[error("a value of {len} bytes is over the {MAX_MAP_VALUE}-byte limit")]
+    ValueTooLong {
+        /// The value's length.
+        len: u32,
+    },
+    /// The root slice holds 32 bytes that are neither zeros (the empty map)
+    /// nor the root of a stored map: it was written as something else, or
+    /// corrupted.
+    #[error("the slice holds {root}, which is not the root of a map")]
+    NoSuchMap {
+        /// The root, in hex.
+        root: String,
+    },
+    /// The root given as a nested map's value names no map.
+    #[error("the nested map root {root} is not the root of a map")]
+    NoSuchNestedMap {
+        /// The root, in hex.
+        root: String,
+    },
+    /// The entry holds bytes where a nested map was asked for.
+    #[error("the entry holds bytes, not a nested map")]
+    NotAMap,
+}
+
 /// What went wrong in a host function, and with which argument.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -155,6 +220,14 @@ pub enum HostErrorKind {
         arg: &'static str,
         /// Why it is invalid.
         reason: String,
+    },
+    /// A map access failed on a key, a value or a root.
+    #[error("argument `{arg}`: {fault}")]
+    Map {
+        /// The argument at fault.
+        arg: &'static str,
+        /// What is wrong.
+        fault: MapFault,
     },
     /// The transaction's gas ran out.
     #[error("out of gas")]
@@ -216,6 +289,26 @@ impl HostErrorKind {
                 _ => other,
             };
             HostErrorKind::Register { arg, error }
+        }
+    }
+
+    /// Names the arguments of a failed map access: the root slice's page
+    /// and offset, the key, and the value (or the nested root's slice).
+    pub fn map(
+        page: &'static str,
+        offset: &'static str,
+        key: &'static str,
+        value: &'static str,
+    ) -> impl FnOnce(MapFault) -> Self {
+        move |fault| match fault {
+            MapFault::Storage(f) => HostErrorKind::storage(page, offset)(f),
+            MapFault::KeyTooLong { .. } | MapFault::NotAMap => {
+                HostErrorKind::Map { arg: key, fault }
+            }
+            MapFault::ValueTooLong { .. } | MapFault::NoSuchNestedMap { .. } => {
+                HostErrorKind::Map { arg: value, fault }
+            }
+            MapFault::NoSuchMap { .. } => HostErrorKind::Map { arg: offset, fault },
         }
     }
 

@@ -41,6 +41,7 @@ fn prepare() -> (MockHost, Vec<u8>) {
     mem[200..216].copy_from_slice(&300u128.to_le_bytes()); // an amount
     mem[220..236].copy_from_slice(&5000u128.to_le_bytes()); // too much
     mem[300..305].copy_from_slice(b"hello");
+    mem[800..806].copy_from_slice(b"\x05hello"); // a map_get_path path
     for (k, b) in mem[400..464].iter_mut().enumerate() {
         *b = k as u8; // two topics
     }
@@ -56,6 +57,14 @@ fn prepare() -> (MockHost, Vec<u8>) {
     host.registers.set(256, 2, &[0x22; 20]).unwrap();
     host.call_reply = b"reply".to_vec();
     host.last_call_return = b"previous".to_vec();
+    strata_host_fns::Host::map_set(
+        &mut host,
+        1,
+        64,
+        b"hello",
+        strata_host_fns::MapValue::Bytes(b"world".to_vec()),
+    )
+    .unwrap();
     (host, mem)
 }
 
@@ -309,6 +318,103 @@ fn cases() -> BTreeMap<(&'static str, &'static str), Vec<Case>> {
     );
     add(
         "strata",
+        "map_get",
+        vec![
+            (vec![i(1), i(64), i(300), i(5), i(600), i(16)], "ok"),
+            (vec![i(1), i(64), i(300), i(4), i(600), i(16)], "ok"),
+            (vec![i(1), i(64), i(300), i(300), i(600), i(16)], "key_ptr"),
+            (vec![i(9), i(0), i(300), i(5), i(600), i(16)], "page"),
+            (vec![i(1), i(4080), i(300), i(5), i(600), i(16)], "offset"),
+            (vec![i(1), i(64), i(300), i(5), i(65530), i(16)], "dst_ptr"),
+        ],
+    );
+    add(
+        "strata",
+        "map_get_path",
+        vec![
+            (vec![i(1), i(64), i(800), i(6), i(600), i(16)], "ok"),
+            (vec![i(1), i(64), i(800), i(3), i(600), i(16)], "path_len"),
+            (vec![i(1), i(64), i(800), i(0), i(600), i(16)], "path_len"),
+            (
+                vec![i(1), i(64), i(800), i(5000), i(600), i(16)],
+                "path_len",
+            ),
+            (vec![i(1), i(64), i(65534), i(6), i(600), i(16)], "path_ptr"),
+            (vec![i(1), i(4090), i(800), i(6), i(600), i(16)], "offset"),
+            (vec![i(1), i(64), i(800), i(6), i(65530), i(16)], "dst_ptr"),
+        ],
+    );
+    add(
+        "strata",
+        "map_contains",
+        vec![
+            (vec![i(1), i(64), i(300), i(5)], "ok"),
+            (vec![i(1), i(4080), i(300), i(5)], "offset"),
+            (vec![i(1), i(64), i(65534), i(5)], "key_ptr"),
+        ],
+    );
+    add(
+        "strata",
+        "map_set",
+        vec![
+            (vec![i(1), i(64), i(300), i(5), i(300), i(5)], "ok"),
+            (vec![i(1), i(64), i(300), i(5), i(300), i(5000)], "val_len"),
+            (vec![i(1), i(64), i(300), i(257), i(300), i(5)], "key_ptr"),
+            (vec![i(9), i(64), i(300), i(5), i(300), i(5)], "page"),
+            (vec![i(1), i(64), i(300), i(5), i(65534), i(5)], "val_ptr"),
+        ],
+    );
+    add(
+        "strata",
+        "map_remove",
+        vec![
+            (vec![i(1), i(64), i(300), i(5)], "ok"),
+            (vec![i(1), i(64), i(300), i(2)], "ok"),
+            (vec![i(1), i(4090), i(300), i(5)], "offset"),
+        ],
+    );
+    add(
+        "strata",
+        "map_next",
+        vec![
+            (vec![i(1), i(64), i(0), i(-1), i(700), i(1000), i(16)], "ok"),
+            (
+                vec![i(1), i(64), i(300), i(5), i(700), i(1000), i(16)],
+                "ok",
+            ),
+            (
+                vec![i(1), i(64), i(0), i(-1), i(65500), i(1000), i(16)],
+                "key_dst",
+            ),
+            (
+                vec![i(1), i(64), i(0), i(-1), i(700), i(65530), i(16)],
+                "val_dst",
+            ),
+            (
+                vec![i(9), i(64), i(0), i(-1), i(700), i(1000), i(16)],
+                "page",
+            ),
+        ],
+    );
+    add(
+        "strata",
+        "map_get_map",
+        vec![
+            (vec![i(1), i(64), i(300), i(3), i(2), i(0)], "ok"),
+            (vec![i(1), i(64), i(300), i(5), i(2), i(0)], "key_ptr"),
+            (vec![i(1), i(64), i(300), i(3), i(2), i(4090)], "dst_offset"),
+        ],
+    );
+    add(
+        "strata",
+        "map_set_map",
+        vec![
+            (vec![i(1), i(64), i(300), i(3), i(2), i(0)], "ok"),
+            (vec![i(1), i(64), i(300), i(3), i(2), i(4090)], "src_offset"),
+        ],
+    );
+    add(
+        "strata",
         "call",
         vec![
             (vec![i(100), i(300), i(5), i(300), i(5), l(1000)], "ok"),
@@ -504,7 +610,8 @@ fn blamed(e: &HostError) -> &'static str {
     match &e.kind {
         HostErrorKind::Memory { arg, .. }
         | HostErrorKind::Register { arg, .. }
-        | HostErrorKind::InvalidArgument { arg, .. } => arg,
+        | HostErrorKind::InvalidArgument { arg, .. }
+        | HostErrorKind::Map { arg, .. } => arg,
         HostErrorKind::OutOfGas => "gas",
         HostErrorKind::Abort { .. } => "abort",
         HostErrorKind::Denied(_) => "denied",

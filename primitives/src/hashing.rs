@@ -12,6 +12,9 @@
 //! | [`Domain::AccountRecord`] | blake3 keyed with `blake3("strata/account-record/v1")` | a stored account record |
 //! | [`Domain::AccountLeaf`] | blake3 keyed with `blake3("strata/account-leaf/v1")` | account key ++ record hash (64 bytes) |
 //! | [`Domain::AccountNode`] | blake3 keyed with `blake3("strata/account-node/v1")` | left child ++ right child (64 bytes) |
+//! | [`Domain::MapKey`] | blake3 keyed with `blake3("strata/map-key/v1")` | a map key's bytes: its path in the map's tree |
+//! | [`Domain::MapLeaf`] | blake3 keyed with `blake3("strata/map-leaf/v1")` | a map leaf's body (value kind, key length, key, value) |
+//! | [`Domain::MapNode`] | blake3 keyed with `blake3("strata/map-node/v1")` | left child ++ right child (64 bytes) |
 //!
 //! Why the domains cannot collide:
 //! - The keyed domains are blake3 under different keys, and plain blake3 is
@@ -59,6 +62,13 @@ pub enum Domain {
     AccountLeaf,
     /// An inner node of the account tree over two children.
     AccountNode,
+    /// A key's path in a contract map's tree (`strata-maps`): hashed, so
+    /// that chosen keys cannot make deep paths cheaply.
+    MapKey,
+    /// A leaf of a contract map's tree: one entry's key and value.
+    MapLeaf,
+    /// An inner node of a contract map's tree over two children.
+    MapNode,
 }
 
 /// How a domain frames its input.
@@ -74,7 +84,7 @@ pub enum Scheme {
 
 impl Domain {
     /// Every domain.
-    pub const ALL: [Domain; 9] = [
+    pub const ALL: [Domain; 12] = [
         Domain::PageLeaf,
         Domain::TreeNode,
         Domain::StateRoot,
@@ -84,6 +94,9 @@ impl Domain {
         Domain::AccountRecord,
         Domain::AccountLeaf,
         Domain::AccountNode,
+        Domain::MapKey,
+        Domain::MapLeaf,
+        Domain::MapNode,
     ];
 
     /// How this domain frames its input.
@@ -98,12 +111,15 @@ impl Domain {
             Domain::AccountRecord => Scheme::Keyed("strata/account-record/v1"),
             Domain::AccountLeaf => Scheme::Keyed("strata/account-leaf/v1"),
             Domain::AccountNode => Scheme::Keyed("strata/account-node/v1"),
+            Domain::MapKey => Scheme::Keyed("strata/map-key/v1"),
+            Domain::MapLeaf => Scheme::Keyed("strata/map-leaf/v1"),
+            Domain::MapNode => Scheme::Keyed("strata/map-node/v1"),
         }
     }
 
     /// The blake3 key of a keyed domain, computed once.
     fn key(self) -> Option<&'static [u8; 32]> {
-        static KEYS: [OnceLock<[u8; 32]>; 7] = [const { OnceLock::new() }; 7];
+        static KEYS: [OnceLock<[u8; 32]>; 10] = [const { OnceLock::new() }; 10];
         let slot = match self {
             Domain::PageLeaf => &KEYS[0],
             Domain::TreeNode => &KEYS[1],
@@ -112,6 +128,9 @@ impl Domain {
             Domain::AccountRecord => &KEYS[4],
             Domain::AccountLeaf => &KEYS[5],
             Domain::AccountNode => &KEYS[6],
+            Domain::MapKey => &KEYS[7],
+            Domain::MapLeaf => &KEYS[8],
+            Domain::MapNode => &KEYS[9],
             Domain::Code | Domain::ContractAddress => return None,
         };
         let Scheme::Keyed(context) = self.scheme() else {
@@ -180,6 +199,28 @@ mod tests {
             }
             for d in Domain::ALL {
                 assert_eq!(d.hasher().update(input).finalize(), d.hash(input), "{d:?}");
+            }
+        }
+    }
+
+    /// The map domains are keyed blake3 under the hash of their context
+    /// strings, computed here with blake3 alone. (The other domains' vectors
+    /// in `tests/known_answers.rs` were made with `b3sum`, not installed
+    /// where the map domains were added.)
+    #[test]
+    fn map_domains_are_keyed_blake3_of_their_contexts() {
+        for (domain, context) in [
+            (Domain::MapKey, "strata/map-key/v1"),
+            (Domain::MapLeaf, "strata/map-leaf/v1"),
+            (Domain::MapNode, "strata/map-node/v1"),
+        ] {
+            let key = blake3::hash(context.as_bytes());
+            for input in [&b""[..], b"key", &[7u8; 64]] {
+                assert_eq!(
+                    domain.hash(input),
+                    *blake3::keyed_hash(key.as_bytes(), input).as_bytes(),
+                    "{domain:?}"
+                );
             }
         }
     }

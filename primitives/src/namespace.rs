@@ -99,9 +99,15 @@ pub mod namespaces {
     /// (u32 little-endian). A record whose count reaches 0 is deleted with
     /// its count.
     pub const REFS: Namespace = Namespace::new(24);
+    /// Contract map nodes (`strata-maps`): node hash → the node's record
+    /// (a tag byte, then an inner node's two children or a leaf's value
+    /// kind, key and value). Content-addressed like pages; the roots of a
+    /// contract's top-level maps are listed in its account record, and
+    /// `strata_maps::children` names a record's children from its bytes.
+    pub const MAP_NODES: Namespace = Namespace::new(25);
 
     /// Every registered namespace with a short name, in tag order.
-    pub const ALL: [(Namespace, &str); 12] = [
+    pub const ALL: [(Namespace, &str); 13] = [
         (PAGES, "pages"),
         (NODES, "nodes"),
         (ROOTS, "roots"),
@@ -114,6 +120,7 @@ pub mod namespaces {
         (EVENT_EXPIRY, "event expiry"),
         (ACCOUNT_RECORDS, "account records"),
         (REFS, "reference counts"),
+        (MAP_NODES, "map nodes"),
     ];
 
     /// The name of a registered namespace.

@@ -48,6 +48,7 @@ impl<K: KvStore + 'static> Runtime<K> {
                 }
             }
         } else {
+            let map_contracts = crate::maps::contracts_to_check(state);
             for address in addresses {
                 let Some(storage) = state.storages.get_mut(&address) else {
                     continue;
@@ -71,6 +72,12 @@ impl<K: KvStore + 'static> Runtime<K> {
                 if let Some(s) = state.storages.get(&address) {
                     state_roots.push((address, s.root()));
                 }
+            }
+            if !map_contracts.is_empty()
+                && let Err(e) = crate::maps::commit(state, &map_contracts, &mut batch)
+            {
+                state.caches.return_contract_caches(&mut state.storages);
+                return Err(e);
             }
             let dirty = state.accounts.values().filter(|l| l.dirty).count();
             batch.reserve(state.new_code.len() + dirty);

@@ -24,6 +24,15 @@ pub struct GasSchedule {
     /// The first write of a page in a transaction; includes the page's share
     /// of hashing and writing it at commit.
     pub page_write: u64,
+    /// Per tree level a map read walks, on the first read of a key of a map
+    /// in a transaction (`strata.map_get` and the other map calls; the
+    /// levels are the nodes on the key's path, about log2 of the map's
+    /// entries). `map_next` pays it on every call.
+    pub map_level_read: u64,
+    /// Per tree level a map write walks, on the first write of a key of a
+    /// map in a transaction; includes hashing the path and writing its
+    /// nodes at commit.
+    pub map_level_write: u64,
 }
 
 impl Default for GasSchedule {
@@ -34,6 +43,8 @@ impl Default for GasSchedule {
             instantiate_per_kib: 50,
             page_read: 200,
             page_write: 1_000,
+            map_level_read: 40,
+            map_level_write: 150,
         }
     }
 }

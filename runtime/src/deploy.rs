@@ -145,6 +145,7 @@ impl<K: KvStore + 'static> Runtime<K> {
             balance: tx.balance,
             nonce: 0,
             name: tx.name.clone(),
+            maps: Vec::new(),
         };
         state.storages.insert(address, Slices::new(pages));
         state.put_account(address, account);

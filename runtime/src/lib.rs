@@ -109,6 +109,8 @@ mod expiry;
 mod global;
 mod journal;
 mod lifecycle;
+mod map_proofs;
+mod maps;
 mod outcome;
 mod overlay;
 mod pending;
@@ -146,6 +148,7 @@ pub use journal::{Extension, Journal, JournalMap};
 pub use lifecycle::{
     DEFAULT_RETAINED_BLOCKS, PruneReport, RetainedBlock, Retention, RetentionInfo, StoreCheck,
 };
+pub use map_proofs::{MapStateProof, verify_map};
 pub use outcome::TxFailed;
 pub use overlay::BlockKv;
 pub use pending::{PendingTx, Step};
@@ -154,8 +157,8 @@ pub use proofs::{AccountStateProof, PageStateProof, StateProofError, verify_acco
 pub use snapshot::Snapshot;
 pub use strata_host_fns::{Address, Event};
 pub use types::{
-    Account, Arg, BlockContext, CallTx, CodeHash, DeployTx, ErrorKind, FunctionCall, Receipt,
-    Transaction, TxError, contract_address,
+    Account, Arg, BlockContext, CallTx, CodeHash, DeployTx, ErrorKind, FunctionCall, MapRoot,
+    Receipt, Transaction, TxError, contract_address,
 };
 pub use validate::CodeError;
 

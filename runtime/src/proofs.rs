@@ -64,6 +64,9 @@ pub enum StateProofError {
     /// index or bytes do not fit it.
     #[error("the page proof does not lead to the contract's state root")]
     Page,
+    /// A map path does not lead from the root in the page to the value.
+    #[error("the map proof does not hold: {0}")]
+    Map(#[from] strata_maps::ProofError),
 }
 
 /// Checks that under `block_root` the account at `address` has the record

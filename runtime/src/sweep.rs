@@ -21,7 +21,13 @@
 //! either marked here or already stored. Accounts the block did not write
 //! keep roots whose trees are entirely stored.
 //!
-//! Only the two content-addressed page namespaces are swept. Account
+//! Map nodes (`strata_maps::MAP_NODES`) are swept the same way: the walk
+//! starts at the map roots in each final account record
+//! (`Account::maps`) and follows `strata_maps::children`, which names a
+//! nested map's root too; a map update of an earlier transaction that a
+//! later one superseded never reaches the store.
+//!
+//! Only these three content-addressed namespaces are swept. Account
 //! records, code, account-tree nodes and the head are written as they
 //! are: account records are keyed by address (the overlay already keeps
 //! only the last one), code is never superseded, and the account tree is
@@ -37,6 +43,7 @@ use strata_primitives::{Address, Hash32};
 
 use crate::overlay::BlockKv;
 use crate::{Account, NS_ACCOUNTS, RuntimeError};
+use strata_maps::MAP_NODES;
 use strata_pages::{NS_NODES, NS_PAGES};
 
 /// The pending page and node records a block's final state reaches.
@@ -44,6 +51,7 @@ use strata_pages::{NS_NODES, NS_PAGES};
 pub(crate) struct Reachable {
     pages: HashSet<Hash32>,
     nodes: HashSet<Hash32>,
+    maps: HashSet<Hash32>,
 }
 
 impl Reachable {
@@ -51,9 +59,11 @@ impl Reachable {
     /// outside the swept namespaces; inside them, only if it is reached.
     pub(crate) fn keeps(&self, ns: Namespace, key: &[u8]) -> bool {
         let Ok(hash) = <Hash32>::try_from(key) else {
-            return ns != NS_PAGES && ns != NS_NODES;
+            return ns != NS_PAGES && ns != NS_NODES && ns != MAP_NODES;
         };
-        if ns == NS_PAGES {
+        if ns == MAP_NODES {
+            self.maps.contains(&hash)
+        } else if ns == NS_PAGES {
             self.pages.contains(&hash)
         } else if ns == NS_NODES {
             self.nodes.contains(&hash)
@@ -84,6 +94,22 @@ pub(crate) fn mark<K: KvStore>(
             continue;
         };
         let account = Account::from_record(&address, &record)?;
+        stack.extend(account.maps.iter().map(|m| m.root));
+        while let Some(hash) = stack.pop() {
+            if reached.maps.contains(&hash) {
+                continue;
+            }
+            if let Some(record) = kv.pending_put(MAP_NODES, &hash) {
+                reached.maps.insert(hash);
+                let children =
+                    strata_maps::children(&record).map_err(|e| RuntimeError::Corrupt {
+                        what: "map node",
+                        key: strata_primitives::hex::encode(hash),
+                        detail: e.to_string(),
+                    })?;
+                stack.extend(children);
+            }
+        }
         if account.page_count == 0 {
             continue;
         }
@@ -149,6 +175,7 @@ mod tests {
             balance: 0,
             nonce: 0,
             name: None,
+            maps: Vec::new(),
         };
         let address = Address([3; 20]);
         b.put(NS_ACCOUNTS, address.0, account.to_record(&address));

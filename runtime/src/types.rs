@@ -12,7 +12,14 @@ pub use strata_primitives::CodeHash;
 
 /// An account: a contract (with code and storage) or a plain account (an
 /// author or a recipient of transfers: balance and nonce only).
-#[derive(Clone, Debug, PartialEq, Eq, Default, Encode, Decode)]
+///
+/// Its SCALE encoding is that of its fields in order, except that the map
+/// list ([`maps`](Self::maps)) is encoded only when it is not empty, as the
+/// tail of the record: an account without maps keeps the record it had
+/// before maps existed. So an `Account` is decoded from exactly its own
+/// bytes (`decode_all`, as [`from_record`](Self::from_record) does), never
+/// from the middle of a longer input.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
 pub struct Account {
     /// The contract's code, or `None` for a plain account.
     pub code_hash: Option<CodeHash>,
@@ -34,6 +41,83 @@ pub struct Account {
     pub nonce: u64,
     /// An optional human-readable name given at deploy.
     pub name: Option<String>,
+    /// The contract's top-level maps: every slice that the map functions
+    /// used and that holds the root of a non-empty stored map, with that
+    /// root, sorted by page and offset (updated when a transaction commits).
+    /// The state root covers the maps through the pages already; this list
+    /// is how a pruner finds every live map record from the account record
+    /// alone (each root's records name their children:
+    /// `strata_maps::children`).
+    pub maps: Vec<MapRoot>,
+}
+
+/// A top-level map of a contract: the slice holding its root, and the root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
+pub struct MapRoot {
+    /// The page of the root's slice.
+    pub page: u32,
+    /// The offset of the root's 32-byte slice in the page.
+    pub offset: u32,
+    /// The map's root (never the empty root).
+    pub root: Hash32,
+}
+
+impl Encode for Account {
+    fn size_hint(&self) -> usize {
+        self.code_hash.size_hint()
+            + 4
+            + self.banks.size_hint()
+            + 32
+            + 32
+            + 16
+            + 8
+            + self.name.size_hint()
+            + if self.maps.is_empty() {
+                0
+            } else {
+                self.maps.size_hint()
+            }
+    }
+
+    fn encode_to<T: parity_scale_codec::Output + ?Sized>(&self, dest: &mut T) {
+        self.code_hash.encode_to(dest);
+        self.page_count.encode_to(dest);
+        self.banks.encode_to(dest);
+        self.state_root.encode_to(dest);
+        self.tree_root.encode_to(dest);
+        self.balance.encode_to(dest);
+        self.nonce.encode_to(dest);
+        self.name.encode_to(dest);
+        if !self.maps.is_empty() {
+            self.maps.encode_to(dest);
+        }
+    }
+}
+
+impl Decode for Account {
+    fn decode<I: parity_scale_codec::Input>(
+        input: &mut I,
+    ) -> Result<Self, parity_scale_codec::Error> {
+        let mut account = Account {
+            code_hash: Decode::decode(input)?,
+            page_count: Decode::decode(input)?,
+            banks: Decode::decode(input)?,
+            state_root: Decode::decode(input)?,
+            tree_root: Decode::decode(input)?,
+            balance: Decode::decode(input)?,
+            nonce: Decode::decode(input)?,
+            name: Decode::decode(input)?,
+            maps: Vec::new(),
+        };
+        if input.remaining_len()?.unwrap_or(0) > 0 {
+            account.maps = Decode::decode(input)?;
+            if account.maps.is_empty() {
+                // One encoding per account: an empty list is left out.
+                return Err("an empty map list is encoded".into());
+            }
+        }
+        Ok(account)
+    }
 }
 
 impl Account {
@@ -112,9 +196,26 @@ impl Account {
                     "its page count and tree root do not make its state root",
                 ));
             }
-        } else if self.page_count != 0 || !self.banks.is_empty() {
+        } else if self.page_count != 0 || !self.banks.is_empty() || !self.maps.is_empty() {
             return Err(corrupt(
-                "a plain account (no code) has storage or registers",
+                "a plain account (no code) has storage, registers or maps",
+            ));
+        }
+        // The map list: sorted, each root slice inside one of the pages, no
+        // empty root.
+        let in_pages = |m: &MapRoot| {
+            m.page < self.page_count
+                && m.offset.checked_add(32).is_some_and(|end| end <= 4096)
+                && m.root != [0; 32]
+        };
+        if !self.maps.iter().all(in_pages)
+            || self
+                .maps
+                .windows(2)
+                .any(|w| (w[0].page, w[0].offset) >= (w[1].page, w[1].offset))
+        {
+            return Err(corrupt(
+                "its map list is unsorted, repeats a slice, names a slice outside its pages or an empty root",
             ));
         }
         Ok(())

@@ -792,6 +792,122 @@ fn cases() -> Vec<Case> {
     add(case(f, vec![i(65535), i(5)], "src_ptr"));
     add(case(f, vec![i(-1), i(1)], "src_ptr"));
 
+    // Maps, on empty maps (no tree levels, which MockHost does not charge;
+    // tests/maps.rs covers maps with entries on the real host).
+    let f = "strata.map_get";
+    add(case(
+        f,
+        vec![i(1), i(64), i(300), i(5), i(600), i(16)],
+        "ok",
+    ));
+    add(case(f, vec![i(1), i(64), i(300), i(5), i(600), i(16)], "ok").read_only());
+    add(case(
+        f,
+        vec![i(1), i(64), i(300), i(257), i(600), i(16)],
+        "key_ptr",
+    ));
+    add(case(
+        f,
+        vec![i(4), i(0), i(300), i(5), i(600), i(16)],
+        "page",
+    ));
+    add(case(
+        f,
+        vec![i(1), i(4080), i(300), i(5), i(600), i(16)],
+        "offset",
+    ));
+    add(case(
+        f,
+        vec![i(1), i(64), i(300), i(5), i(65530), i(16)],
+        "dst_ptr",
+    ));
+    let f = "strata.map_get_path";
+    add(case(f, vec![i(1), i(64), i(1200), i(6), i(600), i(16)], "ok").mem(1200, *b"\x05hello"));
+    add(
+        case(f, vec![i(1), i(64), i(1200), i(6), i(600), i(16)], "ok")
+            .mem(1200, *b"\x05hello")
+            .read_only(),
+    );
+    add(case(
+        f,
+        vec![i(1), i(64), i(1200), i(3), i(600), i(16)],
+        "path_len",
+    )
+    .mem(1200, *b"\x05hello"));
+    add(case(
+        f,
+        vec![i(1), i(4090), i(1200), i(6), i(600), i(16)],
+        "offset",
+    )
+    .mem(1200, *b"\x05hello"));
+    let f = "strata.map_contains";
+    add(case(f, vec![i(1), i(64), i(300), i(5)], "ok"));
+    add(case(f, vec![i(1), i(4090), i(300), i(5)], "offset"));
+    let f = "strata.map_set";
+    add(case(f, vec![i(1), i(64), i(300), i(5), i(300), i(5)], "ok"));
+    add(case(
+        f,
+        vec![i(1), i(64), i(300), i(5), i(300), i(5)],
+        "read_only",
+    )
+    .read_only());
+    add(case(
+        f,
+        vec![i(1), i(64), i(300), i(5), i(300), i(4097)],
+        "val_len",
+    ));
+    add(case(
+        f,
+        vec![i(1), i(64), i(300), i(300), i(300), i(5)],
+        "key_ptr",
+    ));
+    add(case(
+        f,
+        vec![i(4), i(64), i(300), i(5), i(300), i(5)],
+        "page",
+    ));
+    add(case(
+        f,
+        vec![i(1), i(64), i(300), i(5), i(65534), i(5)],
+        "val_ptr",
+    ));
+    // A slice that holds no map root.
+    add(case(f, vec![i(1), i(64), i(300), i(5), i(300), i(5)], "offset").store(1, 64, [7u8; 32]));
+    let f = "strata.map_remove";
+    add(case(f, vec![i(1), i(64), i(300), i(5)], "ok"));
+    add(case(f, vec![i(1), i(4095), i(300), i(5)], "offset"));
+    let f = "strata.map_next";
+    add(case(
+        f,
+        vec![i(1), i(64), i(0), i(-1), i(700), i(1000), i(16)],
+        "ok",
+    ));
+    add(case(
+        f,
+        vec![i(1), i(64), i(300), i(5), i(700), i(1000), i(16)],
+        "ok",
+    ));
+    add(case(
+        f,
+        vec![i(1), i(64), i(0), i(-1), i(65500), i(1000), i(16)],
+        "key_dst",
+    ));
+    let f = "strata.map_get_map";
+    add(case(f, vec![i(1), i(64), i(300), i(5), i(2), i(0)], "ok"));
+    add(case(
+        f,
+        vec![i(1), i(64), i(300), i(5), i(2), i(4090)],
+        "dst_offset",
+    ));
+    let f = "strata.map_set_map";
+    add(case(f, vec![i(1), i(64), i(300), i(5), i(2), i(0)], "ok"));
+    add(case(
+        f,
+        vec![i(1), i(64), i(300), i(5), i(2), i(4090)],
+        "src_offset",
+    ));
+    add(case(f, vec![i(1), i(64), i(300), i(5), i(2), i(0)], "src_offset").store(2, 0, [9u8; 32]));
+
     // strata.emit_event(topics_ptr, topic_count, data_ptr, data_len)
     let f = "strata.emit_event";
     add(case(f, vec![i(400), i(2), i(300), i(5)], "ok"));
@@ -1309,10 +1425,15 @@ fn run_real_on(case: &Case, engine: WasmEngine) -> (Obs, Address, Vec<Address>, 
             // What the call cost, less the first touch of a page (the
             // runtime's page costs, which MockHost does not charge).
             let gas = rt.config().gas;
-            let page = match page_access(case) {
-                Some(false) => gas.page_read,
-                Some(true) => gas.page_write,
-                None => 0,
+            let page = match (page_access(case), case.desc().name) {
+                (Some(false), _) => gas.page_read,
+                (Some(true), _) => gas.page_write,
+                // The root slice's page; the nested root's slice is on
+                // another page, read or written.
+                (None, "map_get" | "map_contains" | "map_next" | "map_get_path") => gas.page_read,
+                (None, "map_set" | "map_remove") => gas.page_write,
+                (None, "map_get_map" | "map_set_map") => gas.page_read + gas.page_write,
+                (None, _) => 0,
             };
             charged = Some(((b - c) - (a - b)) - page);
             mem[DUMP as usize..DUMP_END as usize].fill(0);

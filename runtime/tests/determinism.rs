@@ -56,11 +56,60 @@ fn scenario() -> Vec<Vec<Transaction>> {
     // the December variants by their symbols, which this pins.
     let eras_tx = code(SVM_ERAS);
     let eras = contract_address(&AUTHOR, 3, &hash_of(&eras_tx));
+    // Nonce 4: the map token (balances and allowances in maps).
+    let token_tx = {
+        let mut t = code(include_str!("../../examples/map_token.wat"));
+        t.ctor = Some(FunctionCall {
+            function: "init".into(),
+            args: vec![],
+        });
+        t
+    };
+    let token = contract_address(&AUTHOR, 4, &hash_of(&token_tx));
     let call = |c: Address, f: &str, args: Vec<Arg>, input: Vec<u8>, gas: u64| {
         let mut tx = call_tx(c, f, args, input);
         tx.gas_limit = gas;
         Transaction::Call(tx)
     };
+    let holder = |i: u8| Address([0x40 + i; 20]);
+    let token_call = |sender: Address, f: &str, amount: i64, input: Vec<u8>| {
+        let mut tx = call_tx(token, f, vec![Arg::I64(amount)], input);
+        tx.sender = sender;
+        Transaction::Call(tx)
+    };
+    let mints: Vec<Transaction> = (0..6)
+        .map(|i| token_call(AUTHOR, "mint", 1_000 + i64::from(i), holder(i).0.to_vec()))
+        .collect();
+    let transfers: Vec<Transaction> = (0..6u8)
+        .map(|i| {
+            token_call(
+                holder(i),
+                "transfer",
+                100 + i64::from(i),
+                holder((i + 1) % 6).0.to_vec(),
+            )
+        })
+        .chain([
+            // The whole balance moves: the entry leaves the map.
+            token_call(holder(5), "transfer", 1_004, holder(0).0.to_vec()),
+            // Too much: fails, nothing written.
+            token_call(holder(1), "transfer", 1_000_000, holder(2).0.to_vec()),
+            token_call(holder(2), "approve", 500, holder(3).0.to_vec()),
+            token_call(
+                holder(3),
+                "transfer_from",
+                200,
+                [holder(2).0, holder(4).0].concat(),
+            ),
+            // Over the allowance: fails.
+            token_call(
+                holder(3),
+                "transfer_from",
+                400,
+                [holder(2).0, holder(4).0].concat(),
+            ),
+        ])
+        .collect();
     vec![
         vec![Transaction::Deploy(counter_tx)],
         vec![Transaction::Deploy(caller_tx), Transaction::Deploy(svm_tx)],
@@ -103,6 +152,9 @@ fn scenario() -> Vec<Vec<Transaction>> {
             call(eras, "inc", vec![], vec![], GAS),
             call(eras, "inc", vec![], vec![], GAS),
         ],
+        vec![Transaction::Deploy(token_tx)],
+        mints,
+        transfers,
     ]
 }
 
@@ -269,7 +321,11 @@ fn the_scenario_does_what_it_should() {
         ok,
         vec![
             true, true, true, true, true, false, true, true, true, true, false, false, true, true,
-            true, true, true, true
+            true, true, true, true, // the map token: deploy, six mints,
+            true, true, true, true, true, true,
+            true, // six transfers and one of a whole balance,
+            true, true, true, true, true, true, true, false, true, true,
+            false // an overdraft, an allowance spent, overspent
         ],
         "{}",
         render(&receipts)

@@ -7,6 +7,8 @@
 //!
 //! - [`storage`]: bytes at `(page, offset)`, and typed [`Slot`]s for
 //!   integers, byte arrays and addresses;
+//! - [`maps`]: unbounded [`Map`]s (and nested maps) whose roots live in
+//!   slots;
 //! - [`env`]: input and return data, the caller and the contract's own
 //!   address, block height and time, gas left, logs and events, balances
 //!   and transfers;
@@ -76,10 +78,12 @@ pub mod env;
 #[allow(missing_docs)]
 #[rustfmt::skip]
 pub mod raw;
+pub mod maps;
 pub mod registers;
 pub mod storage;
 
 pub use call::{call, CallStatus};
+pub use maps::Map;
 pub use storage::{Fixed, Slot};
 
 /// A 20-byte account address.

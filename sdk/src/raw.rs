@@ -314,6 +314,76 @@ pub mod strata {
         /// Gas: 1000 + 1 per byte of `input_len`.
         pub fn call(addr_ptr: i32, func_ptr: i32, func_len: i32, input_ptr: i32, input_len: i32, gas: i64) -> i32;
 
+        /// The value of the `key_len`-byte (at most 256) key at `key_ptr` in the
+        /// map whose 32-byte root is at `offset` of page `page`: copies up to
+        /// `dst_cap` bytes of it to `dst_ptr` and returns its length, or -1 when
+        /// the key has no entry. A nested map's value is its 32-byte root. Gas:
+        /// also 1 per byte copied and the tree levels first touched in the
+        /// transaction.
+        ///
+        /// Gas: 300 + 1 per byte of `key_len`.
+        pub fn map_get(page: i32, offset: i32, key_ptr: i32, key_len: i32, dst_ptr: i32, dst_cap: i32) -> i32;
+
+        /// The value at the end of a path of keys through nested maps, read-only
+        /// (so it works in a query): `path_len` bytes at `path_ptr` hold each
+        /// key as a length byte and the key; every key but the last must hold a
+        /// nested map. Copies up to `dst_cap` bytes of the value to `dst_ptr`
+        /// and returns its length, or -1 when a key along the path has no
+        /// entry. Gas: also the tree levels of every map walked, on the path's
+        /// first read in the transaction.
+        ///
+        /// Gas: 300 + 1 per byte of `path_len`.
+        pub fn map_get_path(page: i32, offset: i32, path_ptr: i32, path_len: i32, dst_ptr: i32, dst_cap: i32) -> i32;
+
+        /// 1 when the key at `key_ptr` has an entry in the map whose root is at
+        /// `offset` of page `page`, else 0.
+        ///
+        /// Gas: 300 + 1 per byte of `key_len`.
+        pub fn map_contains(page: i32, offset: i32, key_ptr: i32, key_len: i32) -> i32;
+
+        /// Sets the key at `key_ptr` (at most 256 bytes) to the `val_len` bytes
+        /// (at most 4096) at `val_ptr` in the map whose root is at `offset` of
+        /// page `page`, and writes the map's new root there. Fails in a
+        /// read-only query. Gas: also 1 per key byte and the tree levels first
+        /// written in the transaction.
+        ///
+        /// Gas: 500 + 2 per byte of `val_len`.
+        pub fn map_set(page: i32, offset: i32, key_ptr: i32, key_len: i32, val_ptr: i32, val_len: i32);
+
+        /// Removes the key at `key_ptr` from the map whose root is at `offset`
+        /// of page `page`: 1 when it had an entry, else 0 (nothing changes).
+        ///
+        /// Gas: 500 + 1 per byte of `key_len`.
+        pub fn map_remove(page: i32, offset: i32, key_ptr: i32, key_len: i32) -> i32;
+
+        /// The next entry of the map whose root is at `offset` of page `page`,
+        /// after the `after_len`-byte key at `after_ptr` (from the first entry
+        /// when `after_len` is -1), in the order of the keys' hashes (stable on
+        /// every node; the key need not be in the map). Writes the entry's key
+        /// at `key_dst` (room for 256 bytes needed) and up to `val_cap` bytes of
+        /// its value at `val_dst`. Returns -1 after the last entry, else key
+        /// length + value length * 65536 + 2^32 if the value is a nested map.
+        ///
+        /// Gas: 300 + 1 per byte of `val_cap`.
+        pub fn map_next(page: i32, offset: i32, after_ptr: i32, after_len: i32, key_dst: i32, val_dst: i32, val_cap: i32) -> i64;
+
+        /// Copies the root of the nested map under the key at `key_ptr` to the
+        /// 32-byte slice at `dst_offset` of page `dst_page`, where map calls can
+        /// use it: 1 when the key holds a map, 0 when it has no entry (the slice
+        /// is then zeroed: an empty map). An entry of bytes is an error.
+        ///
+        /// Gas: 300 + 1 per byte of `key_len`.
+        pub fn map_get_map(page: i32, offset: i32, key_ptr: i32, key_len: i32, dst_page: i32, dst_offset: i32) -> i32;
+
+        /// Sets the key at `key_ptr` to the nested map whose root is the 32-byte
+        /// slice at `src_offset` of page `src_page` (zeros: an empty map), marked
+        /// as a map so that it stays part of the state. A contract changes a
+        /// nested map by getting it into a slice (`map_get_map`), changing it
+        /// there, and setting it back.
+        ///
+        /// Gas: 500 + 1 per byte of `key_len`.
+        pub fn map_set_map(page: i32, offset: i32, key_ptr: i32, key_len: i32, src_page: i32, src_offset: i32);
+
         /// The length of the last call's return data.
         ///
         /// Gas: 10.
@@ -495,6 +565,92 @@ pub mod strata {
     /// Gas: 1000 + 1 per byte of `input_len`.
     pub unsafe fn call(_addr_ptr: i32, _func_ptr: i32, _func_len: i32, _input_ptr: i32, _input_len: i32, _gas: i64) -> i32 {
         crate::outside_strata("strata.call")
+    }
+
+    /// The value of the `key_len`-byte (at most 256) key at `key_ptr` in the
+    /// map whose 32-byte root is at `offset` of page `page`: copies up to
+    /// `dst_cap` bytes of it to `dst_ptr` and returns its length, or -1 when
+    /// the key has no entry. A nested map's value is its 32-byte root. Gas:
+    /// also 1 per byte copied and the tree levels first touched in the
+    /// transaction.
+    ///
+    /// Gas: 300 + 1 per byte of `key_len`.
+    pub unsafe fn map_get(_page: i32, _offset: i32, _key_ptr: i32, _key_len: i32, _dst_ptr: i32, _dst_cap: i32) -> i32 {
+        crate::outside_strata("strata.map_get")
+    }
+
+    /// The value at the end of a path of keys through nested maps, read-only
+    /// (so it works in a query): `path_len` bytes at `path_ptr` hold each
+    /// key as a length byte and the key; every key but the last must hold a
+    /// nested map. Copies up to `dst_cap` bytes of the value to `dst_ptr`
+    /// and returns its length, or -1 when a key along the path has no
+    /// entry. Gas: also the tree levels of every map walked, on the path's
+    /// first read in the transaction.
+    ///
+    /// Gas: 300 + 1 per byte of `path_len`.
+    pub unsafe fn map_get_path(_page: i32, _offset: i32, _path_ptr: i32, _path_len: i32, _dst_ptr: i32, _dst_cap: i32) -> i32 {
+        crate::outside_strata("strata.map_get_path")
+    }
+
+    /// 1 when the key at `key_ptr` has an entry in the map whose root is at
+    /// `offset` of page `page`, else 0.
+    ///
+    /// Gas: 300 + 1 per byte of `key_len`.
+    pub unsafe fn map_contains(_page: i32, _offset: i32, _key_ptr: i32, _key_len: i32) -> i32 {
+        crate::outside_strata("strata.map_contains")
+    }
+
+    /// Sets the key at `key_ptr` (at most 256 bytes) to the `val_len` bytes
+    /// (at most 4096) at `val_ptr` in the map whose root is at `offset` of
+    /// page `page`, and writes the map's new root there. Fails in a
+    /// read-only query. Gas: also 1 per key byte and the tree levels first
+    /// written in the transaction.
+    ///
+    /// Gas: 500 + 2 per byte of `val_len`.
+    pub unsafe fn map_set(_page: i32, _offset: i32, _key_ptr: i32, _key_len: i32, _val_ptr: i32, _val_len: i32) {
+        crate::outside_strata("strata.map_set")
+    }
+
+    /// Removes the key at `key_ptr` from the map whose root is at `offset`
+    /// of page `page`: 1 when it had an entry, else 0 (nothing changes).
+    ///
+    /// Gas: 500 + 1 per byte of `key_len`.
+    pub unsafe fn map_remove(_page: i32, _offset: i32, _key_ptr: i32, _key_len: i32) -> i32 {
+        crate::outside_strata("strata.map_remove")
+    }
+
+    /// The next entry of the map whose root is at `offset` of page `page`,
+    /// after the `after_len`-byte key at `after_ptr` (from the first entry
+    /// when `after_len` is -1), in the order of the keys' hashes (stable on
+    /// every node; the key need not be in the map). Writes the entry's key
+    /// at `key_dst` (room for 256 bytes needed) and up to `val_cap` bytes of
+    /// its value at `val_dst`. Returns -1 after the last entry, else key
+    /// length + value length * 65536 + 2^32 if the value is a nested map.
+    ///
+    /// Gas: 300 + 1 per byte of `val_cap`.
+    pub unsafe fn map_next(_page: i32, _offset: i32, _after_ptr: i32, _after_len: i32, _key_dst: i32, _val_dst: i32, _val_cap: i32) -> i64 {
+        crate::outside_strata("strata.map_next")
+    }
+
+    /// Copies the root of the nested map under the key at `key_ptr` to the
+    /// 32-byte slice at `dst_offset` of page `dst_page`, where map calls can
+    /// use it: 1 when the key holds a map, 0 when it has no entry (the slice
+    /// is then zeroed: an empty map). An entry of bytes is an error.
+    ///
+    /// Gas: 300 + 1 per byte of `key_len`.
+    pub unsafe fn map_get_map(_page: i32, _offset: i32, _key_ptr: i32, _key_len: i32, _dst_page: i32, _dst_offset: i32) -> i32 {
+        crate::outside_strata("strata.map_get_map")
+    }
+
+    /// Sets the key at `key_ptr` to the nested map whose root is the 32-byte
+    /// slice at `src_offset` of page `src_page` (zeros: an empty map), marked
+    /// as a map so that it stays part of the state. A contract changes a
+    /// nested map by getting it into a slice (`map_get_map`), changing it
+    /// there, and setting it back.
+    ///
+    /// Gas: 500 + 1 per byte of `key_len`.
+    pub unsafe fn map_set_map(_page: i32, _offset: i32, _key_ptr: i32, _key_len: i32, _src_page: i32, _src_offset: i32) {
+        crate::outside_strata("strata.map_set_map")
     }
 
     /// The length of the last call's return data.

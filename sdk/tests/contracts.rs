@@ -515,3 +515,41 @@ fn sizes_and_gas_next_to_the_wat_and_c_counters() {
     );
     assert!(again.gas_used <= r.gas_used);
 }
+
+#[test]
+fn a_map_of_tallies_grows_without_pages() {
+    let rt = runtime();
+    let r = deploy(&rt, build("tally", "tally"), 1, None);
+    ok(&r);
+    let c = r.deployed.unwrap();
+    let who = |i: u8| Address([0x30 + i; 20]);
+    for i in 0..40u8 {
+        for _ in 0..=(i % 3) {
+            ok(&call(&rt, c, who(i), "bump", vec![], vec![]));
+        }
+    }
+    let query = |f: &str, input: Vec<u8>| {
+        let tx = CallTx {
+            contract: c,
+            sender: BOB,
+            call: FunctionCall {
+                function: f.into(),
+                args: vec![],
+            },
+            input,
+            gas_limit: GAS,
+        };
+        let r = rt.query(&tx, BLOCK).unwrap();
+        ok(&r);
+        r.returns[0]
+    };
+    assert_eq!(query("tally_of", who(5).0.to_vec()), Arg::I64(3));
+    assert_eq!(query("tally_of", who(99).0.to_vec()), Arg::I64(0));
+    let want: i64 = (0..40).map(|i| i64::from(i % 3 + 1)).sum();
+    assert_eq!(query("total", vec![]), Arg::I64(want));
+    let r = call(&rt, c, who(5), "forget", vec![], vec![]);
+    ok(&r);
+    assert_eq!(r.returns, vec![Arg::I32(1)]);
+    assert_eq!(query("total", vec![]), Arg::I64(want - 3));
+    assert_eq!(rt.account(&c).unwrap().unwrap().maps.len(), 1);
+}

@@ -13,7 +13,9 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use strata_benches::{Pair, Side, Target, engines, host_fns, kv, pages, runtime, slices, virt};
+use strata_benches::{
+    Pair, Side, Target, engines, host_fns, kv, maps, pages, runtime, slices, virt,
+};
 use strata_runtime::WasmEngine;
 
 #[derive(Parser)]
@@ -743,6 +745,81 @@ fn main() {
                     "| peak RSS, 10,000-tx block ({name}) | could not measure |"
                 )),
             }
+        }
+    }
+
+    for (name, ours, base, cold) in [
+        (
+            "map read vs slice read (hot), MemKv",
+            maps::Op::MapRead,
+            maps::Op::SliceRead,
+            false,
+        ),
+        (
+            "map read vs slice read (cold), MemKv",
+            maps::Op::MapRead,
+            maps::Op::SliceRead,
+            true,
+        ),
+        (
+            "map write vs slice write (hot), MemKv",
+            maps::Op::MapWrite,
+            maps::Op::SliceWrite,
+            false,
+        ),
+        (
+            "map write vs slice write (cold), MemKv",
+            maps::Op::MapWrite,
+            maps::Op::SliceWrite,
+            true,
+        ),
+    ] {
+        run(
+            name,
+            &|| {
+                let mut m =
+                    maps::MapOps::new(std::sync::Arc::new(strata_kv::MemKv::new()), ours, cold);
+                let mut s =
+                    maps::MapOps::new(std::sync::Arc::new(strata_kv::MemKv::new()), base, cold);
+                Pair {
+                    name,
+                    ours: Box::new(move || {
+                        m.run();
+                        1
+                    }),
+                    base: Box::new(move || {
+                        s.run();
+                        1
+                    }),
+                    target: Target::Report,
+                }
+            },
+            &mut rows,
+        );
+    }
+
+    if wanted("token") {
+        // A quick run mints and transfers a tenth as much.
+        let (holders, transfers): (u32, u32) = if args.quick {
+            (10_000, 1_000)
+        } else {
+            (100_000, 10_000)
+        };
+        for name in ["MemKv", "RocksDB"] {
+            eprint!(
+                "measuring {transfers} map-token transfers among {holders} holders ({name}) ... "
+            );
+            let (rate, bytes, records) = if name == "MemKv" {
+                maps::token_transfers(strata_kv::MemKv::new(), holders, transfers)
+            } else {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let kv = strata_kv::RocksKv::open(dir.path()).expect("open");
+                maps::token_transfers(kv, holders, transfers)
+            };
+            eprintln!("{rate:.0} tx/s");
+            extra.push(format!(
+                "| {transfers} map-token transfers among {holders} holders, blocks of 1,000 ({name}) | {rate:.0} tx/s, {bytes:.0} bytes and {records:.1} records written a transfer |"
+            ));
         }
     }
 

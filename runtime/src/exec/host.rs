@@ -5,7 +5,9 @@
 use std::any::Any;
 use std::sync::Arc;
 
-use strata_host_fns::{Address, CallContext, CallStatus, Event, Host, HostErrorKind, StorageFault};
+use strata_host_fns::{
+    Address, CallContext, CallStatus, Event, Host, HostErrorKind, MapFault, MapValue, StorageFault,
+};
 use strata_kv::KvStore;
 use strata_registers::Registers;
 use strata_slices::{SliceError, SliceLayout};
@@ -58,7 +60,7 @@ impl<K: KvStore + 'static> TxHost<K> {
     }
 
     /// The transaction state, and the frame's fatal-error slot.
-    fn state_and_fatal(
+    pub(crate) fn state_and_fatal(
         &mut self,
     ) -> Result<(&mut TxState<K>, &mut Option<RuntimeError>), HostErrorKind> {
         match self.state.as_deref_mut() {
@@ -71,7 +73,7 @@ impl<K: KvStore + 'static> TxHost<K> {
     }
 
     /// The executing contract's storage, and the frame's fatal-error slot.
-    fn own_storage(
+    pub(crate) fn own_storage(
         &mut self,
     ) -> Result<(&mut Storage<K>, &mut Option<RuntimeError>), StorageFault> {
         let address = self.context.address;
@@ -94,7 +96,7 @@ impl<K: KvStore + 'static> TxHost<K> {
 
     /// Checks a slice against the contract, charges a first touch, and
     /// returns the storage.
-    fn touch(
+    pub(crate) fn touch(
         &mut self,
         page: u32,
         offset: u32,
@@ -167,6 +169,59 @@ impl<K: KvStore + 'static> Host for TxHost<K> {
 
     fn context(&self) -> &CallContext {
         &self.context
+    }
+
+    fn map_get(
+        &mut self,
+        page: u32,
+        offset: u32,
+        key: &[u8],
+    ) -> Result<Option<MapValue>, MapFault> {
+        self.map_get_entry(page, offset, key)
+    }
+
+    fn map_set(
+        &mut self,
+        page: u32,
+        offset: u32,
+        key: &[u8],
+        value: MapValue,
+    ) -> Result<(), MapFault> {
+        self.map_update(page, offset, key, Some(value)).map(|_| ())
+    }
+
+    fn map_remove(&mut self, page: u32, offset: u32, key: &[u8]) -> Result<bool, MapFault> {
+        self.map_update(page, offset, key, None)
+    }
+
+    fn map_get_path(
+        &mut self,
+        page: u32,
+        offset: u32,
+        keys: &[&[u8]],
+    ) -> Result<Option<MapValue>, MapFault> {
+        self.map_get_path_entry(page, offset, keys)
+    }
+
+    fn map_root_placed(&mut self, page: u32, offset: u32) {
+        let address = self.context.address;
+        if let Some(state) = self.state.as_deref_mut() {
+            state
+                .maps
+                .slots
+                .entry(address)
+                .or_default()
+                .insert((page, offset));
+        }
+    }
+
+    fn map_next(
+        &mut self,
+        page: u32,
+        offset: u32,
+        after: Option<&[u8]>,
+    ) -> Result<Option<(Vec<u8>, MapValue)>, MapFault> {
+        self.map_next_entry(page, offset, after)
     }
 
     fn input(&self) -> &[u8] {

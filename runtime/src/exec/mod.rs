@@ -19,6 +19,7 @@ pub use external::{AccessError, PendingCall};
 pub(crate) use failure::*;
 pub(crate) use frame::*;
 pub use host::TxHost;
+pub(crate) use host::{keep_fatal, slice_fault};
 pub(crate) use state::*;
 #[cfg(feature = "wasmtime")]
 pub(crate) use wasmtime_engine::{WasmtimeBackend, WasmtimeLinkFn};

@@ -55,6 +55,8 @@ pub(crate) struct TxState<K: KvStore + 'static> {
     /// A register probe for the next top-level frame (`probe.rs`), set and
     /// taken by `Runtime::execute_probed` around one transaction.
     pub probe: Option<Box<crate::probe::ActiveProbe>>,
+    /// The maps the transaction used: new nodes, root slices, charged keys.
+    pub maps: crate::maps::TxMaps,
 }
 
 /// A page's flag in [`TxState::touched`]: read (or written, which reads).
@@ -90,6 +92,7 @@ impl<K: KvStore + 'static> TxState<K> {
             caches,
             external: None,
             probe: None,
+            maps: crate::maps::TxMaps::default(),
         }
     }
 
@@ -116,6 +119,7 @@ impl<K: KvStore + 'static> TxState<K> {
         self.events.clear();
         self.logs.clear();
         self.call_stack.clear();
+        self.maps.clear();
     }
 
     /// The account at `address`, loaded once per transaction.

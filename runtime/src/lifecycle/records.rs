@@ -29,6 +29,9 @@ pub(crate) enum Kind {
     /// at the bottom (and for a one-page contract, at the top), a page
     /// (`NS_PAGES`).
     PageTree,
+    /// A node of a contract's map (`MAP_NODES`): a top-level root listed
+    /// in an account record, or a child of a map node (nested maps too).
+    MapNode,
 }
 
 impl Kind {
@@ -38,6 +41,7 @@ impl Kind {
             Kind::AccountNode => &[namespaces::ACCOUNT_NODES],
             Kind::AccountRecord => &[namespaces::ACCOUNT_RECORDS],
             Kind::PageTree => &[NS_NODES, NS_PAGES],
+            Kind::MapNode => &[namespaces::MAP_NODES],
         }
     }
 }
@@ -48,6 +52,7 @@ pub(crate) fn counted(ns: Namespace) -> bool {
         || ns == namespaces::ACCOUNT_RECORDS
         || ns == NS_NODES
         || ns == NS_PAGES
+        || ns == namespaces::MAP_NODES
 }
 
 /// Whether `hash` names nothing stored: the empty account subtree, or an
@@ -115,6 +120,9 @@ pub(crate) fn children_of(
         if account.page_count > 0 && account.tree_root != zero_hash(depth(account.page_count)) {
             push(account.tree_root, Kind::PageTree);
         }
+        for m in &account.maps {
+            push(m.root, Kind::MapNode);
+        }
     } else if ns == NS_NODES {
         if check && group_root(bytes) != Some(*hash) {
             return Err(corrupt("the group's row does not hash to its key"));
@@ -126,6 +134,16 @@ pub(crate) fn children_of(
             let mut h = [0u8; 32];
             h.copy_from_slice(child);
             push(h, Kind::PageTree);
+        }
+    } else if ns == namespaces::MAP_NODES {
+        let node = if check {
+            strata_maps::Node::from_record_checked(hash, bytes)
+        } else {
+            strata_maps::Node::from_record(bytes)
+        }
+        .map_err(|e| corrupt(&e.to_string()))?;
+        for child in node.children() {
+            push(child, Kind::MapNode);
         }
     } else if ns == NS_PAGES {
         if check && page_hash(bytes).0 != *hash {
