@@ -8,9 +8,7 @@ use std::time::Instant;
 
 use strata_kv::KvStore;
 use strata_kv::testing::Instrumented;
-use strata_runtime::{
-    Address, Arg, BlockContext, CallTx, DeployTx, FunctionCall, Runtime, Transaction,
-};
+use strata_runtime::{Address, Arg, BlockContext, CallTx, FunctionCall, Runtime, Transaction};
 
 const BLOCK: BlockContext = BlockContext { height: 1, time: 0 };
 
@@ -40,26 +38,13 @@ const MAPS_WAT: &str = r#"(module
 const ENTRIES: i64 = 10_000;
 const PAGES: u32 = 65;
 
-fn deploy<K: KvStore + Clone + 'static>(
+fn deploy<K: KvStore + 'static>(
     rt: &Runtime<K>,
     wasm: Vec<u8>,
     pages: u32,
     ctor: Option<FunctionCall>,
 ) -> Address {
-    let tx = DeployTx {
-        author: Address([1; 20]),
-        nonce: None,
-        name: None,
-        page_count: pages,
-        banks: None,
-        code: wasm,
-        ctor,
-        balance: 0,
-        gas_limit: 100_000_000,
-    };
-    let r = rt.execute(&Transaction::Deploy(tx), BLOCK).expect("deploy");
-    assert!(r.success(), "deploy: {:?}", r.error);
-    r.deployed.expect("deployed")
+    crate::runtime::deploy_with(rt, wasm, pages, ctor)
 }
 
 fn call(

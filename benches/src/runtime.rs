@@ -41,20 +41,7 @@ fn deploy<K: KvStore + Clone + 'static>(rt: &Runtime<K>, wasm: Vec<u8>, pages: u
 /// Deploys `wasm` with `pages` pages of storage from `Address([1; 20])`
 /// on any runtime.
 pub fn deploy_on<K: KvStore + 'static>(rt: &Runtime<K>, wasm: Vec<u8>, pages: u32) -> Address {
-    let tx = DeployTx {
-        author: Address([1; 20]),
-        nonce: None,
-        name: None,
-        page_count: pages,
-        banks: None,
-        code: wasm,
-        ctor: None,
-        balance: 0,
-        gas_limit: 100_000_000,
-    };
-    let r = rt.execute(&Transaction::Deploy(tx), BLOCK).expect("deploy");
-    assert!(r.success(), "deploy: {:?}", r.error);
-    r.deployed.expect("deployed")
+    deploy_with(rt, wasm, pages, None)
 }
 
 /// A call of [`PUT`]'s `put`: `value` at offset 0 of `page`.
@@ -68,7 +55,7 @@ pub fn put_page(contract: Address, page: u32, value: i64) -> Transaction {
 }
 
 /// Deploys `wasm` from `Address([1; 20])`, running `ctor` if given.
-fn deploy_with<K: KvStore + Clone + 'static>(
+pub fn deploy_with<K: KvStore + 'static>(
     rt: &Runtime<K>,
     wasm: Vec<u8>,
     pages: u32,
