@@ -2,7 +2,7 @@
 //!
 //! Input: a `HostCallHeader` (page count, balance, input length, whether to
 //! query too), then `HostCall`s (a host function, modulo the table's
-//! length, and six `FuzzArg`s) until the input ends, at most 48. The target
+//! length, and six `FuzzArg`s, reused in turn past the sixth) until the input ends, at most 48. The target
 //! deploys the counter example (a callee for `strata.call`), then a contract
 //! built from the host function table (`contracts::host_call_contract`: it
 //! imports every host function, has one page of memory holding the
@@ -39,9 +39,10 @@ fuzz_target!(|data: &[u8]| {
             .into_iter()
             .map(|c| {
                 let function = usize::from(c.function) % hosts.len();
-                let args = c.args[..hosts[function].params.len()]
-                    .iter()
-                    .map(|a| a.value())
+                // Six generated arguments, reused in turn for functions
+                // that take more (`map_get_path` takes seven).
+                let args = (0..hosts[function].params.len())
+                    .map(|i| c.args[i % c.args.len()].value())
                     .collect();
                 PlannedCall { function, args }
             })
