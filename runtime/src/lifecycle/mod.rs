@@ -266,7 +266,12 @@ pub(crate) fn commit_block<K: KvStore>(
         state_root: head.state_root,
     };
     put_block(last, &block);
-    state.next += 1;
+    state.next = state.next.checked_add(1).ok_or_else(|| {
+        corrupt(
+            "lifecycle",
+            "the block counter is at its largest value".into(),
+        )
+    })?;
     let mut pruned = Vec::new();
     let mut refs = Refs::new(kv, &mut cache, last);
     refs.inc(head.state_root, Kind::AccountNode)?;
