@@ -343,6 +343,18 @@ typedef struct {
    */
   uint64_t gas_page_write;
   /**
+   * Gas per tree level on the first read of a map key in a transaction.
+   */
+  uint64_t gas_map_level_read;
+  /**
+   * Gas per tree level on the first write of a map key in a transaction.
+   */
+  uint64_t gas_map_level_write;
+  /**
+   * Gas per nested map folded back into its parent when a call returns.
+   */
+  uint64_t gas_map_fold;
+  /**
    * The largest code, in bytes.
    */
   uint64_t max_code_size;

@@ -35,6 +35,12 @@ pub struct StrataConfig {
     pub gas_page_read: u64,
     /// Gas for the first write of a page in a transaction.
     pub gas_page_write: u64,
+    /// Gas per tree level on the first read of a map key in a transaction.
+    pub gas_map_level_read: u64,
+    /// Gas per tree level on the first write of a map key in a transaction.
+    pub gas_map_level_write: u64,
+    /// Gas per nested map folded back into its parent when a call returns.
+    pub gas_map_fold: u64,
     /// The largest code, in bytes.
     pub max_code_size: u64,
     /// The most functions of a module (imports included).
@@ -94,6 +100,9 @@ impl From<&RuntimeConfig> for StrataConfig {
             gas_instantiate_per_kib: c.gas.instantiate_per_kib,
             gas_page_read: c.gas.page_read,
             gas_page_write: c.gas.page_write,
+            gas_map_level_read: c.gas.map_level_read,
+            gas_map_level_write: c.gas.map_level_write,
+            gas_map_fold: c.gas.map_fold,
             max_code_size: c.limits.max_code_size as u64,
             max_functions: c.limits.max_functions,
             max_locals: c.limits.max_locals,
@@ -158,8 +167,9 @@ impl TryFrom<&StrataConfig> for RuntimeConfig {
                 instantiate_per_kib: c.gas_instantiate_per_kib,
                 page_read: c.gas_page_read,
                 page_write: c.gas_page_write,
-                // Not in the C configuration yet: the runtime's defaults.
-                ..GasSchedule::default()
+                map_level_read: c.gas_map_level_read,
+                map_level_write: c.gas_map_level_write,
+                map_fold: c.gas_map_fold,
             },
             limits: Limits {
                 max_code_size: usize_of(c.max_code_size, "max_code_size")?,

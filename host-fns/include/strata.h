@@ -421,7 +421,13 @@ int64_t strata_map_next(int32_t page, int32_t offset, const void *after_ptr, int
  * Copies the root of the nested map under the key at `key_ptr` to the
  * 32-byte slice at `dst_offset` of page `dst_page`, where map calls can
  * use it: 1 when the key holds a map, 0 when it has no entry (the slice
- * is then zeroed: an empty map). An entry of bytes is an error.
+ * is then zeroed: an empty map). An entry of bytes is an error. The
+ * slice stays linked to the entry: when the calling frame returns
+ * without failing, a root the slice holds then that differs from the
+ * one copied is set back into the entry (innermost first, at
+ * `GasSchedule::map_fold` gas plus the key's bytes and the levels of
+ * a write), so changes made through the slice persist without
+ * `map_set_map`.
  *
  * Gas: 300 + 1 per byte of key_len.
  */
@@ -431,9 +437,9 @@ int32_t strata_map_get_map(int32_t page, int32_t offset, const void *key_ptr, in
 /**
  * Sets the key at `key_ptr` to the nested map whose root is the 32-byte
  * slice at `src_offset` of page `src_page` (zeros: an empty map), marked
- * as a map so that it stays part of the state. A contract changes a
- * nested map by getting it into a slice (`map_get_map`), changing it
- * there, and setting it back.
+ * as a map so that it stays part of the state. A slice `map_get_map`
+ * filled is folded back into its entry when the frame ends; this sets
+ * any slice's map under any key, at once.
  *
  * Gas: 500 + 1 per byte of key_len.
  */

@@ -336,16 +336,22 @@ crate::host_functions! {
     /// Copies the root of the nested map under the key at `key_ptr` to the
     /// 32-byte slice at `dst_offset` of page `dst_page`, where map calls can
     /// use it: 1 when the key holds a map, 0 when it has no entry (the slice
-    /// is then zeroed: an empty map). An entry of bytes is an error.
+    /// is then zeroed: an empty map). An entry of bytes is an error. The
+    /// slice stays linked to the entry: when the calling frame returns
+    /// without failing, a root the slice holds then that differs from the
+    /// one copied is set back into the entry (innermost first, at
+    /// `GasSchedule::map_fold` gas plus the key's bytes and the levels of
+    /// a write), so changes made through the slice persist without
+    /// `map_set_map`.
     fn map_get_map(page: i32, offset: i32, key_ptr: i32, key_len: i32, dst_page: i32, dst_offset: i32) -> i32;
         gas 300 + 1 * key_len;
         impl native::map_get_map;
 
     /// Sets the key at `key_ptr` to the nested map whose root is the 32-byte
     /// slice at `src_offset` of page `src_page` (zeros: an empty map), marked
-    /// as a map so that it stays part of the state. A contract changes a
-    /// nested map by getting it into a slice (`map_get_map`), changing it
-    /// there, and setting it back.
+    /// as a map so that it stays part of the state. A slice `map_get_map`
+    /// filled is folded back into its entry when the frame ends; this sets
+    /// any slice's map under any key, at once.
     fn map_set_map(page: i32, offset: i32, key_ptr: i32, key_len: i32, src_page: i32, src_offset: i32);
         gas 500 + 1 * key_len;
         impl native::map_set_map;

@@ -150,12 +150,20 @@ pub trait Host {
         Err(no_maps())
     }
 
-    /// Notes that `map_get_map` wrote a nested map's root into the 32-byte
-    /// slice at `offset` of `page`, so that the host treats the slice as a
-    /// map's root slice (as if a map call had used it). Hosts without maps
-    /// ignore it.
-    fn map_root_placed(&mut self, page: u32, offset: u32) {
-        let _ = (page, offset);
+    /// Notes that `map_get_map` wrote `root`, the nested map under `key` of
+    /// the map whose root slice is `parent` (page, offset), into the 32-byte
+    /// slice `slot` (page, offset): the host treats the slice as a map's
+    /// root slice (as if a map call had used it), and links it to the entry
+    /// it came from, so that when the frame ends well the slice's changed
+    /// root is folded back into that entry. Hosts without maps ignore it.
+    fn map_root_placed(
+        &mut self,
+        slot: (u32, u32),
+        parent: (u32, u32),
+        key: &[u8],
+        root: &[u8; 32],
+    ) {
+        let _ = (slot, parent, key, root);
     }
 
     /// The embedder's own state, for host functions that an embedder adds in

@@ -554,7 +554,12 @@ pub(crate) fn map_get_map<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     };
     host.storage_write(dst_page as u32, dst_offset as u32, &root)
         .map_err(E::storage("dst_page", "dst_offset"))?;
-    host.map_root_placed(dst_page as u32, dst_offset as u32);
+    host.map_root_placed(
+        (dst_page as u32, dst_offset as u32),
+        (page as u32, offset as u32),
+        &key,
+        &root,
+    );
     Ok(found)
 }
 

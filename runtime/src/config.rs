@@ -33,6 +33,11 @@ pub struct GasSchedule {
     /// map in a transaction; includes hashing the path and writing its
     /// nodes at commit.
     pub map_level_write: u64,
+    /// Per nested map folded back into its parent when a frame ends: a
+    /// slice `map_get_map` filled whose root changed (plus 1 per byte of
+    /// the entry's key and `map_level_write` per level of the parent's
+    /// write, as `map_set_map` pays).
+    pub map_fold: u64,
 }
 
 impl Default for GasSchedule {
@@ -45,6 +50,7 @@ impl Default for GasSchedule {
             page_write: 1_000,
             map_level_read: 40,
             map_level_write: 150,
+            map_fold: 500,
         }
     }
 }

@@ -46,6 +46,27 @@ pub(crate) struct TxMaps {
     /// Keys whose levels were charged, with [`READ`] and [`WRITTEN`]
     /// flags: by contract, root slice and key path.
     pub touched: HashMap<(Address, u32, u32, Hash32), u8>,
+    /// The slices `map_get_map` filled in the running frames, oldest
+    /// first, to fold back into their entries when their frame ends well
+    /// ([`TxHost::fold_nested_maps`]).
+    pub links: Vec<MapLink>,
+}
+
+/// A slice `map_get_map` filled with the nested map under `key` of the map
+/// whose root slice is `parent`, in the frame at call depth `depth` of the
+/// contract that runs there.
+#[derive(Clone, Debug)]
+pub(crate) struct MapLink {
+    /// The frame's call depth (the call stack's length while it runs).
+    pub depth: usize,
+    /// The filled slice (page, offset).
+    pub slot: (u32, u32),
+    /// The root slice (page, offset) of the map the entry is in.
+    pub parent: (u32, u32),
+    /// The entry's key.
+    pub key: Vec<u8>,
+    /// The root copied into the slice.
+    pub root: Hash32,
 }
 
 impl TxMaps {
@@ -62,6 +83,7 @@ impl TxMaps {
             self.known.clear();
             self.slots.clear();
             self.touched.clear();
+            self.links.clear();
         }
     }
 }
@@ -315,6 +337,141 @@ impl<K: KvStore + 'static> TxHost<K> {
             self.hand_out(v);
         }
         Ok(found.item.map(|(k, v)| (k, to_host(v))))
+    }
+}
+
+/// How folding a frame's nested maps back into their parents failed.
+pub(crate) enum FoldFailure {
+    /// The frame's gas ran out.
+    OutOfGas,
+    /// The runtime itself failed; the error is the frame's fatal one.
+    Fatal,
+}
+
+impl<K: KvStore + 'static> TxHost<K> {
+    /// Notes that `map_get_map` filled `slot` from the entry `key` of the
+    /// map at `parent`: a later fill of the same slice replaces the link,
+    /// and links into the slice (whose map the fill replaced) are dropped.
+    /// A fill of the parent's own slice links nothing: the parent is gone.
+    pub(crate) fn link_nested_map(
+        &mut self,
+        slot: (u32, u32),
+        parent: (u32, u32),
+        key: &[u8],
+        root: &Hash32,
+    ) {
+        let Some(state) = self.state.as_deref_mut() else {
+            return;
+        };
+        let depth = state.call_stack.len();
+        let links = &mut state.maps.links;
+        links.retain(|l| l.depth != depth || (l.slot != slot && l.parent != slot));
+        if slot != parent {
+            links.push(MapLink {
+                depth,
+                slot,
+                parent,
+                key: key.to_vec(),
+                root: *root,
+            });
+        }
+    }
+
+    /// Ends the running frame's links. When the frame ended well
+    /// (`fold`), folds them back first, the last made first (so an inner
+    /// map reaches its parent's slice before the parent is folded into its
+    /// own): a slice whose root changed since `map_get_map` filled it, and
+    /// that still holds a map the contract may name, is set into its entry,
+    /// unless the entry holds that map already (set explicitly by
+    /// `map_set_map`). Each fold costs `GasSchedule::map_fold` plus the
+    /// key's bytes plus the write's levels, as `map_set_map` would. A link
+    /// whose slice or parent slice no longer holds a map the contract may
+    /// name (plain writes replaced it) is dropped.
+    pub(crate) fn fold_nested_maps(&mut self, fold: bool) -> Result<(), FoldFailure> {
+        let Some(state) = self.state.as_deref_mut() else {
+            return Ok(());
+        };
+        let depth = state.call_stack.len();
+        let first = state.maps.links.partition_point(|l| l.depth < depth);
+        if first == state.maps.links.len() {
+            return Ok(());
+        }
+        let links = state.maps.links.split_off(first);
+        if !fold {
+            return Ok(());
+        }
+        let fold_gas = self.shared.config.gas.map_fold;
+        for link in links.iter().rev() {
+            let Some(root) = self.fold_candidate(link)? else {
+                continue;
+            };
+            self.charge(fold_gas.saturating_add(link.key.len() as u64))
+                .map_err(|_| FoldFailure::OutOfGas)?;
+            match self.map_update(
+                link.parent.0,
+                link.parent.1,
+                &link.key,
+                Some(MapValue::Map(root)),
+            ) {
+                Ok(_) => {}
+                Err(MapFault::Storage(StorageFault::OutOfGas)) => {
+                    return Err(FoldFailure::OutOfGas);
+                }
+                Err(_) if self.fatal.is_some() => return Err(FoldFailure::Fatal),
+                // Checked by `fold_candidate`: not reached.
+                Err(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The root `link`'s slice now holds, when it must be folded into its
+    /// entry.
+    fn fold_candidate(&mut self, link: &MapLink) -> Result<Option<Hash32>, FoldFailure> {
+        let Some(root) = self.slot_root(link.slot)? else {
+            return Ok(None);
+        };
+        if root == link.root || !self.owned(&root).map_err(|_| FoldFailure::Fatal)? {
+            return Ok(None);
+        }
+        let Some(parent) = self.slot_root(link.parent)? else {
+            return Ok(None);
+        };
+        if !self.owned(&parent).map_err(|_| FoldFailure::Fatal)? {
+            return Ok(None);
+        }
+        let (state, fatal) = self.state_and_fatal().map_err(|_| FoldFailure::Fatal)?;
+        let tree = MapTree::with_cache(&state.kv, &mut state.maps.fresh, &state.maps.loaded);
+        match tree.get(&parent, &link.key) {
+            Ok(found) if found.item == Some(Value::Map(root)) => Ok(None),
+            Ok(_) => Ok(Some(root)),
+            Err(e) => {
+                keep_fatal(fatal, map_corrupt(e));
+                Err(FoldFailure::Fatal)
+            }
+        }
+    }
+
+    /// The 32 bytes of a root slice, without gas (the map call that made
+    /// the link touched it); `None` when the slice is not one.
+    fn slot_root(&mut self, (page, offset): (u32, u32)) -> Result<Option<Hash32>, FoldFailure> {
+        let Ok(slice) = SliceLayout::new(page, offset, 32) else {
+            return Ok(None);
+        };
+        let (storage, fatal) = self.own_storage().map_err(|_| FoldFailure::Fatal)?;
+        match storage.read(slice) {
+            Ok(bytes) => Ok(<Hash32>::try_from(bytes).ok()),
+            Err(e) => {
+                slice_fault(fatal, e);
+                // A slice the contract could not name is no map; anything
+                // else is kept as the fatal error.
+                if fatal.is_some() {
+                    Err(FoldFailure::Fatal)
+                } else {
+                    Ok(None)
+                }
+            }
+        }
     }
 }
 

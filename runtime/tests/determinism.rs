@@ -66,6 +66,10 @@ fn scenario() -> Vec<Vec<Transaction>> {
         t
     };
     let token = contract_address(&AUTHOR, 4, &hash_of(&token_tx));
+    // Nonce 5: the map script of `maps.rs`, for nested maps folded back
+    // into their parents when a frame ends.
+    let script_tx = code(include_str!("maps_script.wat"));
+    let script = contract_address(&AUTHOR, 5, &hash_of(&script_tx));
     let call = |c: Address, f: &str, args: Vec<Arg>, input: Vec<u8>, gas: u64| {
         let mut tx = call_tx(c, f, args, input);
         tx.gas_limit = gas;
@@ -155,6 +159,40 @@ fn scenario() -> Vec<Vec<Transaction>> {
         vec![Transaction::Deploy(token_tx)],
         mints,
         transfers,
+        vec![Transaction::Deploy(script_tx)],
+        vec![
+            // Slot 0's entry "a" into slot 1, its entry "b" into slot 2,
+            // then "c" = "deep" in slot 2: two folds, innermost first.
+            call(
+                script,
+                "run",
+                vec![],
+                [
+                    &[7, 0, 1, b'a', 1][..],
+                    &[7, 1, 1, b'b', 2],
+                    &[1, 2, 1, b'c', 4, 0],
+                    b"deep",
+                ]
+                .concat(),
+                GAS,
+            ),
+            // Read back through the path a/b/c; then a change through a
+            // slice in a frame that traps: not folded.
+            call(
+                script,
+                "run",
+                vec![],
+                vec![10, 0, 6, 1, b'a', 1, b'b', 1, b'c'],
+                GAS,
+            ),
+            call(
+                script,
+                "run",
+                vec![],
+                [&[7, 0, 1, b'a', 1][..], &[1, 1, 1, b'x', 1, 0, b'!', 5]].concat(),
+                GAS,
+            ),
+        ],
     ]
 }
 
@@ -325,7 +363,8 @@ fn the_scenario_does_what_it_should() {
             true, true, true, true, true, true,
             true, // six transfers and one of a whole balance,
             true, true, true, true, true, true, true, false, true, true,
-            false // an overdraft, an allowance spent, overspent
+            false, // an overdraft, an allowance spent, overspent
+            true, true, true, false // nested maps: deploy, fold, read, trap
         ],
         "{}",
         render(&receipts)
@@ -352,6 +391,12 @@ fn the_scenario_does_what_it_should() {
         receipts[17].returns,
         vec![Arg::I64(6)],
         "the two-era contract added 3 twice"
+    );
+    let n = receipts.len();
+    assert_eq!(
+        receipts[n - 2].return_data,
+        [&4i32.to_le_bytes()[..], b"deep"].concat(),
+        "the inner write reached the top map without map_set_map"
     );
 }
 

@@ -135,7 +135,9 @@ impl Map {
     /// Copies the root of the nested map under `key` into `into`'s slot, so
     /// that `into` is that map: true when `key` holds a map, false when it
     /// has no entry (`into` is then empty). An entry of bytes fails the
-    /// transaction.
+    /// transaction. Changes made through `into` are folded back into `key`
+    /// when the contract's call returns (without [`set_map`](Self::set_map));
+    /// until then this map's entry shows the nested map as it was.
     pub fn get_map(&self, key: &[u8], into: &Map) -> bool {
         // SAFETY: the pointer and length are those of a live slice.
         unsafe {
@@ -151,8 +153,9 @@ impl Map {
     }
 
     /// Sets `key` to the nested map `map` (its current root), marked as a
-    /// map. Change a nested map by [`get_map`](Self::get_map), changing it,
-    /// and setting it back.
+    /// map, at once. A map got with [`get_map`](Self::get_map) is set back
+    /// when the call returns; this is for any other slot, or to see the
+    /// change through this map before then.
     pub fn set_map(&self, key: &[u8], map: &Map) {
         // SAFETY: the pointer and length are those of a live slice.
         unsafe {

@@ -273,6 +273,9 @@ type Config struct {
 	GasInstantiatePerKiB uint64
 	GasPageRead          uint64
 	GasPageWrite         uint64
+	GasMapLevelRead      uint64
+	GasMapLevelWrite     uint64
+	GasMapFold           uint64
 	MaxCallDepth         uint32
 	MaxPageCount         uint32
 	MaxMemoryPages       uint32
@@ -293,6 +296,9 @@ func DefaultConfig() Config {
 		GasInstantiatePerKiB: uint64(c.gas_instantiate_per_kib),
 		GasPageRead:          uint64(c.gas_page_read),
 		GasPageWrite:         uint64(c.gas_page_write),
+		GasMapLevelRead:      uint64(c.gas_map_level_read),
+		GasMapLevelWrite:     uint64(c.gas_map_level_write),
+		GasMapFold:           uint64(c.gas_map_fold),
 		MaxCallDepth:         uint32(c.max_call_depth),
 		MaxPageCount:         uint32(c.max_page_count),
 		MaxMemoryPages:       uint32(c.max_memory_pages),
@@ -315,6 +321,9 @@ func (cfg Config) toC() C.StrataConfig {
 	c.gas_instantiate_per_kib = C.uint64_t(cfg.GasInstantiatePerKiB)
 	c.gas_page_read = C.uint64_t(cfg.GasPageRead)
 	c.gas_page_write = C.uint64_t(cfg.GasPageWrite)
+	c.gas_map_level_read = C.uint64_t(cfg.GasMapLevelRead)
+	c.gas_map_level_write = C.uint64_t(cfg.GasMapLevelWrite)
+	c.gas_map_fold = C.uint64_t(cfg.GasMapFold)
 	c.max_call_depth = C.uint32_t(cfg.MaxCallDepth)
 	c.max_page_count = C.uint32_t(cfg.MaxPageCount)
 	c.max_memory_pages = C.uint32_t(cfg.MaxMemoryPages)

@@ -222,11 +222,22 @@ pub(crate) fn run_frame_inner<K: KvStore + 'static>(
     state.call_stack.push(frame.address);
     let mut host = host;
     host.state = Some(state);
-    let (mut host, result, fuel_left) = match &module.module {
+    let (mut host, mut result, fuel_left) = match &module.module {
         EngineModule::Wasmi(m) => run_wasmi(shared, host, m, &frame, fuel),
         #[cfg(feature = "wasmtime")]
         EngineModule::Wasmtime(m) => super::wasmtime_engine::run(shared, host, m, &frame, fuel),
     };
+    // The nested maps the frame got into slices go back into their entries
+    // when it ended well; its links end with it either way.
+    host.gas = fuel_left;
+    let ended_well = result.is_ok() && host.fatal.is_none();
+    if let Err(crate::maps::FoldFailure::OutOfGas) = host.fold_nested_maps(ended_well) {
+        result = Err(Failure::Tx(TxError::new(
+            ErrorKind::OutOfGas,
+            "out of gas folding the nested maps the call changed back into their parents",
+        )));
+    }
+    let fuel_left = host.gas;
     let Some(mut state) = host.state.take() else {
         let f = Failure::Fatal(RuntimeError::Internal("transaction state lost".into()));
         return (None, FrameOutcome::failed(f, frame.gas_limit));

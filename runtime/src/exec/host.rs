@@ -203,16 +203,18 @@ impl<K: KvStore + 'static> Host for TxHost<K> {
         self.map_get_path_entry(page, offset, keys)
     }
 
-    fn map_root_placed(&mut self, page: u32, offset: u32) {
+    fn map_root_placed(
+        &mut self,
+        slot: (u32, u32),
+        parent: (u32, u32),
+        key: &[u8],
+        root: &[u8; 32],
+    ) {
         let address = self.context.address;
         if let Some(state) = self.state.as_deref_mut() {
-            state
-                .maps
-                .slots
-                .entry(address)
-                .or_default()
-                .insert((page, offset));
+            state.maps.slots.entry(address).or_default().insert(slot);
         }
+        self.link_nested_map(slot, parent, key, root);
     }
 
     fn map_next(
