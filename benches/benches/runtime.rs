@@ -93,5 +93,39 @@ fn lifecycle(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, runtime, cold_start, lifecycle);
+/// The map rows: one map read and write (hot and cold) next to a slice
+/// read and write, and map-token transfers in blocks.
+fn maps(c: &mut Criterion) {
+    use std::sync::Arc;
+    use strata_benches::maps::{MapOps, Op, TokenTransfers};
+    use strata_kv::MemKv;
+    let mut g = c.benchmark_group("maps");
+    for (name, op) in [
+        ("slice_read", Op::SliceRead),
+        ("slice_write", Op::SliceWrite),
+        ("map_read", Op::MapRead),
+        ("map_write", Op::MapWrite),
+    ] {
+        for cold in [false, true] {
+            let mut f = MapOps::new(Arc::new(MemKv::new()), op, cold);
+            let heat = if cold { "cold" } else { "hot" };
+            g.bench_function(format!("{name}_{heat}_memkv"), |b| b.iter(|| f.run()));
+        }
+    }
+    g.sample_size(10);
+    g.throughput(Throughput::Elements(10_000));
+    let mut mem = TokenTransfers::new(MemKv::new(), 1_000, 10_000, 10_000);
+    g.bench_function("block_10000_token_transfers_1000_holders_memkv", |b| {
+        b.iter(|| mem.run())
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kv = strata_kv::RocksKv::open(dir.path()).expect("open");
+    let mut rocks = TokenTransfers::new(kv, 1_000, 10_000, 10_000);
+    g.bench_function("block_10000_token_transfers_1000_holders_rocksdb", |b| {
+        b.iter(|| rocks.run())
+    });
+    g.finish();
+}
+
+criterion_group!(benches, runtime, cold_start, lifecycle, maps);
 criterion_main!(benches);

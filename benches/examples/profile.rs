@@ -9,7 +9,8 @@
 //! Workloads: `commit-small`, `commit-large`, `commit-thousand`,
 //! `commit-thousand-raw`, `hot-slice`, `hot-slice-raw`, `counter-mem`,
 //! `counter-raw`, `counter-rocks`, `counter-raw-rocks`, `floor-mem`,
-//! `floor-rocks`.
+//! `floor-rocks`, `cold-strata`, `cold-wasmi` (the lazy cold start of the
+//! 5,000-function compiled-shaped contract, `cold.rs`).
 
 use std::hint::black_box;
 
@@ -83,6 +84,18 @@ fn main() {
             let mut c = runtime::DesignFloor::rocks();
             Box::new(move || {
                 black_box(c.run());
+            })
+        }
+        "cold-strata" => {
+            let c = strata_benches::cold::ColdStart::new(5_000);
+            Box::new(move || {
+                black_box(c.strata(false));
+            })
+        }
+        "cold-wasmi" => {
+            let c = strata_benches::cold::ColdStart::new(5_000);
+            Box::new(move || {
+                black_box(c.wasmi(false));
             })
         }
         other => {

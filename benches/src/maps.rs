@@ -1,7 +1,8 @@
 //! Contract maps: one map read and one map write, hot and cold, next to a
-//! slice read and write (each a whole call transaction), and 10,000 token
-//! transfers among 100,000 holders of `examples/map_token.wat` on any
-//! store (the report runs it on MemKv and RocksDB).
+//! slice read and write (each a whole call transaction), and token
+//! transfers of `examples/map_token.wat` in blocks on any store (the report
+//! runs 10,000 among 100,000 holders in blocks of 1,000, and one block of
+//! 10,000 among 1,000 holders, on MemKv and RocksDB).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -175,81 +176,126 @@ fn holder(i: u32) -> Address {
     Address(a)
 }
 
+/// Token transfers of `examples/map_token.wat` on a store: the token
+/// deployed and `holders` holders minted a balance (not measured), then
+/// [`run`](Self::run) executes a fixed pseudo-random sequence of
+/// transfers of 1 between them in blocks of `block` (each a `mint`-free
+/// `transfer`: two map writes and an event).
+pub struct TokenTransfers<K: KvStore + 'static> {
+    kv: Arc<Instrumented<K>>,
+    rt: Runtime<Arc<Instrumented<K>>>,
+    txs: Vec<Transaction>,
+    block: usize,
+    height: u64,
+}
+
+impl<K: KvStore + 'static> TokenTransfers<K> {
+    /// Deploys the token on `kv`, mints every holder 1,000,000, and builds
+    /// `transfers` transfers run in blocks of `block`.
+    pub fn new(kv: K, holders: u32, transfers: u32, block: usize) -> Self {
+        let kv = Arc::new(Instrumented::new(kv));
+        let rt = Runtime::new(kv.clone());
+        let wasm = wat::parse_file(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/map_token.wat"),
+        )
+        .expect("map_token.wat");
+        let owner = Address([1; 20]);
+        let token = deploy(
+            &rt,
+            wasm,
+            1,
+            Some(FunctionCall {
+                function: "init".into(),
+                args: vec![],
+            }),
+        );
+        let ids: Vec<u32> = (0..holders).collect();
+        for chunk in ids.chunks(10_000) {
+            let txs: Vec<Transaction> = chunk
+                .iter()
+                .map(|i| {
+                    call(
+                        token,
+                        owner,
+                        "mint",
+                        vec![Arg::I64(1_000_000)],
+                        holder(*i).0.to_vec(),
+                    )
+                })
+                .collect();
+            let b = rt.execute_block(&txs, BLOCK).expect("mint");
+            assert!(b.receipts.iter().all(|r| r.success()), "mint");
+        }
+        // A fixed pseudo-random sequence of (from, to).
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % u64::from(holders)) as u32
+        };
+        let txs: Vec<Transaction> = (0..transfers)
+            .map(|_| {
+                let (from, to) = (next(), next());
+                call(
+                    token,
+                    holder(from),
+                    "transfer",
+                    vec![Arg::I64(1)],
+                    holder(to).0.to_vec(),
+                )
+            })
+            .collect();
+        TokenTransfers {
+            kv,
+            rt,
+            txs,
+            block,
+            height: BLOCK.height,
+        }
+    }
+
+    /// Executes every transfer once, in its blocks (each at a new height).
+    /// Returns how many there were.
+    pub fn run(&mut self) -> usize {
+        for chunk in self.txs.chunks(self.block) {
+            self.height += 1;
+            let ctx = BlockContext {
+                height: self.height,
+                time: self.height,
+            };
+            let b = self.rt.execute_block(chunk, ctx).expect("transfers");
+            assert!(b.receipts.iter().all(|r| r.success()), "transfers");
+        }
+        self.txs.len()
+    }
+
+    /// Runs the transfers once and measures them: transfers a second, and
+    /// bytes (and records) written a transfer.
+    pub fn measure(&mut self) -> (f64, f64, f64) {
+        self.kv.reset_counts();
+        let start = Instant::now();
+        let n = self.run() as f64;
+        let secs = start.elapsed().as_secs_f64();
+        (
+            n / secs,
+            self.kv.bytes_written() as f64 / n,
+            self.kv.records_written() as f64 / n,
+        )
+    }
+}
+
 /// `transfers` token transfers among `holders` holders of
-/// `examples/map_token.wat` on `kv`, in blocks of 1,000: transfers a
+/// `examples/map_token.wat` on `kv`, in blocks of `block`: transfers a
 /// second, and bytes (and records) written a transfer. Minting the
 /// holders' balances first is not measured.
 pub fn token_transfers<K: KvStore + 'static>(
     kv: K,
     holders: u32,
     transfers: u32,
+    block: usize,
 ) -> (f64, f64, f64) {
-    let kv = Arc::new(Instrumented::new(kv));
-    let rt = Runtime::new(kv.clone());
-    let wasm = wat::parse_file(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/map_token.wat"),
-    )
-    .expect("map_token.wat");
-    let owner = Address([1; 20]);
-    let token = deploy(
-        &rt,
-        wasm,
-        1,
-        Some(FunctionCall {
-            function: "init".into(),
-            args: vec![],
-        }),
-    );
-    let ids: Vec<u32> = (0..holders).collect();
-    for chunk in ids.chunks(10_000) {
-        let txs: Vec<Transaction> = chunk
-            .iter()
-            .map(|i| {
-                call(
-                    token,
-                    owner,
-                    "mint",
-                    vec![Arg::I64(1_000_000)],
-                    holder(*i).0.to_vec(),
-                )
-            })
-            .collect();
-        let b = rt.execute_block(&txs, BLOCK).expect("mint");
-        assert!(b.receipts.iter().all(|r| r.success()), "mint");
-    }
-    // A fixed pseudo-random sequence of (from, to).
-    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = || {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        (x % u64::from(holders)) as u32
-    };
-    let txs: Vec<Transaction> = (0..transfers)
-        .map(|_| {
-            let (from, to) = (next(), next());
-            call(
-                token,
-                holder(from),
-                "transfer",
-                vec![Arg::I64(1)],
-                holder(to).0.to_vec(),
-            )
-        })
-        .collect();
-    kv.reset_counts();
-    let start = Instant::now();
-    for chunk in txs.chunks(1_000) {
-        let b = rt.execute_block(chunk, BLOCK).expect("transfers");
-        assert!(b.receipts.iter().all(|r| r.success()), "transfers");
-    }
-    let secs = start.elapsed().as_secs_f64();
-    let n = f64::from(transfers);
-    (
-        n / secs,
-        kv.bytes_written() as f64 / n,
-        kv.records_written() as f64 / n,
-    )
+    TokenTransfers::new(kv, holders, transfers, block).measure()
 }
 
 #[cfg(test)]
@@ -266,7 +312,7 @@ mod tests {
                 f.run();
             }
         }
-        let (rate, bytes, records) = token_transfers(MemKv::new(), 200, 100);
+        let (rate, bytes, records) = token_transfers(MemKv::new(), 200, 100, 30);
         assert!(rate > 0.0 && bytes > 0.0 && records > 0.0);
     }
 }

@@ -164,33 +164,38 @@ impl<K: KvStore + 'static> Caches<K> {
             return Ok(m.clone());
         }
         self.stats.modules.misses += 1;
-        let code: Arc<[u8]> = match new_code.get(hash) {
-            Some(c) => c.clone(),
-            None => shared
-                .kv
-                .get(NS_CODE, &hash.0)?
-                .map(|b| Arc::from(&b[..]))
-                .ok_or_else(|| RuntimeError::Corrupt {
-                    what: "code",
-                    key: hash.to_hex(),
-                    detail: "an account refers to code that is not in the store".into(),
-                })?,
+        // The store's bytes as they are (a cold start of a large contract
+        // is mostly page faults: no copy of them).
+        let stored;
+        let code: &[u8] = match new_code.get(hash) {
+            Some(c) => c,
+            None => {
+                stored = shared.kv.get(NS_CODE, &hash.0)?.ok_or_else(|| {
+                    RuntimeError::Corrupt {
+                        what: "code",
+                        key: hash.to_hex(),
+                        detail: "an account refers to code that is not in the store".into(),
+                    }
+                })?;
+                &stored
+            }
         };
-        if CodeHash::of(&code) != *hash {
+        let (hashes_to_key, module) = check_and_compile(shared, hash, code);
+        if !hashes_to_key {
             return Err(RuntimeError::Corrupt {
                 what: "code",
                 key: hash.to_hex(),
                 detail: "the stored code does not hash to its key".into(),
             });
         }
-        let module = compile(shared, &code).map_err(|e| RuntimeError::Corrupt {
+        let module = module.map_err(|e| RuntimeError::Corrupt {
             what: "code",
             key: hash.to_hex(),
             detail: format!("stored code does not compile: {e}"),
         })?;
         let cached = CachedModule {
             module,
-            runnable_len: crate::validate::runnable_len(&code),
+            runnable_len: crate::validate::runnable_len(code),
         };
         if let Some((evicted, _)) = self.modules.push(*hash, cached.clone())
             && evicted != *hash
@@ -330,6 +335,38 @@ impl<K: KvStore + 'static> Runtime<K> {
 }
 
 /// Compiles `code` for the runtime's engine.
+/// Code at least this long is hashed on a second thread while it compiles.
+const HASH_BESIDE_COMPILE: usize = 256 * 1024;
+
+/// Whether `code` hashes to `hash`, and `code` compiled. Both always run,
+/// and the caller looks at the hash first, so a module of code that does
+/// not hash to its key is never used (compiling bytes is safe whatever
+/// they are: the engine validates them). Large code is hashed on a scoped
+/// thread beside the compile, which takes longer than the hash: a cold
+/// start of a megabyte contract then waits for the compile alone. Where no
+/// thread can be made, it hashes first, as small code does.
+fn check_and_compile<K: KvStore + 'static>(
+    shared: &Shared<K>,
+    hash: &CodeHash,
+    code: &[u8],
+) -> (bool, Result<EngineModule, String>) {
+    if code.len() >= HASH_BESIDE_COMPILE {
+        let beside = std::thread::scope(|scope| {
+            let hashing = std::thread::Builder::new()
+                .name("strata-code-hash".into())
+                .spawn_scoped(scope, || CodeHash::of(code) == *hash)
+                .ok()?;
+            let module = compile(shared, code);
+            // The hash cannot panic; a thread that did is a failed check.
+            Some((hashing.join().unwrap_or(false), module))
+        });
+        if let Some(both) = beside {
+            return both;
+        }
+    }
+    (CodeHash::of(code) == *hash, compile(shared, code))
+}
+
 fn compile<K: KvStore + 'static>(shared: &Shared<K>, code: &[u8]) -> Result<EngineModule, String> {
     #[cfg(feature = "wasmtime")]
     if let Some(backend) = &shared.wasmtime {

@@ -280,3 +280,53 @@ fn messages_keep_control_characters_and_replace_invalid_utf8() {
     assert_eq!(err.message, "no\n\x1b[32mstatus       success");
     assert_eq!(r.logs, vec!["ok\u{fffd}\u{fffd}!".to_string()]);
 }
+
+#[test]
+fn damaged_code_is_corruption_with_its_key_small_or_large() {
+    // The counter as it is, and with a 600 KiB custom section: code that
+    // large is hashed on a second thread while it compiles.
+    let plain = wat::parse_str(COUNTER).unwrap();
+    let mut large = plain.clone();
+    let mut section = vec![0u8];
+    let payload: Vec<u8> = [&[4u8][..], b"blob", &vec![0x5a; 600 * 1024]].concat();
+    let mut n = payload.len();
+    while n >= 0x80 {
+        section.push((n as u8 & 0x7f) | 0x80);
+        n >>= 7;
+    }
+    section.push(n as u8);
+    large.extend(section);
+    large.extend(payload);
+    for code in [plain, large] {
+        let (kv, rt) = runtime_with(RuntimeConfig::default());
+        let mut d = deploy_tx(COUNTER, 1);
+        d.code = code.clone();
+        let r = rt.execute(&Transaction::Deploy(d), BLOCK).unwrap();
+        assert!(r.success(), "{:?}", r.error);
+        let c = r.deployed.unwrap();
+        let hash = rt.account(&c).unwrap().unwrap().code_hash.unwrap();
+        let good = kv.get(strata_runtime::NS_CODE, &hash.0).unwrap().unwrap().to_vec();
+        let last = good.len() - 1;
+        // Still valid wasm but other bytes (the last byte is in the
+        // custom section, or in the last function body), and bytes that
+        // are no wasm at all: both fail the hash, whatever the compile says.
+        let damages: [&dyn Fn(&mut Vec<u8>); 2] = [&|r| r[last] ^= 0x01, &|r| r.truncate(100)];
+        for damage in damages {
+            tamper(&kv, strata_runtime::NS_CODE, &hash.0, damage);
+            rt.clear_caches();
+            let before = kv.len();
+            let err = rt.execute(&inc(c, GAS), BLOCK).unwrap_err();
+            assert!(
+                matches!(err, RuntimeError::Corrupt { what: "code", .. }),
+                "{err:?}"
+            );
+            let message = err.to_string();
+            assert!(message.contains(&hash.to_hex()), "names the key: {message}");
+            assert!(message.contains("does not hash to its key"), "{message}");
+            assert_eq!(kv.len(), before, "nothing written");
+            tamper(&kv, strata_runtime::NS_CODE, &hash.0, |r| *r = good.clone());
+        }
+        rt.clear_caches();
+        assert!(call(&rt, c, "inc", vec![]).success());
+    }
+}

@@ -14,7 +14,9 @@ use memory_export::add_memory_export;
 use std::collections::BTreeMap;
 
 use strata_host_fns::{HostFnDesc, ValType as HostValType};
-use wasmparser::{CompositeInnerType, ExternalKind, FuncType, Parser, Payload, TypeRef, ValType};
+use wasmparser::{
+    Chunk, CompositeInnerType, ExternalKind, FuncType, Parser, Payload, TypeRef, ValType,
+};
 
 use crate::config::Limits;
 
@@ -23,16 +25,32 @@ use crate::config::Limits;
 /// gas follows this; code that does not parse counts whole.
 pub fn runnable_len(code: &[u8]) -> usize {
     let mut custom = 0usize;
-    for payload in Parser::new(0).parse_all(code) {
+    let mut parser = Parser::new(0);
+    let mut rest = code;
+    loop {
+        let (consumed, payload) = match parser.parse(rest, true) {
+            Ok(Chunk::Parsed { consumed, payload }) => (consumed, payload),
+            Ok(Chunk::NeedMoreData(_)) | Err(_) => return code.len(),
+        };
+        rest = rest.get(consumed..).unwrap_or_default();
         match payload {
-            Ok(Payload::CustomSection(reader)) => {
+            Payload::CustomSection(reader) => {
                 // `range` is the section's content (its name and data); the
                 // header before it is the id byte and the content's size.
                 let content = reader.range().len();
                 custom += 1 + leb128_len(content) + content;
             }
-            Ok(_) => {}
-            Err(_) => return code.len(),
+            // The function bodies hold no custom section: stepped over
+            // whole, not entry by entry (this runs on every module load).
+            Payload::CodeSectionStart { size, .. } => {
+                parser.skip_section();
+                match rest.get(size as usize..) {
+                    Some(after) => rest = after,
+                    None => return code.len(),
+                }
+            }
+            Payload::End(_) => break,
+            _ => {}
         }
     }
     code.len().saturating_sub(custom)
@@ -372,5 +390,72 @@ mod tests {
             assert_eq!(runnable_len(&with), plain.len(), "{size}");
         }
         assert_eq!(runnable_len(b"not wasm"), 8);
+    }
+
+    /// The definition `runnable_len` had when it walked every function
+    /// body: the same answer, whatever stands around the code section.
+    fn runnable_len_entry_by_entry(code: &[u8]) -> usize {
+        let mut custom = 0usize;
+        for payload in Parser::new(0).parse_all(code) {
+            match payload {
+                Ok(Payload::CustomSection(reader)) => {
+                    let content = reader.range().len();
+                    custom += 1 + leb128_len(content) + content;
+                }
+                Ok(_) => {}
+                Err(_) => return code.len(),
+            }
+        }
+        code.len().saturating_sub(custom)
+    }
+
+    #[test]
+    fn stepping_over_the_code_section_changes_no_length() {
+        let funcs: String = (0..300)
+            .map(|i| format!("(func $f{i} (result i32) i32.const {i} call $f{} drop)", i / 2))
+            .collect();
+        let module = wat::parse_str(format!(
+            "(module (memory 1) {funcs} (export \"f\" (func $f0)) (data (i32.const 8) \"hi\"))"
+        ))
+        .unwrap();
+        let custom = |name: &str, size: usize| {
+            let mut out = Vec::new();
+            wasm_encoder::CustomSection {
+                name: name.into(),
+                data: vec![3u8; size].into(),
+            }
+            .append_to(&mut out);
+            out
+        };
+        // Custom sections at the end, and spliced in front of every other
+        // section (after the 8-byte header).
+        let mut cases = vec![module.clone()];
+        let mut at = 8;
+        let mut offsets = Vec::new();
+        while at < module.len() {
+            offsets.push(at);
+            let mut reader = wasmparser::BinaryReader::new(&module[at + 1..], 0);
+            let size = reader.read_var_u32().unwrap() as usize;
+            at += 1 + reader.original_position() + size;
+        }
+        for &o in &offsets {
+            let mut with = module[..o].to_vec();
+            with.extend(custom("mid", 200));
+            with.extend_from_slice(&module[o..]);
+            with.extend(custom("end", 1_000));
+            cases.push(with);
+        }
+        // (`wat` adds a name section for the `$f` names.)
+        let want = runnable_len_entry_by_entry(&module);
+        assert!(want < module.len());
+        for (i, case) in cases.iter().enumerate() {
+            assert_eq!(runnable_len(case), want, "case {i}");
+            assert_eq!(runnable_len(case), runnable_len_entry_by_entry(case), "case {i}");
+        }
+        // Cut anywhere: the whole length, as before.
+        for cut in (9..module.len()).step_by(97) {
+            let short = &module[..cut];
+            assert_eq!(runnable_len(short), runnable_len_entry_by_entry(short), "cut {cut}");
+        }
     }
 }
