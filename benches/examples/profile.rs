@@ -10,7 +10,9 @@
 //! `commit-thousand-raw`, `hot-slice`, `hot-slice-raw`, `counter-mem`,
 //! `counter-raw`, `counter-rocks`, `counter-raw-rocks`, `floor-mem`,
 //! `floor-rocks`, `cold-strata`, `cold-wasmi` (the lazy cold start of the
-//! 5,000-function compiled-shaped contract, `cold.rs`).
+//! 5,000-function compiled-shaped contract, `cold.rs`), `token-block` (a
+//! block of 10,000 map-token transfers among 1,000 holders, MemKv),
+//! `counter-block` (a block of 10,000 counter transactions, MemKv).
 
 use std::hint::black_box;
 
@@ -96,6 +98,23 @@ fn main() {
             let c = strata_benches::cold::ColdStart::new(5_000);
             Box::new(move || {
                 black_box(c.wasmi(false));
+            })
+        }
+        "counter-block" => {
+            let c = runtime::counter_mem();
+            Box::new(move || {
+                black_box(runtime::block(&c, 10_000));
+            })
+        }
+        "token-block" => {
+            let mut t = strata_benches::maps::TokenTransfers::new(
+                strata_kv::MemKv::new(),
+                1_000,
+                10_000,
+                10_000,
+            );
+            Box::new(move || {
+                black_box(t.run());
             })
         }
         other => {

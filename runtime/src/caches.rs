@@ -170,13 +170,14 @@ impl<K: KvStore + 'static> Caches<K> {
         let code: &[u8] = match new_code.get(hash) {
             Some(c) => c,
             None => {
-                stored = shared.kv.get(NS_CODE, &hash.0)?.ok_or_else(|| {
-                    RuntimeError::Corrupt {
+                stored = shared
+                    .kv
+                    .get(NS_CODE, &hash.0)?
+                    .ok_or_else(|| RuntimeError::Corrupt {
                         what: "code",
                         key: hash.to_hex(),
                         detail: "an account refers to code that is not in the store".into(),
-                    }
-                })?;
+                    })?;
                 &stored
             }
         };

@@ -305,7 +305,11 @@ fn damaged_code_is_corruption_with_its_key_small_or_large() {
         assert!(r.success(), "{:?}", r.error);
         let c = r.deployed.unwrap();
         let hash = rt.account(&c).unwrap().unwrap().code_hash.unwrap();
-        let good = kv.get(strata_runtime::NS_CODE, &hash.0).unwrap().unwrap().to_vec();
+        let good = kv
+            .get(strata_runtime::NS_CODE, &hash.0)
+            .unwrap()
+            .unwrap()
+            .to_vec();
         let last = good.len() - 1;
         // Still valid wasm but other bytes (the last byte is in the
         // custom section, or in the last function body), and bytes that

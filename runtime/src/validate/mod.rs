@@ -412,7 +412,12 @@ mod tests {
     #[test]
     fn stepping_over_the_code_section_changes_no_length() {
         let funcs: String = (0..300)
-            .map(|i| format!("(func $f{i} (result i32) i32.const {i} call $f{} drop)", i / 2))
+            .map(|i| {
+                format!(
+                    "(func $f{i} (result i32) i32.const {i} call $f{} drop)",
+                    i / 2
+                )
+            })
             .collect();
         let module = wat::parse_str(format!(
             "(module (memory 1) {funcs} (export \"f\" (func $f0)) (data (i32.const 8) \"hi\"))"
@@ -450,12 +455,20 @@ mod tests {
         assert!(want < module.len());
         for (i, case) in cases.iter().enumerate() {
             assert_eq!(runnable_len(case), want, "case {i}");
-            assert_eq!(runnable_len(case), runnable_len_entry_by_entry(case), "case {i}");
+            assert_eq!(
+                runnable_len(case),
+                runnable_len_entry_by_entry(case),
+                "case {i}"
+            );
         }
         // Cut anywhere: the whole length, as before.
         for cut in (9..module.len()).step_by(97) {
             let short = &module[..cut];
-            assert_eq!(runnable_len(short), runnable_len_entry_by_entry(short), "cut {cut}");
+            assert_eq!(
+                runnable_len(short),
+                runnable_len_entry_by_entry(short),
+                "cut {cut}"
+            );
         }
     }
 }
