@@ -18,6 +18,10 @@ use strata_kv::{BatchOp, Bytes, Key, KvError, KvStore, Namespace, Visitor, Write
 /// keyed by any address) cannot force collisions.
 type Pending = BTreeMap<u8, HashMap<Key, Option<Bytes>>>;
 
+/// The most pending records a namespace's table keeps room for between
+/// blocks (about 20 MB of a 10,000-transfer token block's 200,000).
+const KEEP_PENDING: usize = 1 << 18;
+
 /// A [`KvStore`] that reads through pending writes to a base store. Cloning
 /// shares the pending writes.
 pub struct BlockKv<K> {
@@ -60,7 +64,8 @@ impl<K: KvStore> BlockKv<K> {
         self.pending
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .is_empty()
+            .values()
+            .all(HashMap::is_empty)
     }
 
     /// Writes every pending write to the base store in one atomic batch and
@@ -75,25 +80,32 @@ impl<K: KvStore> BlockKv<K> {
     /// goes straight to the store instead of through the overlay. With
     /// nothing pending, `last` is written as it is.
     pub fn flush_with(&self, last: WriteBatch) -> Result<(), KvError> {
-        let pending =
-            std::mem::take(&mut *self.pending.write().unwrap_or_else(PoisonError::into_inner));
-        if pending.is_empty() {
-            return if last.is_empty() {
-                Ok(())
-            } else {
-                self.base.write(last)
-            };
-        }
-        let n = pending.values().map(HashMap::len).sum::<usize>() + last.len();
-        let mut batch = WriteBatch::with_capacity(n);
-        for (tag, records) in pending {
-            for (key, value) in records {
-                match value {
-                    Some(v) => batch.put(Namespace::new(tag), key, v),
-                    None => batch.delete(Namespace::new(tag), key),
+        let mut batch = {
+            let mut pending = self.pending.write().unwrap_or_else(PoisonError::into_inner);
+            let n = pending.values().map(HashMap::len).sum::<usize>();
+            if n == 0 {
+                return if last.is_empty() {
+                    Ok(())
+                } else {
+                    self.base.write(last)
+                };
+            }
+            let mut batch = WriteBatch::with_capacity(n + last.len());
+            for (tag, records) in pending.iter_mut() {
+                // Drained, not dropped: the next block's writes reuse the
+                // table instead of growing a new one (up to a bound).
+                for (key, value) in records.drain() {
+                    match value {
+                        Some(v) => batch.put(Namespace::new(*tag), key, v),
+                        None => batch.delete(Namespace::new(*tag), key),
+                    }
+                }
+                if records.capacity() > KEEP_PENDING {
+                    *records = HashMap::new();
                 }
             }
-        }
+            batch
+        };
         batch.extend(last);
         self.base.write(batch)
     }
