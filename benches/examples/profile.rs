@@ -12,7 +12,8 @@
 //! `floor-rocks`, `cold-strata`, `cold-wasmi` (the lazy cold start of the
 //! 5,000-function compiled-shaped contract, `cold.rs`), `token-block` (a
 //! block of 10,000 map-token transfers among 1,000 holders, MemKv),
-//! `counter-block` (a block of 10,000 counter transactions, MemKv).
+//! `counter-block` (a block of 10,000 counter transactions, MemKv),
+//! `counter-mem-archive` (`counter-mem` keeping every state).
 
 use std::hint::black_box;
 
@@ -98,6 +99,12 @@ fn main() {
             let c = strata_benches::cold::ColdStart::new(5_000);
             Box::new(move || {
                 black_box(c.wasmi(false));
+            })
+        }
+        "counter-mem-archive" => {
+            let mut c = runtime::counter_mem_archive();
+            Box::new(move || {
+                black_box(c.run());
             })
         }
         "counter-block" => {
