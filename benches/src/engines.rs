@@ -288,16 +288,7 @@ mod tests {
         let mut big = ColdCompile::new(WasmEngine::Wasmtime, 64);
         assert!(big.code_size > 48 * 1024, "{}", big.code_size);
         assert_eq!(big.run(), 1);
-        let counter = r#"(module
-          (import "strata" "storage_read" (func $read (param i32 i32 i32 i32)))
-          (import "strata" "storage_write" (func $write (param i32 i32 i32 i32)))
-          (memory (export "memory") 1)
-          (func (export "inc") (result i64)
-            (call $read (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 8))
-            (i64.store (i32.const 0) (i64.add (i64.load (i32.const 0)) (i64.const 1)))
-            (call $write (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 8))
-            (i64.load (i32.const 0))))"#;
-        let wasm = wat::parse_str(counter).expect("wat");
+        let wasm = wat::parse_str(crate::runtime::COUNTER).expect("wat");
         let gas = [WasmEngine::Wasmi, WasmEngine::Wasmtime]
             .map(|e| EngineTx::new(e, wasm.clone(), "inc").gas());
         assert!(gas.iter().all(|g| *g > 1_000), "{gas:?}");

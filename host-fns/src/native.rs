@@ -416,13 +416,7 @@ pub(crate) fn map_get<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     else {
         return Ok(-1);
     };
-    let bytes = value.bytes();
-    let n = bytes.len().min(dst_cap as u32 as usize);
-    host.charge(n as u64)?;
-    mem.write(dst_ptr as u32, &bytes[..n])
-        .map_err(E::memory("dst_ptr"))?;
-    // Values are at most 4096 bytes.
-    Ok(bytes.len() as i32)
+    copy_value_out(mem, host, &value, dst_ptr, dst_cap)
 }
 
 pub(crate) fn map_contains<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
@@ -633,6 +627,20 @@ pub(crate) fn map_get_path<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
     else {
         return Ok(-1);
     };
+    copy_value_out(mem, host, &value, dst_ptr, dst_cap)
+}
+
+/// Copies up to `dst_cap` bytes of a map value to guest memory at
+/// `dst_ptr` (1 gas a byte copied) and returns the value's whole length
+/// (values are at most 4,096 bytes): the end of `map_get` and
+/// `map_get_path`.
+fn copy_value_out<M: CustomContextVM + ?Sized, H: Host + ?Sized>(
+    mem: &mut M,
+    host: &mut H,
+    value: &crate::MapValue,
+    dst_ptr: i32,
+    dst_cap: i32,
+) -> Result<i32, E> {
     let bytes = value.bytes();
     let n = bytes.len().min(dst_cap as u32 as usize);
     host.charge(n as u64)?;
