@@ -13,6 +13,8 @@
 //! 5,000-function compiled-shaped contract, `cold.rs`), `token-block` (a
 //! block of 10,000 map-token transfers among 1,000 holders, MemKv),
 //! `counter-block` (a block of 10,000 counter transactions, MemKv),
+//! `counter-block-fresh` and `counter-mem-fresh` (the same without instance
+//! reuse),
 //! `counter-mem-archive` (`counter-mem` keeping every state).
 
 use std::hint::black_box;
@@ -111,6 +113,18 @@ fn main() {
             let c = runtime::counter_mem();
             Box::new(move || {
                 black_box(runtime::block(&c, 10_000));
+            })
+        }
+        "counter-block-fresh" => {
+            let c = runtime::counter_mem_fresh();
+            Box::new(move || {
+                black_box(runtime::block(&c, 10_000));
+            })
+        }
+        "counter-mem-fresh" => {
+            let mut c = runtime::counter_mem_fresh();
+            Box::new(move || {
+                black_box(c.run());
             })
         }
         "token-block" => {

@@ -419,6 +419,11 @@ typedef struct {
    */
   uint64_t pages_per_contract;
   /**
+   * Wasmi instances kept for reuse, one per code (0: none; a reused
+   * instance gives the same receipts as a fresh one).
+   */
+  uint64_t instance_pool;
+  /**
    * `STRATA_COMPILATION_LAZY` or `STRATA_COMPILATION_EAGER`; anything
    * else is `STRATA_INVALID_ARGUMENT` when the runtime is opened.
    */

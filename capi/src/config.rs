@@ -73,6 +73,9 @@ pub struct StrataConfig {
     pub contract_cache: u64,
     /// Clean pages kept per contract.
     pub pages_per_contract: u64,
+    /// Wasmi instances kept for reuse, one per code (0: none; a reused
+    /// instance gives the same receipts as a fresh one).
+    pub instance_pool: u64,
     /// `STRATA_COMPILATION_LAZY` or `STRATA_COMPILATION_EAGER`; anything
     /// else is `STRATA_INVALID_ARGUMENT` when the runtime is opened.
     pub compilation: u32,
@@ -119,6 +122,7 @@ impl From<&RuntimeConfig> for StrataConfig {
             module_cache: c.module_cache as u64,
             contract_cache: c.contract_cache as u64,
             pages_per_contract: c.pages_per_contract as u64,
+            instance_pool: c.instance_pool as u64,
             compilation: match c.compilation {
                 Compilation::Lazy => STRATA_COMPILATION_LAZY,
                 Compilation::Eager => STRATA_COMPILATION_EAGER,
@@ -191,6 +195,7 @@ impl TryFrom<&StrataConfig> for RuntimeConfig {
             module_cache: nonzero(c.module_cache, "module_cache")?,
             contract_cache: nonzero(c.contract_cache, "contract_cache")?,
             pages_per_contract: nonzero(c.pages_per_contract, "pages_per_contract")?,
+            instance_pool: usize_of(c.instance_pool, "instance_pool")?,
             compilation,
             allow_reentrancy: c.allow_reentrancy != 0,
             max_tx_gas: c.max_tx_gas,

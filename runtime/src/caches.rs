@@ -12,7 +12,8 @@ use strata_pages::{PageCache, StateRoot};
 use strata_registers::{BankLayout, BankSpec};
 use wasmi::Module;
 
-use crate::exec::Storage;
+use crate::bounded::Bounded;
+use crate::exec::{Pooled, ResetPlan, Storage};
 use crate::{Address, BlockKv, CodeHash, NS_CODE, Runtime, RuntimeConfig, RuntimeError, Shared};
 
 /// A module compiled for the runtime's engine.
@@ -32,6 +33,9 @@ pub(crate) struct CachedModule {
     /// The bytes of the code that run: all but its custom sections
     /// ([`validate::runnable_len`](crate::validate::runnable_len)).
     pub runnable_len: usize,
+    /// How to reset a used instance, if instances of it may be reused
+    /// (wasmi only; `exec/reuse.rs`).
+    pub reset: Option<Arc<ResetPlan>>,
 }
 
 /// Page caches of recently run contracts. A cache lent to a transaction
@@ -49,7 +53,8 @@ pub struct CacheCounters {
     /// Lookups that did not (the entry was then built or read, and put in
     /// the cache).
     pub misses: u64,
-    /// Entries dropped to make room (least recently used first). Clearing a
+    /// Entries dropped to make room: least recently used first, except in
+    /// the account-node cache, which empties when full. Clearing a
     /// cache is not counted.
     pub evictions: u64,
     /// Entries held now.
@@ -83,9 +88,17 @@ pub struct CacheStats {
     pub contracts: CacheCounters,
     /// Validated register layouts by contract.
     pub layouts: CacheCounters,
+    /// Wasmi instances kept for reuse, by code hash
+    /// ([`RuntimeConfig::instance_pool`](crate::RuntimeConfig::instance_pool)
+    /// entries): a hit runs the frame in an instance reset to what
+    /// instantiation left, a miss instantiates afresh. Only code whose
+    /// instances can be reset is counted. When full, it empties for the
+    /// next instance, and counts every instance it dropped.
+    pub instances: CacheCounters,
     /// Nodes of the account tree (the global state root) known to be
     /// stored, which a block's end walks. A miss reads the node from the
-    /// store (a node read and not found is not kept).
+    /// store (a node read and not found is not kept). When full, it
+    /// empties for the next node, and counts every node it dropped.
     pub account_nodes: CacheCounters,
 }
 
@@ -98,7 +111,10 @@ pub(crate) struct Caches<K: KvStore + 'static> {
     /// Validated register layouts by contract (checked against the
     /// account's banks on every use).
     layouts: LruCache<Address, BankLayout>,
-    /// Counters of the three caches (their `len` is filled in by
+    /// Instances free for reuse, by code hash (`None` when the pool is
+    /// switched off).
+    instances: Option<Bounded<CodeHash, Pooled<K>>>,
+    /// Counters of the caches (their `len` is filled in by
     /// [`stats`](Self::stats)).
     stats: CacheStats,
 }
@@ -110,6 +126,7 @@ impl<K: KvStore + 'static> Caches<K> {
             modules: LruCache::new(cap(config.module_cache)),
             contracts: LruCache::new(cap(config.contract_cache)),
             layouts: LruCache::new(cap(config.contract_cache)),
+            instances: (config.instance_pool > 0).then(|| Bounded::new(config.instance_pool)),
             stats: CacheStats::default(),
         }
     }
@@ -120,6 +137,7 @@ impl<K: KvStore + 'static> Caches<K> {
         stats.modules.len = self.modules.len();
         stats.contracts.len = self.contracts.len();
         stats.layouts.len = self.layouts.len();
+        stats.instances.len = self.instances.as_ref().map_or(0, Bounded::len);
         stats
     }
 
@@ -128,9 +146,34 @@ impl<K: KvStore + 'static> Caches<K> {
         self.stats = CacheStats::default();
     }
 
-    /// Forgets every compiled module.
+    /// Forgets every compiled module, and the instances of them.
     pub fn clear_modules(&mut self) {
         self.modules.clear();
+        self.clear_instances();
+    }
+
+    /// Forgets every pooled instance.
+    pub fn clear_instances(&mut self) {
+        if let Some(pool) = &mut self.instances {
+            pool.clear();
+        }
+    }
+
+    /// A pooled instance of the code `hash`, reset (see `exec/reuse.rs`),
+    /// if one is free. Counted only when the pool is on: the caller asks
+    /// only for code whose instances can be reset.
+    pub fn take_instance(&mut self, hash: &CodeHash) -> Option<Pooled<K>> {
+        let pool = self.instances.as_mut()?;
+        let pooled = pool.pop(hash);
+        self.stats.instances.hit_or_miss(pooled.is_some());
+        pooled
+    }
+
+    /// Keeps a reset instance of the code `hash` for the next frame of it.
+    pub fn put_instance(&mut self, hash: CodeHash, pooled: Pooled<K>) {
+        if let Some(pool) = &mut self.instances {
+            self.stats.instances.evictions += pool.put(hash, pooled) as u64;
+        }
     }
 
     /// Forgets every validated register layout.
@@ -144,9 +187,10 @@ impl<K: KvStore + 'static> Caches<K> {
         self.contracts.clear();
     }
 
-    /// Forgets every module, layout and page.
+    /// Forgets every module, instance, layout and page.
     pub fn clear(&mut self) {
         self.modules.clear();
+        self.clear_instances();
         self.layouts.clear();
         self.contracts.clear();
     }
@@ -194,9 +238,16 @@ impl<K: KvStore + 'static> Caches<K> {
             key: hash.to_hex(),
             detail: format!("stored code does not compile: {e}"),
         })?;
+        let reset = match &module {
+            EngineModule::Wasmi(_) if self.instances.is_some() => {
+                crate::exec::reset_plan(code).map(Arc::new)
+            }
+            _ => None,
+        };
         let cached = CachedModule {
             module,
             runnable_len: crate::validate::runnable_len(code),
+            reset,
         };
         if let Some((evicted, _)) = self.modules.push(*hash, cached.clone())
             && evicted != *hash

@@ -173,6 +173,14 @@ pub struct RuntimeConfig {
     pub contract_cache: usize,
     /// Clean pages kept per contract. Default 256.
     pub pages_per_contract: usize,
+    /// Wasmi instances kept for reuse, one per code, at most this many
+    /// (`0`: every frame instantiates afresh). Only code whose every piece
+    /// of instance state the runtime can put back is reused: no start
+    /// function, table or passive segment, every mutable global exported,
+    /// and a memory of at most two 64 KiB pages (ARCHITECTURE.md,
+    /// "Instance reuse"). A reused instance gives the same receipts, gas
+    /// and roots as a fresh one. Default 16.
+    pub instance_pool: usize,
     /// Lazy or eager translation.
     pub compilation: Compilation,
     /// Whether a contract already on the call stack may be called again.
@@ -243,6 +251,7 @@ impl Default for RuntimeConfig {
             module_cache: 64,
             contract_cache: 256,
             pages_per_contract: 256,
+            instance_pool: 16,
             compilation: Compilation::Lazy,
             allow_reentrancy: false,
             max_tx_gas: DEFAULT_MAX_TX_GAS,

@@ -14,15 +14,14 @@
 //! head: its first block builds the tree from every stored account once.
 
 use std::collections::BTreeMap;
-use std::num::NonZeroUsize;
 use std::sync::Mutex;
 
-use lru::LruCache;
 use parity_scale_codec::{Decode, DecodeAll, Encode};
 use strata_kv::{BatchOp, KvStore, WriteBatch};
 use strata_primitives::{Address, Hash32, namespaces};
 use strata_state::{AccountTree, EMPTY, Node, NodeStore, StateError, account_key, record_hash};
 
+use crate::bounded::Bounded;
 use crate::caches::CacheCounters;
 use crate::{NS_ACCOUNTS, RuntimeError};
 
@@ -30,20 +29,21 @@ use crate::{NS_ACCOUNTS, RuntimeError};
 /// checked: the paths the next blocks walk again. Nodes are
 /// content-addressed and immutable, so a cached node is always right;
 /// only nodes of written batches enter (a node of a failed block is not
-/// stored, and must never be taken for one that is).
-pub(crate) struct NodeCache(Mutex<NodeLru>);
+/// stored, and must never be taken for one that is). A [`Bounded`] map,
+/// not an LRU: a block of one transaction puts a path of nodes, and an
+/// LRU's node per entry cost 5-7% of such a block; when it fills, it
+/// empties, and the next blocks read the top of the tree back once.
+pub(crate) struct NodeCache(Mutex<Nodes>);
 
 /// The nodes, and how the cache has done.
-struct NodeLru {
-    nodes: LruCache<Hash32, Node>,
+struct Nodes {
+    nodes: Bounded<Hash32, Node>,
     counters: CacheCounters,
 }
 
-impl NodeLru {
+impl Nodes {
     fn put(&mut self, hash: Hash32, node: Node) {
-        if self.nodes.push(hash, node).is_some_and(|(h, _)| h != hash) {
-            self.counters.evictions += 1;
-        }
+        self.counters.evictions += self.nodes.put(hash, node) as u64;
     }
 }
 
@@ -53,9 +53,8 @@ impl NodeCache {
     const CAPACITY: usize = 16 * 1024;
 
     pub(crate) fn new() -> Self {
-        let cap = NonZeroUsize::new(Self::CAPACITY).unwrap_or(NonZeroUsize::MIN);
-        NodeCache(Mutex::new(NodeLru {
-            nodes: LruCache::new(cap),
+        NodeCache(Mutex::new(Nodes {
+            nodes: Bounded::new(Self::CAPACITY),
             counters: CacheCounters::default(),
         }))
     }

@@ -97,6 +97,7 @@
 
 mod admission;
 mod block;
+mod bounded;
 mod builder;
 mod caches;
 mod commit;

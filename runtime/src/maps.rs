@@ -204,7 +204,7 @@ impl<K: KvStore + 'static> TxHost<K> {
         levels: u32,
         write: bool,
     ) -> Result<(), MapFault> {
-        let gas = self.shared.config.gas;
+        let gas = self.shared().map_err(host_fault)?.config.gas;
         let address = self.context.address;
         let state = self.state_and_fatal().map_err(host_fault)?.0;
         let flags = state
@@ -330,7 +330,7 @@ impl<K: KvStore + 'static> TxHost<K> {
         let (state, fatal) = self.state_and_fatal().map_err(host_fault)?;
         let tree = MapTree::with_cache(&state.kv, &mut state.maps.fresh, &state.maps.loaded);
         let found = tree.next(&root, after).map_err(|e| fault(fatal, e))?;
-        let gas = self.shared.config.gas.map_level_read;
+        let gas = self.shared().map_err(host_fault)?.config.gas.map_level_read;
         self.charge(gas.saturating_mul(u64::from(found.levels)))
             .map_err(|_| MapFault::from(StorageFault::OutOfGas))?;
         if let Some((_, v)) = &found.item {
@@ -400,7 +400,13 @@ impl<K: KvStore + 'static> TxHost<K> {
         if !fold {
             return Ok(());
         }
-        let fold_gas = self.shared.config.gas.map_fold;
+        let fold_gas = match self.shared() {
+            Ok(shared) => shared.config.gas.map_fold,
+            Err(e) => {
+                keep_fatal(&mut self.fatal, RuntimeError::Internal(e.to_string()));
+                return Err(FoldFailure::Fatal);
+            }
+        };
         for link in links.iter().rev() {
             let Some(root) = self.fold_candidate(link)? else {
                 continue;

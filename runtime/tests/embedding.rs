@@ -121,6 +121,9 @@ fn a_second_call_hits_every_cache() -> Result<(), Box<dyn std::error::Error>> {
         (cold.modules.len, cold.contracts.len, cold.layouts.len),
         (1, 1, 1)
     );
+    // The counter's instance can be reset, so it is pooled after the call.
+    let i = cold.instances;
+    assert_eq!((i.hits, i.misses, i.len), (0, 1, 1), "{cold:?}");
     let second = rt.execute(&inc(c), BLOCK)?.into_result()?;
     let warm = rt.cache_stats();
     let [modules, contracts, layouts, nodes] = delta(&cold, &warm);
@@ -129,6 +132,8 @@ fn a_second_call_hits_every_cache() -> Result<(), Box<dyn std::error::Error>> {
         ((1, 0, 0), (1, 0, 0), (1, 0, 0))
     );
     assert_eq!(nodes.1, 0, "the first block's nodes were cached: {warm:?}");
+    let i = warm.instances;
+    assert_eq!((i.hits, i.misses, i.len), (1, 1, 1), "reused: {warm:?}");
     assert!(warm.account_nodes.len > 0);
     assert_eq!(first.gas_used, second.gas_used, "a cache never changes gas");
     Ok(())
@@ -160,7 +165,11 @@ fn clearing_one_cache_leaves_the_others() -> Result<(), Box<dyn std::error::Erro
         assert_eq!(again.gas_used, warm.gas_used);
         let full = lens(rt.cache_stats());
         assert!(full.iter().all(|&n| n > 0), "{full:?}");
+        assert_eq!(rt.cache_stats().instances.len, 1);
         clear(&rt);
+        // Pooled instances go with the modules.
+        let pooled = usize::from(*name != "modules");
+        assert_eq!(rt.cache_stats().instances.len, pooled, "{name}");
         let now = lens(rt.cache_stats());
         for (j, (&n, &f)) in now.iter().zip(&full).enumerate() {
             if i == j {

@@ -12,6 +12,7 @@ use strata_registers::Registers;
 use strata_slices::Slices;
 use wasmi::{Store, Val};
 
+use super::reuse::{Pooled, ResetPlan, idle_host};
 use super::*;
 use crate::caches::EngineModule;
 use crate::{Account, Arg, ErrorKind, RuntimeError, Shared, TxError};
@@ -202,8 +203,13 @@ pub(crate) fn run_frame_inner<K: KvStore + 'static>(
     {
         return (Some(state), FrameOutcome::failed(f, 0));
     }
+    // A pooled instance of this code, if it may be reused (`reuse.rs`).
+    let pooled = match (&module.module, &module.reset) {
+        (EngineModule::Wasmi(_), Some(_)) => state.caches.take_instance(&code_hash),
+        _ => None,
+    };
     let host = TxHost {
-        shared: shared.clone(),
+        shared: Some(shared.clone()),
         context: CallContext {
             address: frame.address,
             sender: frame.sender,
@@ -222,10 +228,21 @@ pub(crate) fn run_frame_inner<K: KvStore + 'static>(
     state.call_stack.push(frame.address);
     let mut host = host;
     host.state = Some(state);
-    let (mut host, mut result, fuel_left) = match &module.module {
-        EngineModule::Wasmi(m) => run_wasmi(shared, host, m, &frame, fuel),
+    let (mut host, mut result, fuel_left, reusable) = match &module.module {
+        EngineModule::Wasmi(m) => {
+            let instance = Instance {
+                module: m,
+                plan: module.reset.as_ref(),
+                pooled,
+            };
+            run_wasmi(shared, host, instance, &frame, fuel)
+        }
         #[cfg(feature = "wasmtime")]
-        EngineModule::Wasmtime(m) => super::wasmtime_engine::run(shared, host, m, &frame, fuel),
+        EngineModule::Wasmtime(m) => {
+            let (host, result, fuel_left) =
+                super::wasmtime_engine::run(shared, host, m, &frame, fuel);
+            (host, result, fuel_left, None)
+        }
     };
     // The nested maps the frame got into slices go back into their entries
     // when it ended well; its links end with it either way.
@@ -243,6 +260,9 @@ pub(crate) fn run_frame_inner<K: KvStore + 'static>(
         return (None, FrameOutcome::failed(f, frame.gas_limit));
     };
     state.call_stack.pop();
+    if let Some(pooled) = reusable {
+        state.caches.put_instance(code_hash, pooled);
+    }
     if let (true, Some(probe)) = (probed, state.probe.as_mut()) {
         probe.capture(&host.registers);
     }
@@ -272,28 +292,68 @@ pub(crate) fn run_frame_inner<K: KvStore + 'static>(
     )
 }
 
-/// Runs `frame` on wasmi: a fresh store around `host`, the fuel in, and the
-/// host, the result and the fuel left out.
+/// What a frame on wasmi gives back: the host, the result, the fuel left,
+/// and the store to pool again (reset).
+type WasmiRun<K> = (TxHost<K>, Result<Vec<Arg>, Failure>, u64, Option<Pooled<K>>);
+
+/// What a frame runs on wasmi: the module, its reset plan if its instances
+/// may be reused, and a pooled instance of it if one is free.
+struct Instance<'a, K: KvStore + 'static> {
+    module: &'a wasmi::Module,
+    plan: Option<&'a Arc<ResetPlan>>,
+    pooled: Option<Pooled<K>>,
+}
+
+/// Runs `frame` on wasmi: in the pooled store if there is one, else in a
+/// fresh store around `host`; the fuel in, and the host, the result, the
+/// fuel left and the store to pool again (reset) out.
 fn run_wasmi<K: KvStore + 'static>(
     shared: &Shared<K>,
     host: TxHost<K>,
-    module: &wasmi::Module,
+    instance: Instance<'_, K>,
     frame: &Frame<'_>,
     fuel: u64,
-) -> (TxHost<K>, Result<Vec<Arg>, Failure>, u64) {
+) -> WasmiRun<K> {
+    if let Some(mut pooled) = instance.pooled {
+        let idle = std::mem::replace(&mut pooled.store.data_mut().host, host);
+        let result = set_fuel(&mut pooled.store, fuel).and_then(|()| {
+            call_instance(
+                &mut pooled.store,
+                pooled.instance,
+                frame.function,
+                frame.args,
+                frame.nested,
+            )
+        });
+        let fuel_left = pooled.store.get_fuel().unwrap_or(0);
+        let host = std::mem::replace(&mut pooled.store.data_mut().host, idle);
+        let again = pooled.reset().then_some(pooled);
+        return (host, result, fuel_left, again);
+    }
+    let limits = instance.plan.map(|_| host.limits.clone());
     let mut store = Store::new(&shared.engine, WasmiState::new(host));
     store.limiter(|s| &mut s.host.limits);
-    let result = execute_in_store(
-        shared,
-        &mut store,
-        module,
-        frame.function,
-        frame.args,
-        frame.nested,
-        fuel,
-    );
+    let (made, result) = match set_fuel(&mut store, fuel)
+        .and_then(|()| instantiate(shared, &mut store, instance.module))
+    {
+        Ok(i) => (
+            Some(i),
+            call_instance(&mut store, i, frame.function, frame.args, frame.nested),
+        ),
+        Err(f) => (None, Err(f)),
+    };
     let fuel_left = store.get_fuel().unwrap_or(0);
-    (store.into_data().host, result, fuel_left)
+    // An instance that was made (whatever the call did) may be pooled once
+    // it resets.
+    match (instance.plan, limits, made) {
+        (Some(plan), Some(limits), Some(made)) => {
+            let host = std::mem::replace(&mut store.data_mut().host, idle_host(limits));
+            let again =
+                Pooled::new(store, made, plan.clone()).and_then(|mut p| p.reset().then_some(p));
+            (host, result, fuel_left, again)
+        }
+        _ => (store.into_data().host, result, fuel_left, None),
+    }
 }
 
 /// Checks a call of `function`, whose parameters have the types named
@@ -349,24 +409,36 @@ pub(crate) fn wasm_type_name(t: &wasmi::ValType) -> &'static str {
     }
 }
 
-pub(crate) fn execute_in_store<K: KvStore + 'static>(
+fn set_fuel<T>(store: &mut Store<T>, fuel: u64) -> Result<(), Failure> {
+    store
+        .set_fuel(fuel)
+        .map_err(|e| Failure::Fatal(RuntimeError::Internal(e.to_string())))
+}
+
+/// Instantiates `module` in `store` (which holds no instance yet), and
+/// gives the host functions its memory.
+fn instantiate<K: KvStore + 'static>(
     shared: &Shared<K>,
     store: &mut Store<WasmiState<TxHost<K>>>,
     module: &wasmi::Module,
-    function: &str,
-    args: &[Arg],
-    nested: bool,
-    fuel: u64,
-) -> Result<Vec<Arg>, Failure> {
-    store
-        .set_fuel(fuel)
-        .map_err(|e| Failure::Fatal(RuntimeError::Internal(e.to_string())))?;
+) -> Result<wasmi::Instance, Failure> {
     let instance = shared
         .linker
         .instantiate_and_start(&mut *store, module)
         .map_err(classify)?;
     let memory = instance.get_memory(&*store, strata_vm_abstraction::MEMORY_EXPORT);
     store.data_mut().memory = memory;
+    Ok(instance)
+}
+
+/// Calls `function` of `instance` with `args`.
+fn call_instance<K: KvStore + 'static>(
+    store: &mut Store<WasmiState<TxHost<K>>>,
+    instance: wasmi::Instance,
+    function: &str,
+    args: &[Arg],
+    nested: bool,
+) -> Result<Vec<Arg>, Failure> {
     let func = instance
         .get_func(&*store, function)
         .ok_or_else(|| no_function(function))?;

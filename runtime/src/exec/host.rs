@@ -19,7 +19,10 @@ use crate::{RuntimeError, Shared};
 /// The host of one frame: the contract's registers, context, input and
 /// return data, and the transaction's state.
 pub struct TxHost<K: KvStore + 'static> {
-    pub(crate) shared: Arc<Shared<K>>,
+    /// The runtime's shared parts: every frame's host has them; only the
+    /// idle host a pooled store holds between frames (`reuse.rs`), on which
+    /// nothing runs, has not.
+    pub(crate) shared: Option<Arc<Shared<K>>>,
     pub(crate) state: Option<Box<TxState<K>>>,
     pub(crate) context: CallContext,
     pub(crate) registers: Registers,
@@ -55,6 +58,13 @@ pub(crate) fn slice_fault(slot: &mut Option<RuntimeError>, e: SliceError) -> Sto
 }
 
 impl<K: KvStore + 'static> TxHost<K> {
+    /// The runtime's shared parts (see the field).
+    pub(crate) fn shared(&self) -> Result<&Arc<Shared<K>>, HostErrorKind> {
+        self.shared
+            .as_ref()
+            .ok_or_else(|| HostErrorKind::Host("an idle host has no runtime".into()))
+    }
+
     fn state(&mut self) -> Result<&mut TxState<K>, HostErrorKind> {
         Ok(self.state_and_fatal()?.0)
     }
@@ -105,7 +115,11 @@ impl<K: KvStore + 'static> TxHost<K> {
     ) -> Result<SliceLayout, StorageFault> {
         let slice = SliceLayout::new(page, offset, len)?;
         let address = self.context.address;
-        let gas = self.shared.config.gas;
+        let gas = self
+            .shared()
+            .map_err(|e| StorageFault::Failed(e.to_string()))?
+            .config
+            .gas;
         let state = self
             .state
             .as_deref_mut()
@@ -311,7 +325,8 @@ impl<K: KvStore + 'static> Host for TxHost<K> {
         input: &[u8],
         gas_limit: u64,
     ) -> Result<CallStatus, HostErrorKind> {
-        let config = &self.shared.config;
+        let shared = self.shared()?.clone();
+        let config = &shared.config;
         let (max_depth, reentrancy) = (config.limits.max_call_depth, config.allow_reentrancy);
         let limit = gas_limit.min(self.gas);
         let me = self.context.address;
@@ -344,7 +359,7 @@ impl<K: KvStore + 'static> Host for TxHost<K> {
             gas_limit: limit,
             nested: true,
         };
-        let (mut state, outcome) = run_frame(&self.shared, state, frame)
+        let (mut state, outcome) = run_frame(&shared, state, frame)
             .map_err(|e| HostErrorKind::Host(keep_fatal(&mut self.fatal, e)))?;
         let used = outcome.gas_used;
         let result = match outcome.result {

@@ -133,7 +133,10 @@ impl<K: KvStore + 'static> ResourceLimiter for TxHost<K> {
         if maximum.is_some_and(|max| desired > max) {
             return Ok(false);
         }
-        let limit = self.shared.config.limits.max_memory_pages as usize * 65_536;
+        let limit = self
+            .shared
+            .as_ref()
+            .map_or(0, |s| s.config.limits.max_memory_pages as usize * 65_536);
         if desired > limit {
             return Err(wasmtime::Error::new(GrowDenied::Memory));
         }
@@ -149,7 +152,10 @@ impl<K: KvStore + 'static> ResourceLimiter for TxHost<K> {
         if maximum.is_some_and(|max| desired > max) {
             return Ok(false);
         }
-        let limit = self.shared.config.limits.max_table_elements as usize;
+        let limit = self
+            .shared
+            .as_ref()
+            .map_or(0, |s| s.config.limits.max_table_elements as usize);
         if desired > limit {
             return Err(wasmtime::Error::new(GrowDenied::Table));
         }

@@ -11,14 +11,13 @@
 //! from the store as it is, or from a batch once it is written; a block
 //! that fails forgets everything too.
 
-use std::hash::Hash;
 use std::sync::Mutex;
 
-use hashbrown::HashMap;
 use strata_kv::Namespace;
 use strata_primitives::Hash32;
 
 use super::RetainedBlock;
+use crate::bounded::Bounded;
 
 /// The hashes a counted record names, as the cache keeps them.
 pub(crate) type Kids = Box<[Hash32]>;
@@ -36,52 +35,6 @@ pub(crate) struct Inner {
     pub(crate) children: Bounded<Hash32, (Namespace, Kids)>,
     /// Retained blocks by number.
     pub(crate) blocks: Bounded<u64, RetainedBlock>,
-}
-
-/// A map of at most `cap` entries, emptied when a new key would pass the
-/// bound. Not an LRU: every block puts and pops tens of entries, and an
-/// LRU allocates and frees a node for each (a tenth of a block of one
-/// transaction); a hash map keeps them inline. A block counts about 20
-/// records, so emptying a full map costs a store read per record once in
-/// thousands of blocks, and what it forgets is read back from the store
-/// (the cache holds copies of stored values only).
-pub(crate) struct Bounded<K, V> {
-    map: HashMap<K, V>,
-    cap: usize,
-}
-
-impl<K: Hash + Eq, V> Bounded<K, V> {
-    /// An empty map of at most `cap` entries.
-    fn new(cap: usize) -> Self {
-        Bounded {
-            map: HashMap::new(),
-            cap: cap.max(1),
-        }
-    }
-
-    /// The value of `key`.
-    pub(crate) fn get(&self, key: &K) -> Option<&V> {
-        self.map.get(key)
-    }
-
-    /// Sets `key` to `value` (emptying the map first when it is full and
-    /// `key` is new).
-    pub(crate) fn put(&mut self, key: K, value: V) {
-        if self.map.len() >= self.cap && !self.map.contains_key(&key) {
-            self.map.clear();
-        }
-        self.map.insert(key, value);
-    }
-
-    /// Removes `key`, returning its value.
-    pub(crate) fn pop(&mut self, key: &K) -> Option<V> {
-        self.map.remove(key)
-    }
-
-    /// Forgets everything.
-    pub(crate) fn clear(&mut self) {
-        self.map.clear();
-    }
 }
 
 /// What a written block changes in the cache.
@@ -161,36 +114,5 @@ impl Inner {
             self.blocks.pop(&n);
         }
         self.at = Some(update.at);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_full_bounded_map_empties_for_a_new_key_only() {
-        let mut m = Bounded::new(3);
-        for k in 0..3u64 {
-            m.put(k, k * 10);
-        }
-        // An existing key is replaced in place.
-        m.put(1, 11);
-        assert_eq!(
-            (m.get(&0), m.get(&1), m.get(&2)),
-            (Some(&0), Some(&11), Some(&20))
-        );
-        // A new key past the bound empties it first.
-        m.put(7, 70);
-        assert_eq!((m.get(&0), m.get(&1), m.get(&7)), (None, None, Some(&70)));
-        assert_eq!(m.pop(&7), Some(70));
-        assert_eq!(m.pop(&7), None);
-        m.put(8, 80);
-        m.clear();
-        assert_eq!(m.get(&8), None);
-        // A bound of 0 still holds one entry.
-        let mut one = Bounded::new(0);
-        one.put(1u8, ());
-        assert!(one.get(&1).is_some());
     }
 }
