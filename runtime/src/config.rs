@@ -177,7 +177,7 @@ pub struct RuntimeConfig {
     /// (`0`: every frame instantiates afresh). Only code whose every piece
     /// of instance state the runtime can put back is reused: no start
     /// function, table or passive segment, every mutable global exported,
-    /// and a memory of at most two 64 KiB pages (ARCHITECTURE.md,
+    /// and a memory of at most 2 MiB (ARCHITECTURE.md,
     /// "Instance reuse"). A reused instance gives the same receipts, gas
     /// and roots as a fresh one. Default 16.
     pub instance_pool: usize,

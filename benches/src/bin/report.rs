@@ -414,6 +414,35 @@ fn main() {
         &mut rows,
     );
     run(
+        "minimal raw wasmi + HashMap: one instance reused, its 64 KiB reset vs a fresh instance",
+        &|| {
+            let mut reused =
+                runtime::RawCounter::reused(runtime::RawStore::Map(std::collections::HashMap::new()));
+            let mut fresh = runtime::RawCounter::map();
+            Pair {
+                name: "minimal raw wasmi + HashMap: one instance reused, its 64 KiB reset vs a fresh instance",
+                ours: Box::new(move || reused.run()),
+                base: Box::new(move || fresh.run()),
+                target: Target::Report,
+            }
+        },
+        &mut rows,
+    );
+    run(
+        "block of 1,000 counter txs (MemKv): instances reused vs instantiated afresh",
+        &|| {
+            let reused = runtime::counter_mem();
+            let fresh = runtime::counter_mem_fresh();
+            Pair {
+                name: "block of 1,000 counter txs (MemKv): instances reused vs instantiated afresh",
+                ours: Box::new(move || runtime::block(&reused, 1_000)),
+                base: Box::new(move || runtime::block(&fresh, 1_000)),
+                target: Target::Report,
+            }
+        },
+        &mut rows,
+    );
+    run(
         "design floor (hash maps) vs minimal raw wasmi + HashMap",
         &|| {
             let mut floor = runtime::DesignFloor::map();
