@@ -2,8 +2,8 @@
 //! cold calls, blocks.
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use strata_benches::runtime::{
-    ColdCall, DesignFloor, RawCounter, TokenTx, block, counter_mem, counter_mem_archive,
-    counter_rocks, counter_rocks_with,
+    ColdCall, DesignFloor, RawCounter, RawStore, TokenTx, block, counter_mem, counter_mem_archive,
+    counter_mem_fresh, counter_rocks, counter_rocks_with,
 };
 use strata_runtime::Retention;
 
@@ -15,6 +15,10 @@ fn runtime(c: &mut Criterion) {
     g.bench_function("counter_tx_memkv", |b| b.iter(|| ours.run()));
     g.bench_function("counter_tx_memkv_archive", |b| b.iter(|| archive.run()));
     g.bench_function("raw_wasmi_counter_hashmap", |b| b.iter(|| raw.run()));
+    let mut raw_reused = RawCounter::reused(RawStore::Map(Default::default()));
+    g.bench_function("raw_wasmi_counter_hashmap_reused_instance", |b| {
+        b.iter(|| raw_reused.run())
+    });
     let mut floor = DesignFloor::map();
     g.bench_function("design_floor_counter_hashmaps", |b| b.iter(|| floor.run()));
     let (mut ours_rocks, _dir) = counter_rocks();
@@ -45,6 +49,15 @@ fn runtime(c: &mut Criterion) {
     });
     g.bench_function("block_10000_counter_txs_rocksdb", |b| {
         b.iter(|| block(&ours_rocks, 10_000))
+    });
+    // Instance reuse against none, per block of 1,000.
+    let fresh = counter_mem_fresh();
+    g.throughput(Throughput::Elements(1_000));
+    g.bench_function("block_1000_counter_txs_memkv_reused_instances", |b| {
+        b.iter(|| block(&ours, 1_000))
+    });
+    g.bench_function("block_1000_counter_txs_memkv_fresh_instances", |b| {
+        b.iter(|| block(&fresh, 1_000))
     });
     g.finish();
 }

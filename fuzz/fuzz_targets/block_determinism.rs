@@ -194,6 +194,8 @@ fuzz_target!(|data: &[u8]| {
             module_cache: 1,
             contract_cache: 1,
             pages_per_contract: 1,
+            // The other runtime reuses instances; this one never does.
+            instance_pool: 0,
             ..RuntimeConfig::default()
         });
         let mut world = World {

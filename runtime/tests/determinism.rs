@@ -483,6 +483,8 @@ fn tiny_caches_and_eager_translation_agree() {
         module_cache: 1,
         contract_cache: 1,
         pages_per_contract: 1,
+        // The reference reuses instances; this one instantiates every frame.
+        instance_pool: 0,
         ..RuntimeConfig::default()
     };
     let rt = mem_runtime(tiny);

@@ -416,8 +416,9 @@ fn main() {
     run(
         "minimal raw wasmi + HashMap: one instance reused, its 64 KiB reset vs a fresh instance",
         &|| {
-            let mut reused =
-                runtime::RawCounter::reused(runtime::RawStore::Map(std::collections::HashMap::new()));
+            let mut reused = runtime::RawCounter::reused(runtime::RawStore::Map(
+                std::collections::HashMap::new(),
+            ));
             let mut fresh = runtime::RawCounter::map();
             Pair {
                 name: "minimal raw wasmi + HashMap: one instance reused, its 64 KiB reset vs a fresh instance",
