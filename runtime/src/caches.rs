@@ -54,8 +54,8 @@ pub struct CacheCounters {
     /// the cache).
     pub misses: u64,
     /// Entries dropped to make room: least recently used first, except in
-    /// the account-node cache, which empties when full. Clearing a
-    /// cache is not counted.
+    /// the account-node cache and the instance pool, which empty when
+    /// full. Clearing a cache is not counted.
     pub evictions: u64,
     /// Entries held now.
     pub len: usize,
