@@ -7,6 +7,8 @@
 
 mod common;
 
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::Path;
 use std::process::Command;
 
 use common::{crate_dir, lib_dir, system_libs};
@@ -17,6 +19,18 @@ fn the_go_binding_passes_go_test() {
     let mut ldflags = vec![lib.join("libstrata_capi.a").display().to_string()];
     ldflags.extend(system_libs().into_iter().map(String::from));
     // Go's build cache lives with cargo's target directory, not in $HOME.
+    // Its keys do not cover the header (outside the package directory) or
+    // the library (named only in the linker flags), so a define carrying
+    // both contents' fingerprint goes into the C flags, which they do
+    // cover: a changed header or library is never linked from a stale
+    // cache entry (a struct's layout changed once under one).
+    let fingerprint = format!(
+        "-DSTRATA_INPUTS={:x}",
+        fingerprint(&[
+            &crate_dir().join("include/strata_runtime.h"),
+            &lib.join("libstrata_capi.a"),
+        ])
+    );
     let target = lib.parent().and_then(|p| p.parent()).unwrap_or(&lib);
     let cache = target.join("go-cache");
     let gopath = target.join("go-path");
@@ -26,6 +40,7 @@ fn the_go_binding_passes_go_test() {
         .env("CGO_ENABLED", "1")
         .env("CC", "clang")
         .env("CGO_LDFLAGS", ldflags.join(" "))
+        .env("CGO_CFLAGS", format!("-O2 -g {fingerprint}"))
         .env("GOCACHE", &cache)
         .env("GOPATH", &gopath)
         .env("GOFLAGS", "-mod=mod")
@@ -44,4 +59,14 @@ fn the_go_binding_passes_go_test() {
         "go test failed ({}):\n{stdout}\n{stderr}",
         out.status
     );
+}
+
+/// A fingerprint of the files' contents.
+fn fingerprint(files: &[&Path]) -> u64 {
+    let mut h = DefaultHasher::new();
+    for f in files {
+        let bytes = std::fs::read(f).unwrap_or_else(|e| panic!("cannot read {}: {e}", f.display()));
+        bytes.hash(&mut h);
+    }
+    h.finish()
 }
