@@ -330,7 +330,6 @@ fn run_wasmi<K: KvStore + 'static>(
         let again = pooled.reset().then_some(pooled);
         return (host, result, fuel_left, again);
     }
-    let limits = instance.plan.map(|_| host.limits.clone());
     let mut store = Store::new(&shared.engine, WasmiState::new(host));
     store.limiter(|s| &mut s.host.limits);
     let (made, result) = match set_fuel(&mut store, fuel)
@@ -345,9 +344,10 @@ fn run_wasmi<K: KvStore + 'static>(
     let fuel_left = store.get_fuel().unwrap_or(0);
     // An instance that was made (whatever the call did) may be pooled once
     // it resets.
-    match (instance.plan, limits, made) {
-        (Some(plan), Some(limits), Some(made)) => {
-            let host = std::mem::replace(&mut store.data_mut().host, idle_host(limits));
+    match (instance.plan, made) {
+        (Some(plan), Some(made)) => {
+            let idle = idle_host(store.data().host.limits.clone());
+            let host = std::mem::replace(&mut store.data_mut().host, idle);
             let again =
                 Pooled::new(store, made, plan.clone()).and_then(|mut p| p.reset().then_some(p));
             (host, result, fuel_left, again)
