@@ -37,6 +37,10 @@ fn runtime(c: &mut Criterion) {
     let mut wat_token = TokenTx::wat();
     g.bench_function("token_transfer_rust_memkv", |b| b.iter(|| rust_token.run()));
     g.bench_function("token_transfer_wat_memkv", |b| b.iter(|| wat_token.run()));
+    let mut fresh_token = TokenTx::rust_fresh();
+    g.bench_function("token_transfer_rust_memkv_fresh_instances", |b| {
+        b.iter(|| fresh_token.run())
+    });
     let mut cold = ColdCall::new(2_000);
     g.sample_size(10);
     g.bench_function("cold_call_large_contract_lazy", |b| b.iter(|| cold.lazy()));

@@ -14,7 +14,8 @@
 //! block of 10,000 map-token transfers among 1,000 holders, MemKv),
 //! `counter-block` (a block of 10,000 counter transactions, MemKv),
 //! `counter-block-fresh` and `counter-mem-fresh` (the same without instance
-//! reuse),
+//! reuse), `token-rust` and `token-rust-fresh` (a transfer of the Rust
+//! example token, with and without instance reuse),
 //! `counter-mem-archive` (`counter-mem` keeping every state).
 
 use std::hint::black_box;
@@ -125,6 +126,18 @@ fn main() {
             let mut c = runtime::counter_mem_fresh();
             Box::new(move || {
                 black_box(c.run());
+            })
+        }
+        "token-rust" => {
+            let mut t = runtime::TokenTx::rust();
+            Box::new(move || {
+                black_box(t.run());
+            })
+        }
+        "token-rust-fresh" => {
+            let mut t = runtime::TokenTx::rust_fresh();
+            Box::new(move || {
+                black_box(t.run());
             })
         }
         "token-block" => {

@@ -680,8 +680,11 @@ pub struct TokenTx {
 }
 
 impl TokenTx {
-    fn new(code: Vec<u8>, pages: u32) -> Self {
-        let rt = Runtime::new(Arc::new(MemKv::new()));
+    fn new(code: Vec<u8>, pages: u32, config: RuntimeConfig) -> Self {
+        let rt = Runtime::builder(Arc::new(MemKv::new()))
+            .config(config)
+            .build()
+            .expect("runtime");
         let init = FunctionCall {
             function: "init".into(),
             args: vec![Arg::I64(i64::MAX / 2)],
@@ -696,7 +699,20 @@ impl TokenTx {
 
     /// `examples/rust/token.rs`.
     pub fn rust() -> Self {
-        Self::new(rust_contract("token"), 9)
+        Self::new(rust_contract("token"), 9, RuntimeConfig::default())
+    }
+
+    /// `examples/rust/token.rs` on a runtime that instantiates every call
+    /// afresh (no instance pool).
+    pub fn rust_fresh() -> Self {
+        Self::new(
+            rust_contract("token"),
+            9,
+            RuntimeConfig {
+                instance_pool: 0,
+                ..RuntimeConfig::default()
+            },
+        )
     }
 
     /// `examples/token.wat`, the same token in WAT.
@@ -705,6 +721,7 @@ impl TokenTx {
         Self::new(
             wat::parse_file(root.join("examples/token.wat")).expect("token.wat"),
             1,
+            RuntimeConfig::default(),
         )
     }
 

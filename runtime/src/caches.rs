@@ -225,7 +225,18 @@ impl<K: KvStore + 'static> Caches<K> {
                 &stored
             }
         };
-        let (hashes_to_key, module) = check_and_compile(shared, hash, code);
+        // Code whose instances may be pooled (wasmi only) compiles with the
+        // exports its reset needs added (`exec/reuse.rs`); it is hashed as
+        // stored.
+        let reset = if self.instances.is_some() && runs_on_wasmi(shared) {
+            crate::exec::reset_plan(code)
+        } else {
+            None
+        };
+        let exposed = reset.as_ref().and_then(|plan| plan.exposed(code));
+        let reset = reset.filter(|_| exposed.is_some()).map(Arc::new);
+        let compiled = exposed.as_deref().unwrap_or(code);
+        let (hashes_to_key, module) = check_and_compile(shared, hash, code, compiled);
         if !hashes_to_key {
             return Err(RuntimeError::Corrupt {
                 what: "code",
@@ -238,12 +249,6 @@ impl<K: KvStore + 'static> Caches<K> {
             key: hash.to_hex(),
             detail: format!("stored code does not compile: {e}"),
         })?;
-        let reset = match &module {
-            EngineModule::Wasmi(_) if self.instances.is_some() => {
-                crate::exec::reset_plan(code).map(Arc::new)
-            }
-            _ => None,
-        };
         let cached = CachedModule {
             module,
             runnable_len: crate::validate::runnable_len(code),
@@ -386,11 +391,21 @@ impl<K: KvStore + 'static> Runtime<K> {
     }
 }
 
-/// Compiles `code` for the runtime's engine.
 /// Code at least this long is hashed on a second thread while it compiles.
 const HASH_BESIDE_COMPILE: usize = 256 * 1024;
 
-/// Whether `code` hashes to `hash`, and `code` compiled. Both always run,
+/// Whether the engine is wasmi (the one whose instances are pooled).
+fn runs_on_wasmi<K: KvStore + 'static>(shared: &Shared<K>) -> bool {
+    #[cfg(feature = "wasmtime")]
+    if shared.wasmtime.is_some() {
+        return false;
+    }
+    let _ = shared;
+    true
+}
+
+/// Whether `code` hashes to `hash`, and `compiled` (the same code, or a
+/// copy of it with exports added) compiled. Both always run,
 /// and the caller looks at the hash first, so a module of code that does
 /// not hash to its key is never used (compiling bytes is safe whatever
 /// they are: the engine validates them). Large code is hashed on a scoped
@@ -401,6 +416,7 @@ fn check_and_compile<K: KvStore + 'static>(
     shared: &Shared<K>,
     hash: &CodeHash,
     code: &[u8],
+    compiled: &[u8],
 ) -> (bool, Result<EngineModule, String>) {
     if code.len() >= HASH_BESIDE_COMPILE {
         let beside = std::thread::scope(|scope| {
@@ -408,7 +424,7 @@ fn check_and_compile<K: KvStore + 'static>(
                 .name("strata-code-hash".into())
                 .spawn_scoped(scope, || CodeHash::of(code) == *hash)
                 .ok()?;
-            let module = compile(shared, code);
+            let module = compile(shared, compiled);
             // The hash cannot panic; a thread that did is a failed check.
             Some((hashing.join().unwrap_or(false), module))
         });
@@ -416,9 +432,10 @@ fn check_and_compile<K: KvStore + 'static>(
             return both;
         }
     }
-    (CodeHash::of(code) == *hash, compile(shared, code))
+    (CodeHash::of(code) == *hash, compile(shared, compiled))
 }
 
+/// Compiles `code` for the runtime's engine.
 fn compile<K: KvStore + 'static>(shared: &Shared<K>, code: &[u8]) -> Result<EngineModule, String> {
     #[cfg(feature = "wasmtime")]
     if let Some(backend) = &shared.wasmtime {

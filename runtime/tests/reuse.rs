@@ -1,8 +1,8 @@
 //! Instance reuse (`exec/reuse.rs`): a runtime that reuses instances gives
 //! byte-identical receipts, gas and state roots to one that instantiates
 //! every frame afresh, for random sequences of transactions that write
-//! memory, change globals, grow memory, trap half-way, run out of gas, and
-//! run nested, singly and in blocks.
+//! memory, change globals (exported or not), reorder a table, grow memory,
+//! trap half-way, run out of gas, and run nested, singly and in blocks.
 
 mod common;
 
@@ -85,10 +85,38 @@ const SHOW: &str = r#"(module
     (if (i32.eq (local.get $mode) (i32.const 1)) (then unreachable))
     (if (i32.eq (local.get $mode) (i32.const 3)) (then (loop $forever (br $forever))))))"#;
 
+/// `SHOW` in the shape of compiled code: its global `$g` is not exported
+/// (the runtime reaches it through a reserved export), and its table,
+/// filled by an element segment, is not exported either. What the call
+/// through table entry 0 returns is part of what it shows (in the top
+/// bits of `$h`'s word), and every call that writes also copies entry 1
+/// over entry 0 (`table.copy`), so a reset that left the table as a call
+/// left it would show.
+fn hidden() -> String {
+    SHOW.replace(r#"(global $g (export "g")"#, "(global $g")
+        .replace(
+            "(data (i32.const 256)",
+            r#"(type $k (func (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) $one $two)
+  (func $one (result i32) (i32.const 1))
+  (func $two (result i32) (i32.const 2))
+  (data (i32.const 256)"#,
+        )
+        .replace(
+            "(i32.store (i32.const 65016) (global.get $h))",
+            "(i32.store (i32.const 65016) (i32.add (global.get $h)                (i32.shl (call_indirect (type $k) (i32.const 0)) (i32.const 24))))",
+        )
+        .replace(
+            "(call $show (i32.const 1))",
+            "(table.copy (i32.const 0) (i32.const 1) (i32.const 1))\n    (call $show (i32.const 1))",
+        )
+}
+
 /// The contracts of a run, in the order `Op::target` names them.
 struct World {
-    /// `SHOW`, twice (two accounts, one code), and `SHOW` with a global
-    /// that is not exported (never reused); then `CALLER`.
+    /// `SHOW`, twice (two accounts, one code), and [`hidden`]; then
+    /// `CALLER`.
     shows: [Address; 3],
     caller: Address,
 }
@@ -104,12 +132,11 @@ fn runtime(instance_pool: usize) -> Runtime<Arc<MemKv>> {
 }
 
 fn setup(rt: &Runtime<Arc<MemKv>>) -> World {
-    let hidden = SHOW.replace(r#"(global $g (export "g")"#, "(global $g");
     World {
         shows: [
             deploy(rt, SHOW, 1),
             deploy(rt, SHOW, 1),
-            deploy(rt, &hidden, 1),
+            deploy(rt, &hidden(), 1),
         ],
         caller: deploy(rt, CALLER, 1),
     }
@@ -196,11 +223,11 @@ proptest! {
         prop_assert_eq!(want.len(), got.len());
         prop_assert_eq!(want_heads, got_heads);
         // The fresh runtime pooled nothing. The other reused exactly as a
-        // model of the pool says: one instance per code (`SHOW` and
-        // `CALLER`; the unexported-global variant is never pooled), taken
-        // by a frame and put back unless its memory grew.
+        // model of the pool says: one instance per code (`SHOW`, the
+        // hidden variant and `CALLER`), taken by a frame and put back
+        // unless its memory grew.
         prop_assert_eq!(fresh.cache_stats().instances, Default::default());
-        let mut pooled = [false; 2];
+        let mut pooled = [false; 3];
         let (mut hits, mut misses) = (0u64, 0u64);
         let mut frame = |code: usize, grows: bool| {
             if pooled[code] {
@@ -212,7 +239,7 @@ proptest! {
         };
         for op in groups.iter().flat_map(|(_, ops)| ops) {
             match op.target {
-                2 => {}
+                2 => frame(2, op.mode == 2),
                 3 => {
                     frame(1, false);
                     frame(0, op.mode == 2);
@@ -226,17 +253,24 @@ proptest! {
 }
 
 /// A reused instance is back to what instantiation left after each kind of
-/// call: the digest, globals and memory size a call sees first are the
-/// same every time, and a grown instance is dropped, not reused.
+/// call: the digest, globals (and, in the hidden variant, the table) and
+/// memory size a call sees first are the same every time, and a grown
+/// instance is dropped, not reused.
 #[test]
 fn every_call_starts_from_what_instantiation_left() {
+    for target in [0, 2] {
+        starts_from_instantiation(target);
+    }
+}
+
+fn starts_from_instantiation(target: usize) {
     let rt = runtime(16);
     let world = setup(&rt);
     let first = |r: &Receipt| r.return_data.get(..24).map(<[u8]>::to_vec);
     let mut starts = Vec::new();
     for mode in [0u8, 1, 2, 3, 4, 0, 2, 0] {
         let op = Op {
-            target: 0,
+            target,
             mode,
             offset: 256,
             value: -1,

@@ -553,3 +553,71 @@ fn a_map_of_tallies_grows_without_pages() {
     assert_eq!(query("total", vec![]), Arg::I64(want - 3));
     assert_eq!(rt.account(&c).unwrap().unwrap().maps.len(), 1);
 }
+
+/// Compiled contracts keep their stack pointer in a global they do not
+/// export, and the counter's panics and the token's refusals leave it
+/// moved: instances of them are reused (through the runtime's reserved
+/// exports, `exec/reuse.rs`) and still give, call for call, the receipts
+/// and roots of fresh instances.
+#[test]
+fn compiled_contracts_reuse_instances_with_the_receipts_of_fresh_ones() {
+    let token = build("token", "reuse-token");
+    let counter = build("counter", "reuse-counter");
+    let run = |instance_pool: usize| {
+        let rt = Runtime::builder(Arc::new(MemKv::new()))
+            .config(strata_runtime::RuntimeConfig {
+                instance_pool,
+                ..strata_runtime::RuntimeConfig::default()
+            })
+            .build()
+            .unwrap();
+        let d = deploy(&rt, token.clone(), 9, Some(("init", vec![Arg::I64(1_000)])));
+        ok(&d);
+        let t = d.deployed.unwrap();
+        let d = deploy(&rt, counter.clone(), 1, None);
+        ok(&d);
+        let c = d.deployed.unwrap();
+        let mut receipts = Vec::new();
+        for round in 0..40i64 {
+            let to = [BOB, CAROL, ALICE][round as usize % 3];
+            // Transfers that succeed, then ones that fail half-way (more
+            // than BOB holds; bad input), between counter calls that panic
+            // deep in the stack or succeed.
+            let (sender, amount) = if round % 4 == 3 {
+                (BOB, 1_000_000)
+            } else {
+                (AUTHOR, round + 1)
+            };
+            let input = if round % 7 == 6 {
+                vec![1, 2, 3]
+            } else {
+                addresses(&[to])
+            };
+            receipts.push(call(
+                &rt,
+                t,
+                sender,
+                "transfer",
+                vec![Arg::I64(amount)],
+                input,
+            ));
+            let (function, args) = match round % 3 {
+                0 => ("inc", vec![]),
+                1 => ("add", vec![Arg::I64(i64::MAX)]),
+                _ => ("add", vec![Arg::I64(round)]),
+            };
+            receipts.push(call(&rt, c, ALICE, function, args, vec![]));
+            receipts.push(call(&rt, t, ALICE, "balance_of", vec![], addresses(&[to])));
+        }
+        (receipts, rt.head().unwrap(), rt.cache_stats().instances)
+    };
+    let (fresh, fresh_head, fresh_stats) = run(0);
+    let (reused, reused_head, stats) = run(16);
+    assert_eq!(fresh, reused);
+    assert_eq!(fresh_head, reused_head);
+    assert_eq!(fresh_stats.hits, 0);
+    // Both codes are pooled: every frame but the first of each code (the
+    // token's constructor, the counter's first call) reuses: 120 calls and
+    // the constructor, 2 misses.
+    assert_eq!((stats.misses, stats.hits), (2, 119), "{stats:?}");
+}

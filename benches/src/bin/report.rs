@@ -284,6 +284,26 @@ fn main() {
         &mut rows,
     );
     run(
+        "token transfer, Rust (strata-sdk): instance reused vs instantiated afresh, MemKv",
+        &|| {
+            let mut reused = runtime::TokenTx::rust();
+            let mut fresh = runtime::TokenTx::rust_fresh();
+            Pair {
+                name: "token transfer, Rust (strata-sdk): instance reused vs instantiated afresh, MemKv",
+                ours: Box::new(move || {
+                    reused.run();
+                    1
+                }),
+                base: Box::new(move || {
+                    fresh.run();
+                    1
+                }),
+                target: Target::Report,
+            }
+        },
+        &mut rows,
+    );
+    run(
         "commit 1 dirty page: 65,536-page vs 16-page contract",
         &|| {
             let mut large = pages::CommitOne::new(65_536);

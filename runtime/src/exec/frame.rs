@@ -12,7 +12,7 @@ use strata_registers::Registers;
 use strata_slices::Slices;
 use wasmi::{Store, Val};
 
-use super::reuse::{Pooled, ResetPlan, idle_host};
+use super::reuse::{Handles, Pooled, ResetPlan, idle_host};
 use super::*;
 use crate::caches::EngineModule;
 use crate::{Account, Arg, ErrorKind, RuntimeError, Shared, TxError};
@@ -316,10 +316,11 @@ fn run_wasmi<K: KvStore + 'static>(
 ) -> WasmiRun<K> {
     if let Some(mut pooled) = instance.pooled {
         let idle = std::mem::replace(&mut pooled.store.data_mut().host, host);
+        let made = pooled.instance();
         let result = set_fuel(&mut pooled.store, fuel).and_then(|()| {
             call_instance(
                 &mut pooled.store,
-                pooled.instance,
+                made,
                 frame.function,
                 frame.args,
                 frame.nested,
@@ -332,27 +333,29 @@ fn run_wasmi<K: KvStore + 'static>(
     }
     let mut store = Store::new(&shared.engine, WasmiState::new(host));
     store.limiter(|s| &mut s.host.limits);
-    let (made, result) = match set_fuel(&mut store, fuel)
+    // The handles a reset needs are taken before the call, while the
+    // instance is as instantiation left it.
+    let (handles, result) = match set_fuel(&mut store, fuel)
         .and_then(|()| instantiate(shared, &mut store, instance.module))
     {
-        Ok(i) => (
-            Some(i),
-            call_instance(&mut store, i, frame.function, frame.args, frame.nested),
+        Ok(made) => (
+            instance
+                .plan
+                .and_then(|plan| Handles::of(&store, made, plan.clone())),
+            call_instance(&mut store, made, frame.function, frame.args, frame.nested),
         ),
         Err(f) => (None, Err(f)),
     };
     let fuel_left = store.get_fuel().unwrap_or(0);
     // An instance that was made (whatever the call did) may be pooled once
     // it resets.
-    match (instance.plan, made) {
-        (Some(plan), Some(made)) => {
+    match handles {
+        Some(handles) => {
             let idle = idle_host(store.data().host.limits.clone());
             let host = std::mem::replace(&mut store.data_mut().host, idle);
-            let again =
-                Pooled::new(store, made, plan.clone()).and_then(|mut p| p.reset().then_some(p));
-            (host, result, fuel_left, again)
+            (host, result, fuel_left, Pooled::reset_from(store, handles))
         }
-        _ => (store.into_data().host, result, fuel_left, None),
+        None => (store.into_data().host, result, fuel_left, None),
     }
 }
 

@@ -1,15 +1,16 @@
 //! Deploy-time validation: eager and complete, so that invalid code never
 //! reaches the store (as CAP-0060 has it). The rules and their errors are in
 //! [`CodeError`] (`error.rs`); SVM-era modules get their `memory` export
-//! added (`memory_export.rs`).
+//! added (`exports.rs`).
 
 mod error;
+mod exports;
 mod imports;
-mod memory_export;
 
 pub use error::CodeError;
+pub(crate) use exports::add_exports;
+use exports::add_memory_export;
 use imports::rename_imports;
-use memory_export::add_memory_export;
 
 use std::collections::BTreeMap;
 
