@@ -127,6 +127,20 @@ pub trait KvStore: Send + Sync {
         Ok(self.get(ns, key)?.is_some())
     }
 
+    /// How many writes the store has taken, through every handle to it, or
+    /// `None` (the default) when it cannot tell.
+    ///
+    /// A layer above may keep a record it read or wrote for as long as this
+    /// number stays where it was: an implementation that returns `Some`
+    /// must move it with every [`write`](KvStore::write) (a failed one
+    /// included), after the batch is visible to reads, and no other way of
+    /// changing the store may leave it in place. [`MemKv`] counts in the
+    /// store itself (shared by every `Arc` to it); `RocksKv` counts in its
+    /// handle, the only one that may write its directory (RocksDB's lock).
+    fn write_generation(&self) -> Option<u64> {
+        None
+    }
+
     /// Every record of `ns` whose key starts with `prefix`, in ascending key
     /// order, as owned `(key, value)` pairs. A convenience over
     /// [`KvStore::scan`] that copies.
@@ -159,6 +173,9 @@ macro_rules! forward_kv_store {
             }
             fn contains(&self, ns: Namespace, key: &[u8]) -> Result<bool, KvError> {
                 (**self).contains(ns, key)
+            }
+            fn write_generation(&self) -> Option<u64> {
+                (**self).write_generation()
             }
         }
     )*};

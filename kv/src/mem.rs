@@ -1,3 +1,4 @@
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{PoisonError, RwLock};
 
 use bytes::Bytes;
@@ -26,6 +27,9 @@ type Space = HashMap<Key, Bytes>;
 /// `MemKv` is not provided; share it with an `Arc`.
 pub struct MemKv {
     spaces: RwLock<Box<[Space; 256]>>,
+    /// Batches written ([`KvStore::write_generation`]), moved under the
+    /// exclusive lock after the batch is applied.
+    writes: AtomicU64,
 }
 
 impl Default for MemKv {
@@ -47,6 +51,7 @@ impl MemKv {
     pub fn new() -> Self {
         MemKv {
             spaces: RwLock::new(Box::new(std::array::from_fn(|_| HashMap::new()))),
+            writes: AtomicU64::new(0),
         }
     }
 
@@ -89,7 +94,12 @@ impl KvStore for MemKv {
                 }
             }
         }
+        self.writes.fetch_add(1, Ordering::Release);
         Ok(())
+    }
+
+    fn write_generation(&self) -> Option<u64> {
+        Some(self.writes.load(Ordering::Acquire))
     }
 
     fn scan(&self, ns: Namespace, prefix: &[u8], visit: &mut Visitor<'_>) -> Result<(), KvError> {

@@ -93,6 +93,10 @@ pub struct RocksKv {
     path: PathBuf,
     write_opts: WriteOptions,
     read_only: bool,
+    /// Writes through this handle ([`KvStore::write_generation`]): the
+    /// only handle that writes the directory, as RocksDB's lock keeps any
+    /// other writer out.
+    writes: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for RocksKv {
@@ -184,6 +188,7 @@ impl RocksKv {
                             path,
                             write_opts: WriteOptions::default(),
                             read_only: true,
+                            writes: Default::default(),
                         }),
                         Marker::AbsentEmpty => Err(KvError::NotAStore {
                             path,
@@ -247,6 +252,7 @@ impl RocksKv {
             path,
             write_opts,
             read_only: false,
+            writes: Default::default(),
         };
         if mark {
             // Synced whatever the configuration: a store must never hold
@@ -544,9 +550,20 @@ impl KvStore for RocksKv {
                 }
             }
         }
-        self.db
+        let written = self
+            .db
             .write_opt(rb, &self.write_opts)
-            .map_err(|e| self.backend_error("write", e))
+            .map_err(|e| self.backend_error("write", e));
+        // Moved whatever the outcome, after the batch is visible.
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::Release);
+        written
+    }
+
+    /// `None` for a read-only handle: another process may write the
+    /// directory beside it.
+    fn write_generation(&self) -> Option<u64> {
+        (!self.read_only).then(|| self.writes.load(std::sync::atomic::Ordering::Acquire))
     }
 
     fn scan(&self, ns: Namespace, prefix: &[u8], visit: &mut Visitor<'_>) -> Result<(), KvError> {

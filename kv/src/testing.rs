@@ -107,6 +107,10 @@ impl<K: KvStore> KvStore for Instrumented<K> {
         self.inner.write(batch)
     }
 
+    fn write_generation(&self) -> Option<u64> {
+        self.inner.write_generation()
+    }
+
     fn scan(&self, ns: Namespace, prefix: &[u8], visit: &mut Visitor<'_>) -> Result<(), KvError> {
         if self.fail_reads.load(Ordering::SeqCst) {
             return Err(Self::injected("scan"));

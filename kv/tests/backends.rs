@@ -40,6 +40,9 @@ mod rocks_support {
         ) -> Result<(), strata_kv::KvError> {
             self.kv.scan(ns, prefix, visit)
         }
+        fn write_generation(&self) -> Option<u64> {
+            self.kv.write_generation()
+        }
     }
 
     pub fn fresh() -> TempRocks {

@@ -262,6 +262,8 @@ fn read_only_open_reads_changes_nothing_and_refuses_writes() {
     let before = snapshot(dir.path());
     let kv = RocksKv::open_read_only(dir.path()).unwrap();
     assert!(kv.is_read_only());
+    // Another process may write beside a reader: it tells no generation.
+    assert_eq!(kv.write_generation(), None);
     assert_eq!(kv.get(NS, b"k").unwrap().as_deref(), Some(&b"v"[..]));
     assert_eq!(kv.scan_prefix(NS, b"").unwrap().len(), 1);
     let mut b = WriteBatch::new();

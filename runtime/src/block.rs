@@ -155,7 +155,9 @@ impl<'r, K: KvStore + 'static> Block<'r, K> {
         let runtime = self.runtime;
         let shared = &runtime.shared;
         let written = (|| {
-            let counting = lifecycle::counting(shared.kv.base(), shared.config.state_retention)?;
+            let base = shared.kv.base();
+            let remembered = &shared.remembered;
+            let counting = lifecycle::counting(base, remembered, shared.config.state_retention)?;
             // A counting block keeps what its counts reach (`lifecycle`),
             // which leaves superseded records out as the sweep does.
             let reachable = if counting.is_some() {
@@ -168,49 +170,61 @@ impl<'r, K: KvStore + 'static> Block<'r, K> {
             let (head, nodes, wrote) = global::finish_block(
                 &shared.kv,
                 &shared.account_nodes,
+                global::remembered_head(base, remembered)?,
                 touched,
                 &mut last,
                 self.context.height,
             )?;
             crate::events::index_block(
-                shared.kv.base(),
+                base,
+                remembered,
                 shared.config.event_retention_blocks,
                 self.context.height,
                 &self.events,
                 &mut last,
             )?;
-            match counting {
-                Some(state) if wrote => {
-                    let (kept, update) = lifecycle::commit_block(
-                        &shared.kv,
-                        &shared.lifecycle,
-                        state,
-                        shared.config.state_retention,
-                        &head,
-                        &mut last,
-                    )?;
-                    let flushed = shared
-                        .kv
-                        .flush_retaining(last, |ns, key| kept.keeps(ns, key));
-                    // The cache learns the block only once it is written.
-                    let mut cache = shared.lifecycle.lock();
-                    match flushed {
-                        Ok(()) => cache.apply(update),
-                        Err(e) => {
-                            cache.clear();
-                            return Err(e.into());
-                        }
-                    }
-                }
-                // No new root: no counted record is new.
-                Some(_) => shared
+            let counts = counting.is_some();
+            let committed = match counting {
+                Some(state) if wrote => Some(lifecycle::commit_block(
+                    &shared.kv,
+                    &shared.lifecycle,
+                    state,
+                    shared.config.state_retention,
+                    &head,
+                    &mut last,
+                )?),
+                _ => None,
+            };
+            // The block's one write of the store; what it writes of the
+            // block records is remembered (`remembered.rs`).
+            let writing = remembered.writing(
+                base,
+                &last,
+                shared.kv.pending_in(strata_primitives::namespaces::BLOCKS),
+            );
+            let flushed = match (&committed, counts, reachable) {
+                (Some((kept, _)), _, _) => shared
                     .kv
-                    .flush_retaining(last, |ns, _| !lifecycle::counted(ns))?,
-                None => match reachable {
-                    Some(r) => shared.kv.flush_retaining(last, |ns, key| r.keeps(ns, key)),
-                    None => shared.kv.flush_with(last),
-                }?,
+                    .flush_retaining(last, |ns, key| kept.keeps(ns, key)),
+                // No new root: no counted record is new.
+                (None, true, _) => shared
+                    .kv
+                    .flush_retaining(last, |ns, _| !lifecycle::counted(ns)),
+                (None, false, Some(r)) => {
+                    shared.kv.flush_retaining(last, |ns, key| r.keeps(ns, key))
+                }
+                (None, false, None) => shared.kv.flush_with(last),
+            };
+            // The lifecycle cache learns the block only once it is written.
+            if let Some((_, update)) = committed {
+                let mut cache = shared.lifecycle.lock();
+                match &flushed {
+                    Ok(()) => cache.apply(update),
+                    Err(_) => cache.clear(),
+                }
             }
+            remembered.written(base, writing, flushed.is_ok());
+            flushed?;
             Ok((head, nodes))
         })();
         match written {

@@ -190,6 +190,7 @@ impl<K: KvStore + 'static> RuntimeBuilder<K> {
                 worker: Mutex::new(None),
                 account_nodes: crate::global::NodeCache::new(),
                 lifecycle: crate::lifecycle::LifecycleCache::new(),
+                remembered: crate::remembered::Remembered::new(),
                 config,
             }),
         })

@@ -41,7 +41,7 @@ use crate::expiry;
 use crate::{Event, RuntimeError};
 
 /// The key of the index's state in `namespaces::BLOCKS`.
-const STATE_KEY: &[u8] = b"events";
+pub(crate) const STATE_KEY: &[u8] = b"events";
 
 /// An event as the index returns it: where it was emitted, its topics and
 /// its data.
@@ -118,7 +118,11 @@ fn corrupt(what: &'static str, key: &[u8], detail: impl Into<String>) -> Runtime
 
 /// The stored state, or the empty one before the first event.
 fn state(kv: &(impl KvStore + ?Sized)) -> Result<IndexState, RuntimeError> {
-    match kv.get(namespaces::BLOCKS, STATE_KEY)? {
+    decode_state(kv.get(namespaces::BLOCKS, STATE_KEY)?)
+}
+
+fn decode_state(bytes: Option<bytes::Bytes>) -> Result<IndexState, RuntimeError> {
+    match bytes {
         None => Ok(IndexState::default()),
         Some(bytes) => IndexState::decode_all(&mut &bytes[..]).map_err(|e| RuntimeError::Corrupt {
             what: "event index state",
@@ -150,8 +154,9 @@ fn topic_key(contract: &Address, topic: &[u8; 32], position: &[u8]) -> Vec<u8> {
 /// index's new state. Adds nothing when nothing changes. Reads `kv` as it
 /// was before the block: the index is only ever written by this, in a
 /// block's final batch.
-pub(crate) fn index_block<K: KvStore + ?Sized>(
+pub(crate) fn index_block<K: KvStore>(
     kv: &K,
+    remembered: &crate::remembered::Remembered,
     retention: Option<u64>,
     height: u64,
     events: &[(u32, Vec<Event>)],
@@ -161,7 +166,7 @@ pub(crate) fn index_block<K: KvStore + ?Sized>(
     if !any && retention.is_none() {
         return Ok(());
     }
-    let before = state(kv)?;
+    let before = decode_state(remembered.get(kv, STATE_KEY)?)?;
     let mut now = before;
     // The window at this height: heights from `cutoff` on are kept.
     let cutoff = retention.map_or(0, |n| height.saturating_add(1).saturating_sub(n));

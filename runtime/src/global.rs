@@ -112,7 +112,7 @@ impl<K: KvStore> NodeStore for Cached<'_, K> {
 }
 
 /// The key of the head record.
-const HEAD: &[u8] = b"head";
+pub(crate) const HEAD: &[u8] = b"head";
 
 /// The latest block: its height and the root over every account after it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode)]
@@ -135,7 +135,20 @@ impl From<StateError> for RuntimeError {
 
 /// The stored head, if any block has run.
 pub(crate) fn head(kv: &impl KvStore) -> Result<Option<Head>, RuntimeError> {
-    let Some(bytes) = kv.get(namespaces::BLOCKS, HEAD)? else {
+    decode_head(kv.get(namespaces::BLOCKS, HEAD)?)
+}
+
+/// The head of `kv`, as [`head`], through what the runtime remembers of
+/// it (`remembered.rs`).
+pub(crate) fn remembered_head(
+    kv: &impl KvStore,
+    remembered: &crate::remembered::Remembered,
+) -> Result<Option<Head>, RuntimeError> {
+    decode_head(remembered.get(kv, HEAD)?)
+}
+
+fn decode_head(bytes: Option<bytes::Bytes>) -> Result<Option<Head>, RuntimeError> {
+    let Some(bytes) = bytes else {
         return Ok(None);
     };
     Head::decode_all(&mut &bytes[..])
@@ -161,19 +174,20 @@ pub(crate) fn accounts_written(batch: &WriteBatch) -> impl Iterator<Item = Addre
 /// the batch is written, and whether the block wrote a head.
 pub(crate) type FinishedBlock = (Head, Vec<(Hash32, Node)>, bool);
 
-/// Updates the account tree with the final records of `touched` (read
-/// from `kv`, or from `last` for the ones it writes), and adds the tree's
+/// Updates the account tree, whose root the `previous` head names, with
+/// the final records of `touched` (read from `kv`, or from `last` for the
+/// ones it writes), and adds the tree's
 /// nodes and the new head to `last`. Returns the new head, the nodes
 /// for the cache once `last` is written, and whether the block wrote a head
 /// (it changed an account).
 pub(crate) fn finish_block<K: KvStore>(
     kv: &K,
     cache: &NodeCache,
+    previous: Option<Head>,
     touched: impl IntoIterator<Item = Address>,
     last: &mut WriteBatch,
     height: u64,
 ) -> Result<FinishedBlock, RuntimeError> {
-    let previous = head(kv)?;
     // The final record of each account, by account key: a later entry
     // replaces an earlier one (the last batch's records are the newest).
     let mut finals: BTreeMap<Hash32, (Hash32, Vec<u8>)> = BTreeMap::new();

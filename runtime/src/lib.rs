@@ -118,6 +118,7 @@ mod pending;
 pub mod prelude;
 mod probe;
 mod proofs;
+mod remembered;
 mod snapshot;
 pub mod stack;
 mod sweep;
@@ -228,6 +229,8 @@ pub(crate) struct Shared<K: KvStore + 'static> {
     pub account_nodes: global::NodeCache,
     /// What the state retention remembers between blocks (`lifecycle/`).
     pub lifecycle: lifecycle::LifecycleCache,
+    /// The block records the runtime wrote last (`remembered.rs`).
+    pub remembered: remembered::Remembered,
     pub config: RuntimeConfig,
 }
 

@@ -136,6 +136,15 @@ impl<K: KvStore> BlockKv<K> {
         self.flush_with(last)
     }
 
+    /// Whether a pending write is in `ns`.
+    pub fn pending_in(&self, ns: Namespace) -> bool {
+        self.pending
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&ns.tag())
+            .is_some_and(|space| !space.is_empty())
+    }
+
     /// Forgets every pending write.
     pub fn clear(&self) {
         self.pending

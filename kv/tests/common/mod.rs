@@ -296,6 +296,26 @@ pub fn large_values(kv: &dyn KvStore) {
     }
 }
 
+/// Every write moves the generation by one, a failed read or a get
+/// does not; both backends tell it.
+pub fn write_generation_moves_with_every_write(kv: &dyn KvStore) {
+    let g0 = kv
+        .write_generation()
+        .expect("the backend tells its generation");
+    let _ = kv.get(A, b"k").unwrap();
+    assert_eq!(kv.write_generation(), Some(g0));
+    let mut b = WriteBatch::new();
+    b.put(A, b"k".as_slice(), b"v".to_vec());
+    kv.write(b).unwrap();
+    assert_eq!(kv.write_generation(), Some(g0 + 1));
+    let mut b = WriteBatch::new();
+    b.delete(A, b"k".as_slice());
+    b.put(A, b"j".as_slice(), b"w".to_vec());
+    kv.write(b).unwrap();
+    assert_eq!(kv.write_generation(), Some(g0 + 2));
+    assert_eq!(kv.get(A, b"k").unwrap(), None);
+}
+
 #[macro_export]
 macro_rules! kv_suite {
     ($name:ident, $make:expr) => {
@@ -356,6 +376,10 @@ macro_rules! kv_suite {
             #[test]
             fn large_values() {
                 common::large_values(&make())
+            }
+            #[test]
+            fn write_generation_moves_with_every_write() {
+                common::write_generation_moves_with_every_write(&make())
             }
         }
     };

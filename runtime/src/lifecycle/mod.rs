@@ -145,7 +145,7 @@ pub(crate) struct LifecycleState {
     oldest: u64,
 }
 
-const LIFECYCLE: &[u8] = b"lifecycle";
+pub(crate) const LIFECYCLE: &[u8] = b"lifecycle";
 
 fn block_key(number: u64) -> [u8; 9] {
     let mut k = [0u8; 9];
@@ -171,7 +171,11 @@ fn corrupt(key: &str, detail: String) -> RuntimeError {
 }
 
 fn read_state(kv: &impl KvStore) -> Result<Option<LifecycleState>, RuntimeError> {
-    let Some(bytes) = kv.get(namespaces::BLOCKS, LIFECYCLE)? else {
+    decode_state(kv.get(namespaces::BLOCKS, LIFECYCLE)?)
+}
+
+fn decode_state(bytes: Option<bytes::Bytes>) -> Result<Option<LifecycleState>, RuntimeError> {
+    let Some(bytes) = bytes else {
         return Ok(None);
     };
     let s = LifecycleState::decode_all(&mut &bytes[..])
@@ -213,9 +217,10 @@ fn put_block(batch: &mut WriteBatch, b: &RetainedBlock) {
 /// `retention` (a store that starts counting starts at 0), else `None`.
 pub(crate) fn counting(
     kv: &impl KvStore,
+    remembered: &crate::remembered::Remembered,
     retention: Retention,
 ) -> Result<Option<LifecycleState>, RuntimeError> {
-    Ok(match read_state(kv)? {
+    Ok(match decode_state(remembered.get(kv, LIFECYCLE)?)? {
         Some(s) => Some(s),
         None if retention != Retention::Archive => Some(LifecycleState::default()),
         None => None,
