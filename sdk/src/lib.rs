@@ -45,8 +45,16 @@
 //! rustc --edition 2021 --target wasm32-unknown-unknown -O -C panic=abort \
 //!     --crate-type rlib --crate-name strata_sdk --cfg 'feature="panic-handler"' sdk/src/lib.rs
 //! rustc --edition 2021 --target wasm32-unknown-unknown -O -C panic=abort \
-//!     --crate-type cdylib -C link-arg=-s --extern strata_sdk=libstrata_sdk.rlib counter.rs
+//!     --crate-type cdylib -C link-arg=-s -C link-arg=-zstack-size=65536 \
+//!     --extern strata_sdk=libstrata_sdk.rlib counter.rs
 //! ```
+//!
+//! The stack (in linear memory, below the data) is 64 KiB, not the 1 MiB
+//! Rust's wasm32 target asks for: the contract's memory is then 2 pages,
+//! not 17, and every call pays for the memory it has (each instance's
+//! memory is zeroed). A recursion deeper than the stack traps, the same
+//! way every time; `STRATA_WASM_STACK_SIZE` gives the build script another
+//! size.
 //!
 //! ## Arguments
 //!

@@ -621,3 +621,27 @@ fn compiled_contracts_reuse_instances_with_the_receipts_of_fresh_ones() {
     // the constructor, 2 misses.
     assert_eq!((stats.misses, stats.hits), (2, 119), "{stats:?}");
 }
+
+/// Contracts get a 64 KiB stack (`scripts/build-rust-contract`): a
+/// recursion that fits runs, one that runs off the bottom traps (an
+/// out-of-bounds access below address 0), the same way every time, with
+/// nothing written.
+#[test]
+fn a_contract_that_overflows_its_stack_traps_deterministically() {
+    let rt = runtime();
+    let d = deploy(&rt, probe("probe-deep"), 1, None);
+    ok(&d);
+    let p = d.deployed.unwrap();
+    let fits = call(&rt, p, ALICE, "deep", vec![Arg::I64(60)], vec![]);
+    ok(&fits);
+    let again = call(&rt, p, ALICE, "deep", vec![Arg::I64(60)], vec![]);
+    assert_eq!(fits.returns, again.returns);
+    let head = rt.head().unwrap();
+    let overflow = call(&rt, p, ALICE, "deep", vec![Arg::I64(400)], vec![]);
+    let e = overflow.error.as_ref().expect("the stack overflows");
+    assert_eq!(e.kind, ErrorKind::Trap, "{}", e.message);
+    assert!(e.message.contains("out of bounds"), "{}", e.message);
+    let twice = call(&rt, p, ALICE, "deep", vec![Arg::I64(400)], vec![]);
+    assert_eq!(overflow, twice);
+    assert_eq!(rt.head().unwrap(), head);
+}

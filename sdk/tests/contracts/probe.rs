@@ -59,4 +59,30 @@ export! {
         let tail = env::input_at(2, &mut tail);
         env::emit(&topics[..n as usize], tail);
     }
+
+    /// Recurses `n` deep, each level keeping 512 bytes on the contract's
+    /// stack (in linear memory): the sum of what every level saw.
+    fn deep(n: i64) -> i64 {
+        depth(n as u32, 1) as i64
+    }
+}
+
+/// One level of [`deep`]: a buffer whose address escapes (so it lives on
+/// the stack in memory, not in wasm locals), kept across the call below.
+#[inline(never)]
+fn depth(n: u32, seed: u64) -> u64 {
+    let mut buf = [seed; 64];
+    stir(&mut buf);
+    if n > 0 {
+        buf[(n % 64) as usize] ^= depth(n - 1, seed.wrapping_mul(31).wrapping_add(7));
+    }
+    stir(&mut buf);
+    buf.iter().fold(0u64, |a, b| a.wrapping_add(*b))
+}
+
+#[inline(never)]
+fn stir(buf: &mut [u64; 64]) {
+    for i in 1..64 {
+        buf[i] = buf[i].wrapping_add(buf[i - 1].rotate_left(7));
+    }
 }
