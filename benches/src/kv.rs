@@ -106,3 +106,67 @@ impl Default for KvFixture {
         Self::new()
     }
 }
+
+/// Records in each store of [`AbsentGets`].
+pub const ABSENT_RECORDS: u32 = 200_000;
+
+/// Two RocksKv stores of [`ABSENT_RECORDS`] content-addressed records
+/// (32-byte hash keys), written in flushed batches so that they sit in
+/// table files, not the memtable: one with the default Bloom filter, one
+/// without. Gets of keys neither holds, as the runtime makes for the count
+/// of each record a block creates.
+pub struct AbsentGets {
+    with: RocksKv,
+    without: RocksKv,
+    next: u64,
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+impl AbsentGets {
+    /// Both stores, filled and flushed.
+    pub fn new() -> Self {
+        let open = |bloom_bits_per_key| {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let config = RocksConfig {
+                bloom_bits_per_key,
+                ..RocksConfig::with_sync(false)
+            };
+            let kv = RocksKv::open_with(dir.path(), &config).expect("open");
+            for part in 0..8u32 {
+                let mut b = WriteBatch::new();
+                for i in 0..ABSENT_RECORDS / 8 {
+                    let n = part * (ABSENT_RECORDS / 8) + i;
+                    b.put(NS, blake3::hash(&n.to_le_bytes()).as_bytes(), vec![7u8; 32]);
+                }
+                kv.write(b).expect("fill");
+                kv.flush().expect("flush");
+            }
+            (kv, dir)
+        };
+        let (with, d1) = open(RocksConfig::default().bloom_bits_per_key);
+        let (without, d2) = open(0);
+        AbsentGets {
+            with,
+            without,
+            next: 0,
+            _dirs: (d1, d2),
+        }
+    }
+
+    fn next_key(&mut self) -> [u8; 32] {
+        self.next += 1;
+        *blake3::hash(&(u64::MAX - self.next).to_le_bytes()).as_bytes()
+    }
+
+    /// One get of an absent key, with the Bloom filter.
+    pub fn with_filter(&mut self) -> bool {
+        let k = self.next_key();
+        self.with.get(NS, &k).ok().flatten().is_some()
+    }
+
+    /// One get of an absent key, without it.
+    pub fn without_filter(&mut self) -> bool {
+        let k = self.next_key();
+        self.without.get(NS, &k).ok().flatten().is_some()
+    }
+}

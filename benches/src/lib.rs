@@ -52,6 +52,10 @@ pub fn raw_rocksdb(dir: &std::path::Path) -> (rocksdb::DB, rocksdb::WriteOptions
     let mut opts = rocksdb::Options::default();
     opts.create_if_missing(true);
     opts.set_max_open_files(512);
+    // RocksKv's default table options: a Bloom filter of 10 bits a key.
+    let mut table = rocksdb::BlockBasedOptions::default();
+    table.set_bloom_filter(10.0, false);
+    opts.set_block_based_table_factory(&table);
     let db = rocksdb::DB::open(&opts, dir).expect("open raw RocksDB");
     let mut write = rocksdb::WriteOptions::default();
     write.set_sync(false);

@@ -1,7 +1,9 @@
 use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
-use rocksdb::{DB, ErrorKind, IteratorMode, LogLevel, Options, ReadOptions, WriteOptions};
+use rocksdb::{
+    BlockBasedOptions, DB, ErrorKind, IteratorMode, LogLevel, Options, ReadOptions, WriteOptions,
+};
 
 use crate::{BatchOp, KvError, KvStore, Namespace, Visitor, WriteBatch};
 
@@ -27,6 +29,14 @@ pub struct RocksConfig {
     /// [`KvError::ReadOnly`]. The handle sees the store as it was when it
     /// was opened. Default: `false`.
     pub read_only: bool,
+    /// Bits per key of the Bloom filter in every table file RocksDB
+    /// writes (`0`: none). A get of a key a file does not hold then skips
+    /// the file without reading its blocks, about 1% of the time wrongly
+    /// at 10 bits: the runtime looks up many keys that are absent (the
+    /// count of each record a block creates, under the default
+    /// retention), and a long-lived store has many files. Files written
+    /// with another setting stay readable. Default: 10.
+    pub bloom_bits_per_key: u32,
 }
 
 impl Default for RocksConfig {
@@ -36,6 +46,7 @@ impl Default for RocksConfig {
             sync_writes: true,
             max_open_files: 512,
             read_only: false,
+            bloom_bits_per_key: 10,
         }
     }
 }
@@ -244,6 +255,7 @@ impl RocksKv {
         let mut opts = Options::default();
         opts.create_if_missing(config.create_if_missing);
         opts.set_max_open_files(config.max_open_files);
+        opts.set_block_based_table_factory(&table_options(config));
         let db = DB::open(&opts, &path).map_err(|e| open_error(path.clone(), e))?;
         let mut write_opts = WriteOptions::default();
         write_opts.set_sync(config.sync_writes);
@@ -387,12 +399,24 @@ fn inspect(path: &Path) -> Result<Found, KvError> {
     })
 }
 
+/// The table options of `config`: its Bloom filter (RocksDB uses a
+/// file's filter only when the options name the same policy, so reads
+/// set it too).
+fn table_options(config: &RocksConfig) -> BlockBasedOptions {
+    let mut table = BlockBasedOptions::default();
+    if config.bloom_bits_per_key > 0 {
+        table.set_bloom_filter(f64::from(config.bloom_bits_per_key), false);
+    }
+    table
+}
+
 /// Opens an existing database read-only, writing nothing: no log file (the
 /// info log goes to a callback that drops it), no lock.
 fn open_read_only_db(path: &Path, config: &RocksConfig) -> Result<DB, KvError> {
     let mut opts = Options::default();
     opts.create_if_missing(false);
     opts.set_max_open_files(config.max_open_files);
+    opts.set_block_based_table_factory(&table_options(config));
     opts.set_info_logger(rocksdb::InfoLogger::new_callback_logger(
         LogLevel::Fatal,
         |_, _| {},
@@ -589,7 +613,50 @@ impl KvStore for RocksKv {
 
 #[cfg(test)]
 mod tests {
-    use super::prefix_upper_bound;
+    use super::*;
+
+    /// The table files' aggregated properties, as RocksDB prints them.
+    fn table_properties(kv: &RocksKv) -> String {
+        kv.db
+            .property_value("rocksdb.aggregated-table-properties")
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    fn filled(dir: &Path, bloom_bits_per_key: u32) -> RocksKv {
+        let config = RocksConfig {
+            bloom_bits_per_key,
+            ..RocksConfig::with_sync(false)
+        };
+        let kv = RocksKv::open_with(dir, &config).unwrap();
+        let mut batch = WriteBatch::new();
+        for i in 0..1_000u32 {
+            batch.put(Namespace::new(1), i.to_be_bytes().to_vec(), vec![7; 100]);
+        }
+        kv.write(batch).unwrap();
+        kv.flush().unwrap();
+        kv
+    }
+
+    #[test]
+    fn table_files_carry_a_bloom_filter_unless_told_not_to() {
+        let dir = tempfile::tempdir().unwrap();
+        // 1,000 records and the store's marker.
+        let with = table_properties(&filled(&dir.path().join("with"), 10));
+        assert!(with.contains("# entries for filter=1001;"), "{with}");
+        let without = filled(&dir.path().join("without"), 0);
+        let props = table_properties(&without);
+        assert!(props.contains("# entries for filter=0;"), "{props}");
+        // Files without a filter read the same with one configured.
+        drop(without);
+        let kv = RocksKv::open_with(dir.path().join("without"), &RocksConfig::default()).unwrap();
+        let key = 999u32.to_be_bytes();
+        assert_eq!(
+            kv.get(Namespace::new(1), &key).unwrap().as_deref(),
+            Some(&[7u8; 100][..])
+        );
+        assert_eq!(kv.get(Namespace::new(1), b"absent").unwrap(), None);
+    }
 
     #[test]
     fn upper_bound_of_prefixes() {

@@ -244,6 +244,27 @@ fn main() {
         &mut rows,
     );
     run(
+        "RocksKv get of an absent key, 200,000 records in table files: Bloom filter vs none",
+        &|| {
+            let f = std::rc::Rc::new(std::cell::RefCell::new(kv::AbsentGets::new()));
+            let g = f.clone();
+            Pair {
+                name: "RocksKv get of an absent key, 200,000 records in table files: Bloom filter vs none",
+                // Each side counts one get (none finds its key).
+                ours: Box::new(move || {
+                    std::hint::black_box(f.borrow_mut().with_filter());
+                    1
+                }),
+                base: Box::new(move || {
+                    std::hint::black_box(g.borrow_mut().without_filter());
+                    1
+                }),
+                target: Target::Report,
+            }
+        },
+        &mut rows,
+    );
+    run(
         "RocksKv batch write (100 puts) vs raw WriteBatch",
         &|| {
             let f = std::rc::Rc::new(std::cell::RefCell::new(kv::KvFixture::new()));
