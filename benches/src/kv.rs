@@ -122,6 +122,12 @@ pub struct AbsentGets {
     _dirs: (tempfile::TempDir, tempfile::TempDir),
 }
 
+impl Default for AbsentGets {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl AbsentGets {
     /// Both stores, filled and flushed.
     pub fn new() -> Self {

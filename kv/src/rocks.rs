@@ -631,7 +631,7 @@ mod tests {
         let kv = RocksKv::open_with(dir, &config).unwrap();
         let mut batch = WriteBatch::new();
         for i in 0..1_000u32 {
-            batch.put(Namespace::new(1), i.to_be_bytes().to_vec(), vec![7; 100]);
+            batch.put(Namespace::new(1), i.to_be_bytes(), vec![7; 100]);
         }
         kv.write(batch).unwrap();
         kv.flush().unwrap();
