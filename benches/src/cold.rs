@@ -20,10 +20,17 @@ const BLOCK: strata_runtime::BlockContext = strata_runtime::BlockContext { heigh
 /// arithmetic, memory traffic and a call to two earlier functions while
 /// its argument lasts; four exports (`run` calls the last function with
 /// 3, so a call reaches a few dozen functions, as an entry point does); a
-/// 64 KiB data segment; one exported memory. No imports.
+/// 64 KiB data segment; one exported memory; and, as compiled Rust and C
+/// have, a stack pointer in a mutable global it does not export, which
+/// `run` moves down and back (so instance reuse compiles a copy of the
+/// code with the global exported, `exec/reuse.rs`, and a cold start pays
+/// for that copy). No imports.
 pub fn compiled_shaped(functions: usize) -> Vec<u8> {
     use std::fmt::Write as _;
-    let mut w = String::from("(module\n  (memory (export \"memory\") 2)\n");
+    let mut w = String::from(
+        "(module\n  (memory (export \"memory\") 2)\n  \
+         (global $__stack_pointer (mut i32) (i32.const 65536))\n",
+    );
     for f in 0..functions {
         let _ = write!(
             w,
@@ -57,7 +64,11 @@ pub fn compiled_shaped(functions: usize) -> Vec<u8> {
     let last = functions - 1;
     let _ = writeln!(
         w,
-        "  (func (export \"run\") (result i32) (call $f{last} (i32.const 3)))\n  \
+        "  (func (export \"run\") (result i32) (local $r i32)\n    \
+         (global.set $__stack_pointer (i32.sub (global.get $__stack_pointer) (i32.const 16)))\n    \
+         (local.set $r (call $f{last} (i32.const 3)))\n    \
+         (global.set $__stack_pointer (i32.add (global.get $__stack_pointer) (i32.const 16)))\n    \
+         (local.get $r))\n  \
          (func (export \"run_one\") (result i32) (call $f{last} (i32.const 0)))\n  \
          (func (export \"mid\") (result i32) (call $f{} (i32.const 2)))\n  \
          (func (export \"first\") (result i32) (call $f0 (i32.const 1)))",

@@ -36,6 +36,11 @@ pub(crate) struct CachedModule {
     /// How to reset a used instance, if instances of it may be reused
     /// (wasmi only; `exec/reuse.rs`).
     pub reset: Option<Arc<ResetPlan>>,
+    /// Whether instances would be reused once the module is compiled again
+    /// from a copy of the code with the reset's exports added: code whose
+    /// state those exports reach is first compiled as stored, so that a
+    /// cold start does not pay for the copy, and again at its second frame.
+    pub expose_later: bool,
 }
 
 /// Page caches of recently run contracts. A cache lent to a transaction
@@ -203,11 +208,40 @@ impl<K: KvStore + 'static> Caches<K> {
         hash: &CodeHash,
         new_code: &BTreeMap<CodeHash, Arc<[u8]>>,
     ) -> Result<CachedModule, RuntimeError> {
-        if let Some(m) = self.modules.get(hash) {
+        if let Some(m) = self.modules.get_mut(hash) {
             self.stats.modules.hits += 1;
-            return Ok(m.clone());
+            if !m.expose_later {
+                return Ok(m.clone());
+            }
+            // The code's second frame: compiled again, its instances now
+            // reused. If that fails, the module at hand stays, unpooled.
+            m.expose_later = false;
+            let fallback = m.clone();
+            let module = self.load(shared, hash, new_code, true).unwrap_or(fallback);
+            self.modules.put(*hash, module.clone());
+            return Ok(module);
         }
         self.stats.modules.misses += 1;
+        let cached = self.load(shared, hash, new_code, false)?;
+        if let Some((evicted, _)) = self.modules.push(*hash, cached.clone())
+            && evicted != *hash
+        {
+            self.stats.modules.evictions += 1;
+        }
+        Ok(cached)
+    }
+
+    /// Reads, checks and compiles the code of `hash`. Code whose instances
+    /// may be pooled (wasmi only) is compiled with the exports its reset
+    /// needs added (`exec/reuse.rs`) when `expose` is set or it needs none;
+    /// it is hashed as stored.
+    fn load(
+        &self,
+        shared: &Shared<K>,
+        hash: &CodeHash,
+        new_code: &BTreeMap<CodeHash, Arc<[u8]>>,
+        expose: bool,
+    ) -> Result<CachedModule, RuntimeError> {
         // The store's bytes as they are (a cold start of a large contract
         // is mostly page faults: no copy of them).
         let stored;
@@ -225,16 +259,17 @@ impl<K: KvStore + 'static> Caches<K> {
                 &stored
             }
         };
-        // Code whose instances may be pooled (wasmi only) compiles with the
-        // exports its reset needs added (`exec/reuse.rs`); it is hashed as
-        // stored.
-        let reset = if self.instances.is_some() && runs_on_wasmi(shared) {
+        let plan = if self.instances.is_some() && runs_on_wasmi(shared) {
             crate::exec::reset_plan(code)
         } else {
             None
         };
-        let exposed = reset.as_ref().and_then(|plan| plan.exposed(code));
-        let reset = reset.filter(|_| exposed.is_some()).map(Arc::new);
+        let expose_later = !expose && plan.as_ref().is_some_and(|p| p.adds_exports());
+        let exposed = plan
+            .as_ref()
+            .filter(|_| !expose_later)
+            .and_then(|plan| plan.exposed(code));
+        let reset = plan.filter(|_| exposed.is_some()).map(Arc::new);
         let compiled = exposed.as_deref().unwrap_or(code);
         let (hashes_to_key, module) = check_and_compile(shared, hash, code, compiled);
         if !hashes_to_key {
@@ -249,17 +284,12 @@ impl<K: KvStore + 'static> Caches<K> {
             key: hash.to_hex(),
             detail: format!("stored code does not compile: {e}"),
         })?;
-        let cached = CachedModule {
+        Ok(CachedModule {
             module,
             runnable_len: crate::validate::runnable_len(code),
             reset,
-        };
-        if let Some((evicted, _)) = self.modules.push(*hash, cached.clone())
-            && evicted != *hash
-        {
-            self.stats.modules.evictions += 1;
-        }
-        Ok(cached)
+            expose_later,
+        })
     }
 
     /// The register layout of the contract at `address` with `banks`,

@@ -223,13 +223,21 @@ proptest! {
         prop_assert_eq!(want.len(), got.len());
         prop_assert_eq!(want_heads, got_heads);
         // The fresh runtime pooled nothing. The other reused exactly as a
-        // model of the pool says: one instance per code (`SHOW`, the
-        // hidden variant and `CALLER`), taken by a frame and put back
-        // unless its memory grew.
+        // model of the pool says: one instance per code (`SHOW`, `CALLER`
+        // and the hidden variant), taken by a frame and put back unless its
+        // memory grew.
         prop_assert_eq!(fresh.cache_stats().instances, Default::default());
+        // The hidden variant's first frame runs on the code as stored,
+        // unpooled (its module is compiled again, with the reserved
+        // exports, at its second frame).
         let mut pooled = [false; 3];
+        let mut seen = [true, true, false];
         let (mut hits, mut misses) = (0u64, 0u64);
         let mut frame = |code: usize, grows: bool| {
+            if !seen[code] {
+                seen[code] = true;
+                return;
+            }
             if pooled[code] {
                 hits += 1;
             } else {
@@ -292,6 +300,13 @@ fn starts_from_instantiation(target: usize) {
     let stats = rt.cache_stats().instances;
     // 16 frames: the first instantiates, each of the two growths drops its
     // instance (so the frame after it instantiates), every other frame
-    // reuses.
-    assert_eq!((stats.misses, stats.hits), (3, 13), "{stats:?}");
+    // reuses. The hidden variant's first frame runs unpooled, on its code
+    // as stored (its module is compiled with the reserved exports at its
+    // second frame), so it counts one reuse fewer.
+    let first_unpooled = u64::from(target == 2);
+    assert_eq!(
+        (stats.misses, stats.hits),
+        (3, 13 - first_unpooled),
+        "{stats:?}"
+    );
 }

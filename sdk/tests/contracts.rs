@@ -616,10 +616,12 @@ fn compiled_contracts_reuse_instances_with_the_receipts_of_fresh_ones() {
     assert_eq!(fresh, reused);
     assert_eq!(fresh_head, reused_head);
     assert_eq!(fresh_stats.hits, 0);
-    // Both codes are pooled: every frame but the first of each code (the
-    // token's constructor, the counter's first call) reuses: 120 calls and
-    // the constructor, 2 misses.
-    assert_eq!((stats.misses, stats.hits), (2, 119), "{stats:?}");
+    // Both codes are pooled. The first frame of each (the token's
+    // constructor, the counter's first call) runs on the code as stored,
+    // unpooled; the second compiles it again with the reserved exports and
+    // instantiates (a miss); every later one reuses: 121 frames, 2 misses,
+    // 117 hits.
+    assert_eq!((stats.misses, stats.hits), (2, 117), "{stats:?}");
 }
 
 /// Contracts get a 64 KiB stack (`scripts/build-rust-contract`): a

@@ -8,8 +8,8 @@ mod exports;
 mod imports;
 
 pub use error::CodeError;
-pub(crate) use exports::add_exports;
 use exports::add_memory_export;
+pub(crate) use exports::splice_exports;
 use imports::rename_imports;
 
 use std::collections::BTreeMap;
