@@ -354,12 +354,15 @@ struct FloorState {
 ///   record format);
 /// - hash the written page (a Merkle leaf), and the state root from it;
 /// - the global state root (`strata-state`, once per block, and each
-///   transaction here is a block of one): hash the new account record and
-///   the account tree's leaf over it (the floor's tree holds its one
-///   account, so the leaf is the root; its key is computed once);
+///   transaction here is a block of one): hash the new account record, the
+///   account tree's leaf over it, and each inner node on the leaf's path
+///   to the root. The floor's tree holds what the runtime's holds after
+///   the same deploy (the deployer's account beside the contract's), so
+///   its root is the runtime's head, byte for byte (tested); the siblings
+///   along the path never change and are taken once, at set-up;
 /// - write the page under its content hash, the account record (by address,
-///   and by its hash, so that every block root opens later), the tree node
-///   and the head record, in one batch.
+///   and by its hash, so that every block root opens later), the path's
+///   tree nodes and the head record, in one batch.
 ///
 /// Since instance reuse is allowed (issue 22), instantiating per
 /// transaction is not mandated either: the floor keeps its one instance
@@ -377,6 +380,9 @@ pub struct DesignFloor {
     address: [u8; 20],
     /// The account's key in the account tree.
     key: [u8; 32],
+    /// The sibling hashes on the account's path, from the root down (the
+    /// other accounts do not change).
+    siblings: Vec<[u8; 32]>,
 }
 
 impl DesignFloor {
@@ -423,17 +429,15 @@ impl DesignFloor {
                 s.used = s.used.max(8);
             })
             .expect("link");
-        let address = [7u8; 20];
-        let account = strata_runtime::Account {
-            code_hash: Some(strata_runtime::CodeHash([3; 32])),
-            page_count: 1,
-            banks: Vec::new(),
-            state_root: strata_pages::tree::empty_root(1),
-            tree_root: strata_pages::tree::zero_hash(0),
-            balance: 0,
-            nonce: 0,
-            name: None,
-            maps: Vec::new(),
+        // The state the runtime's counter starts from: its deploy, on a
+        // runtime of its own, gives the contract's account record and the
+        // rest of the account tree (the deployer's account).
+        let (address, account, siblings) = {
+            let rt = Runtime::builder(MemKv::new()).build().expect("runtime");
+            let contract = deploy_on(&rt, wat::parse_str(COUNTER).expect("wat"), 1);
+            let account = rt.account(&contract).expect("account").expect("deployed");
+            let (_, proof) = rt.prove_account(&contract).expect("proof");
+            (contract.0, account, proof.path.siblings)
         };
         let mut kept = Store::new(
             &engine,
@@ -456,6 +460,7 @@ impl DesignFloor {
             store,
             address,
             key: strata_state::account_key(&strata_runtime::Address(address)),
+            siblings,
         };
         me.write(
             None,
@@ -481,17 +486,35 @@ impl DesignFloor {
 
     fn write(&mut self, page: Option<([u8; 32], &[u8])>, account: Vec<u8>) {
         use parity_scale_codec::Encode;
-        // The account tree's leaf (and root) over the new record, and the
-        // head naming it.
+        // The account tree's leaf over the new record, the inner nodes up
+        // its path, and the head naming the root.
         let record_hash = strata_state::record_hash(&account);
-        let leaf = strata_state::Node::Leaf {
+        let mut node = strata_state::Node::Leaf {
             key: self.key,
             record: record_hash,
         };
-        let node_hash = leaf.hash();
+        let mut hash = node.hash();
+        let mut path = Vec::with_capacity(self.siblings.len() + 1);
+        path.push((hash, node.encode()));
+        for (depth, sibling) in self.siblings.iter().enumerate().rev() {
+            let right = (self.key[depth / 8] >> (7 - depth % 8)) & 1 == 1;
+            node = if right {
+                strata_state::Node::Inner {
+                    left: *sibling,
+                    right: hash,
+                }
+            } else {
+                strata_state::Node::Inner {
+                    left: hash,
+                    right: *sibling,
+                }
+            };
+            hash = node.hash();
+            path.push((hash, node.encode()));
+        }
         let head = strata_runtime::Head {
             height: 1,
-            state_root: node_hash,
+            state_root: hash,
         }
         .encode();
         match &mut self.store {
@@ -507,7 +530,7 @@ impl DesignFloor {
                 }
                 records.insert(record_hash, account.clone());
                 accounts.insert(self.address, account);
-                nodes.insert(node_hash, leaf.encode());
+                nodes.extend(path);
                 *stored = head;
             }
             FloorStore::Rocks { db, write, .. } => {
@@ -523,9 +546,11 @@ impl DesignFloor {
                 let mut key = [0u8; 21];
                 key[1..].copy_from_slice(&self.address);
                 batch.put(key, account);
-                let mut key = [18u8; 33];
-                key[1..].copy_from_slice(&node_hash);
-                batch.put(key, leaf.encode());
+                for (hash, node) in path {
+                    let mut key = [18u8; 33];
+                    key[1..].copy_from_slice(&hash);
+                    batch.put(key, node);
+                }
                 batch.put([19u8, b'h', b'e', b'a', b'd'], head);
                 db.write_opt(batch, write).expect("write");
             }
@@ -536,6 +561,22 @@ impl DesignFloor {
     /// many increments (the floor does the same hashing, not less).
     pub fn state_root(&self) -> strata_pages::StateRoot {
         self.read_account().state_root
+    }
+
+    /// The global state root of the floor's last block (its head): the
+    /// runtime's, for as many increments (tested).
+    pub fn head_root(&self) -> [u8; 32] {
+        use parity_scale_codec::Decode;
+        let head = match &self.store {
+            FloorStore::Map { head, .. } => head.clone(),
+            FloorStore::Rocks { db, .. } => db
+                .get([19u8, b'h', b'e', b'a', b'd'])
+                .expect("get")
+                .expect("head"),
+        };
+        strata_runtime::Head::decode(&mut &head[..])
+            .expect("head")
+            .state_root
     }
 
     /// One counter transaction at the floor.
@@ -875,8 +916,11 @@ mod tests {
                 .unwrap()
                 .state_root;
             assert_eq!(root, rocks_root);
+            let head = mem.rt.head().unwrap().unwrap().state_root;
+            assert_eq!(rocks.rt.head().unwrap().unwrap().state_root, head);
             for floor in &floors {
                 assert_eq!(floor.state_root(), root);
+                assert_eq!(floor.head_root(), head, "the floor's global root");
             }
         }
         assert_ne!(

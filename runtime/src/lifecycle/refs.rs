@@ -138,12 +138,18 @@ impl<'a, K: KvStore> Refs<'a, K> {
     }
 
     /// The bytes of a record of `kind`: from the block's batch, or stored
-    /// (then `true`: from the store, to be checked against its hash).
+    /// (then `true`: from the store, to be checked against its hash). The
+    /// batch is looked through first, for every namespace of the kind: a
+    /// new page is in the batch, and looking for it among the stored
+    /// page-tree nodes first would cost a read of the store for nothing
+    /// (hashes are domain-separated, so no hash names records in two).
     fn find(&self, hash: &Hash32, kind: Kind) -> Result<(Namespace, Bytes, bool), RuntimeError> {
         for &ns in kind.namespaces() {
             if let Some(b) = self.written.get(&(ns.tag(), *hash)) {
                 return Ok((ns, b.clone(), false));
             }
+        }
+        for &ns in kind.namespaces() {
             if let Some(b) = self.kv.get(ns, hash)? {
                 return Ok((ns, b, true));
             }
