@@ -56,6 +56,9 @@ pub fn raw_rocksdb(dir: &std::path::Path) -> (rocksdb::DB, rocksdb::WriteOptions
     let mut table = rocksdb::BlockBasedOptions::default();
     table.set_bloom_filter(10.0, false);
     opts.set_block_based_table_factory(&table);
+    // And its memtable's filter of whole keys.
+    opts.set_memtable_prefix_bloom_ratio(0.02);
+    opts.set_memtable_whole_key_filtering(true);
     let db = rocksdb::DB::open(&opts, dir).expect("open raw RocksDB");
     let mut write = rocksdb::WriteOptions::default();
     write.set_sync(false);
