@@ -38,9 +38,8 @@ pub struct RocksConfig {
     /// with another setting stay readable. Default: 10.
     pub bloom_bits_per_key: u32,
     /// The share of the write buffer (64 MiB), in thousandths, given to a
-    /// Bloom filter of whole keys over the memtable (`0`: none; RocksDB
-    /// caps it at 250).
-    /// The memtable is where a running node's recent writes are, and
+    /// Bloom filter of whole keys over the memtable of a writable open
+    /// (`0`: none; RocksDB caps it at 250). The memtable is where a running node's recent writes are, and
     /// where every get looks first: without a filter, a get of a key it
     /// does not hold walks its skip list to the end (each comparison
     /// decodes a key), which is what each count read of a new record
@@ -674,8 +673,8 @@ mod tests {
         assert_eq!(kv.get(Namespace::new(1), b"absent").unwrap(), None);
     }
 
-    /// How often RocksDB's memtable filter said "absent" for `gets`
-    /// absent keys (and the present key still reads back).
+    /// How many of 100 gets of absent keys RocksDB's memtable filter
+    /// stopped (a present key still reads back).
     fn memtable_filter_misses(dir: &Path, memtable_bloom_permille: u32) -> u64 {
         use rocksdb::perf::{PerfContext, PerfMetric, PerfStatsLevel, set_perf_stats};
         let config = RocksConfig {
