@@ -96,7 +96,7 @@ impl Remembered {
         let mut updates: Vec<(&'static [u8], Option<Bytes>)> = Vec::new();
         for op in batch.ops() {
             let (ns, key, value) = match op {
-                BatchOp::Put { ns, key, value } => (ns, key, Some(value.clone())),
+                BatchOp::Put { ns, key, value } => (ns, key, Some(value)),
                 BatchOp::Delete { ns, key } => (ns, key, None),
             };
             if *ns != namespaces::BLOCKS {
@@ -104,7 +104,9 @@ impl Remembered {
             }
             if let Some(k) = KEYS.iter().find(|k| **k == &key[..]) {
                 updates.retain(|(u, _)| u != k);
-                updates.push((k, value));
+                // Only these values are cloned: cloning a `Bytes` made from
+                // a `Vec` allocates, and a block writes many other records.
+                updates.push((k, value.cloned()));
             }
         }
         Writing {

@@ -1,6 +1,6 @@
 //! The tree itself: nodes, their store, updates and lookups.
 
-use std::collections::HashMap;
+use hashbrown::HashMap;
 
 use parity_scale_codec::{Decode, DecodeAll, Encode};
 use strata_kv::{KvError, KvStore, WriteBatch};

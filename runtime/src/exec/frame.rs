@@ -317,9 +317,9 @@ fn run_wasmi<K: KvStore + 'static>(
     if let Some(mut pooled) = instance.pooled {
         let idle = std::mem::replace(&mut pooled.store.data_mut().host, host);
         let made = pooled.instance();
-        let result = set_fuel(&mut pooled.store, fuel).and_then(|()| {
+        let result = set_fuel(&mut *pooled.store, fuel).and_then(|()| {
             call_instance(
-                &mut pooled.store,
+                &mut *pooled.store,
                 made,
                 frame.function,
                 frame.args,
