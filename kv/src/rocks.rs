@@ -638,17 +638,33 @@ mod tests {
             .unwrap_or_default()
     }
 
-    fn filled(dir: &Path, bloom_bits_per_key: u32) -> RocksKv {
-        let config = RocksConfig {
-            bloom_bits_per_key,
-            ..RocksConfig::with_sync(false)
-        };
-        let kv = RocksKv::open_with(dir, &config).unwrap();
+    /// A store opened with `config` (without fsync) holding 1,000 records
+    /// of 100 bytes, keys 0 to 999 (big-endian `u32`) in namespace 1, in
+    /// its memtable.
+    fn with_records(dir: &Path, config: RocksConfig) -> RocksKv {
+        let kv = RocksKv::open_with(
+            dir,
+            &RocksConfig {
+                sync_writes: false,
+                ..config
+            },
+        )
+        .unwrap();
         let mut batch = WriteBatch::new();
         for i in 0..1_000u32 {
             batch.put(Namespace::new(1), i.to_be_bytes(), vec![7; 100]);
         }
         kv.write(batch).unwrap();
+        kv
+    }
+
+    /// The same records, flushed into a table file.
+    fn filled(dir: &Path, bloom_bits_per_key: u32) -> RocksKv {
+        let config = RocksConfig {
+            bloom_bits_per_key,
+            ..RocksConfig::default()
+        };
+        let kv = with_records(dir, config);
         kv.flush().unwrap();
         kv
     }
@@ -679,14 +695,9 @@ mod tests {
         use rocksdb::perf::{PerfContext, PerfMetric, PerfStatsLevel, set_perf_stats};
         let config = RocksConfig {
             memtable_bloom_permille,
-            ..RocksConfig::with_sync(false)
+            ..RocksConfig::default()
         };
-        let kv = RocksKv::open_with(dir, &config).unwrap();
-        let mut batch = WriteBatch::new();
-        for i in 0..1_000u32 {
-            batch.put(Namespace::new(1), i.to_be_bytes(), vec![7; 10]);
-        }
-        kv.write(batch).unwrap();
+        let kv = with_records(dir, config);
         // The counters are the thread's own.
         set_perf_stats(PerfStatsLevel::EnableCount);
         let mut perf = PerfContext::default();
