@@ -16,7 +16,9 @@
 //! `counter-block-fresh` and `counter-mem-fresh` (the same without instance
 //! reuse), `token-rust` and `token-rust-fresh` (a transfer of the Rust
 //! example token, with and without instance reuse),
-//! `counter-mem-archive` (`counter-mem` keeping every state).
+//! `counter-mem-archive` and `counter-rocks-archive` (`counter-mem` and
+//! `counter-rocks` keeping every state, as the pairs against the design
+//! floor run).
 
 use std::hint::black_box;
 
@@ -107,6 +109,13 @@ fn main() {
         "counter-mem-archive" => {
             let mut c = runtime::counter_mem_archive();
             Box::new(move || {
+                black_box(c.run());
+            })
+        }
+        "counter-rocks-archive" => {
+            let (mut c, dir) = runtime::counter_rocks_with(strata_runtime::Retention::Archive);
+            Box::new(move || {
+                let _keep = &dir;
                 black_box(c.run());
             })
         }

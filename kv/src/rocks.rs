@@ -4,6 +4,7 @@ use bytes::Bytes;
 use rocksdb::{
     BlockBasedOptions, DB, ErrorKind, IteratorMode, LogLevel, Options, ReadOptions, WriteOptions,
 };
+use smallvec::SmallVec;
 
 use crate::{BatchOp, KvError, KvStore, Namespace, Visitor, WriteBatch};
 
@@ -112,6 +113,9 @@ pub struct RocksKv {
     db: DB,
     path: PathBuf,
     write_opts: WriteOptions,
+    /// The options of every point read, made once (RocksDB's C API would
+    /// otherwise make and free a set for each `get`).
+    read_opts: ReadOptions,
     read_only: bool,
     /// Writes through this handle ([`KvStore::write_generation`]): the
     /// only handle that writes the directory, as RocksDB's lock keeps any
@@ -207,6 +211,7 @@ impl RocksKv {
                             db,
                             path,
                             write_opts: WriteOptions::default(),
+                            read_opts: ReadOptions::default(),
                             read_only: true,
                             writes: Default::default(),
                         }),
@@ -278,6 +283,7 @@ impl RocksKv {
             db,
             path,
             write_opts,
+            read_opts: ReadOptions::default(),
             read_only: false,
             writes: Default::default(),
         };
@@ -485,12 +491,17 @@ fn is_no_space(detail: &str) -> bool {
     detail.contains("No space left on device") || detail.contains("NoSpace")
 }
 
-fn stored_key(ns: Namespace, key: &[u8]) -> Vec<u8> {
-    let mut k = Vec::with_capacity(1 + key.len());
+fn stored_key(ns: Namespace, key: &[u8]) -> StoredKey {
+    let mut k = StoredKey::with_capacity(1 + key.len());
     k.push(ns.tag());
     k.extend_from_slice(key);
     k
 }
+
+/// A key as RocksDB stores it: the namespace tag, then the key. Inline for
+/// the keys Strata uses (hashes and addresses), so reads and writes
+/// allocate nothing for them.
+type StoredKey = SmallVec<[u8; 48]>;
 
 /// The smallest key greater than every key that starts with `prefix`, or
 /// `None` when there is none (the prefix is all `0xff`).
@@ -553,7 +564,7 @@ fn open_error(path: PathBuf, e: rocksdb::Error) -> KvError {
 
 impl KvStore for RocksKv {
     fn get(&self, ns: Namespace, key: &[u8]) -> Result<Option<Bytes>, KvError> {
-        match self.db.get_pinned(stored_key(ns, key)) {
+        match self.db.get_pinned_opt(stored_key(ns, key), &self.read_opts) {
             Ok(Some(v)) => Ok(Some(Bytes::copy_from_slice(&v))),
             Ok(None) => Ok(None),
             Err(e) => Err(self.backend_error("get", e)),
@@ -572,7 +583,7 @@ impl KvStore for RocksKv {
         // `payload_bytes` counts).
         let mut rb =
             rocksdb::WriteBatch::with_capacity_bytes(12 + batch.payload_bytes() + 11 * batch.len());
-        let mut key = Vec::new();
+        let mut key = StoredKey::new();
         for op in batch.ops() {
             match op {
                 BatchOp::Put { ns, key: k, value } => {

@@ -37,6 +37,15 @@ impl Registers {
         }
     }
 
+    /// Makes these registers zeroed registers for every bank of `layout`,
+    /// as [`new`](Self::new) would, reusing their buffer: an executor that
+    /// keeps one bank set per call depth allocates nothing per call.
+    pub fn reset(&mut self, layout: &BankLayout) {
+        self.layout = layout.clone();
+        self.bytes.clear();
+        self.bytes.resize(layout.total_bytes(), 0);
+    }
+
     /// The banks these registers were made for.
     #[must_use]
     pub fn layout(&self) -> &BankLayout {
@@ -303,6 +312,28 @@ mod tests {
         let regs = Registers::default();
         assert_eq!(regs.bytes.len(), 736);
         assert!(regs.bytes.iter().all(|b| *b == 0));
+    }
+
+    #[test]
+    fn a_reset_bank_set_equals_a_new_one_whatever_it_held() {
+        let mut regs = Registers::default();
+        regs.set(64, 3, &[7; 8]).unwrap();
+        regs.set(512, 0, &[9; 64]).unwrap();
+        let small = BankLayout::new(
+            vec![BankSpec {
+                width_bits: 32,
+                count: 2,
+            }],
+            &RegisterLimits::default(),
+        )
+        .unwrap();
+        regs.reset(&small);
+        assert_eq!(regs, Registers::new(&small));
+        assert!(regs.set(64, 0, &[1; 8]).is_err(), "the old banks are gone");
+        regs.set(32, 1, &[5; 4]).unwrap();
+        let default = BankLayout::svm_default();
+        regs.reset(&default);
+        assert_eq!(regs, Registers::new(&default), "grown back, zeroed");
     }
 
     #[test]

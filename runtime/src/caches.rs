@@ -13,7 +13,7 @@ use strata_registers::{BankLayout, BankSpec};
 use wasmi::Module;
 
 use crate::bounded::Bounded;
-use crate::exec::{Pooled, ResetPlan, Storage};
+use crate::exec::{ByAddress, Pooled, ResetPlan, Storage};
 use crate::{Address, BlockKv, CodeHash, NS_CODE, Runtime, RuntimeConfig, RuntimeError, Shared};
 
 /// A module compiled for the runtime's engine.
@@ -300,14 +300,16 @@ impl<K: KvStore + 'static> Caches<K> {
         address: &Address,
         banks: &[BankSpec],
     ) -> Result<&BankLayout, strata_registers::RegisterError> {
-        if self
-            .layouts
-            .peek(address)
-            .is_some_and(|l| l.specs() != banks)
-        {
-            self.layouts.pop(address);
-        }
-        let hit = self.layouts.contains(address);
+        // Two lookups: whether it is cached (and current), and the one that
+        // returns it (or makes it).
+        let hit = match self.layouts.peek(address) {
+            Some(l) if l.specs() == banks => true,
+            Some(_) => {
+                self.layouts.pop(address);
+                false
+            }
+            None => false,
+        };
         self.stats.layouts.hit_or_miss(hit);
         let evicts = !hit && self.layouts.len() == self.layouts.cap().get();
         let layout = self.layouts.try_get_or_insert(*address, || {
@@ -336,9 +338,10 @@ impl<K: KvStore + 'static> Caches<K> {
 
     /// Takes back the page caches a transaction opened (leaving its map
     /// empty, with its room), dropping their uncommitted writes.
-    pub fn return_contract_caches(&mut self, storages: &mut BTreeMap<Address, Storage<K>>) {
+    pub fn return_contract_caches(&mut self, storages: &mut ByAddress<Storage<K>>) {
         let contracts = &mut self.contracts;
-        for (address, s) in std::mem::take(storages) {
+        let mut taken = std::mem::take(storages).into_tuple_vec();
+        for (address, s) in taken.drain(..) {
             let mut cache = s.into_pages();
             cache.discard();
             match contracts.get_mut(&address) {
@@ -351,6 +354,10 @@ impl<K: KvStore + 'static> Caches<K> {
                     }
                 }
             }
+        }
+        // Empty, hence sorted: the map gets its room back (up to a bound).
+        if taken.capacity() <= crate::exec::KEEP_CONTRACTS {
+            *storages = ByAddress::from_sorted_store_unchecked(taken);
         }
     }
 }

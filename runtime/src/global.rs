@@ -13,10 +13,10 @@
 //! A store written before the account tree existed has accounts but no
 //! head: its first block builds the tree from every stored account once.
 
-use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use parity_scale_codec::{Decode, DecodeAll, Encode};
+use smallvec::SmallVec;
 use strata_kv::{BatchOp, KvStore, WriteBatch};
 use strata_primitives::{Address, Hash32, namespaces};
 use strata_state::{AccountTree, EMPTY, Node, NodeStore, StateError, account_key, record_hash};
@@ -170,6 +170,10 @@ pub(crate) fn accounts_written(batch: &WriteBatch) -> impl Iterator<Item = Addre
     })
 }
 
+/// An account's final record in a block: its account key, the record's
+/// hash, and the record.
+type Final = (Hash32, Hash32, Vec<u8>);
+
 /// What [`finish_block`] gives: the new head, the nodes for the cache once
 /// the batch is written, and whether the block wrote a head.
 pub(crate) type FinishedBlock = (Head, Vec<(Hash32, Node)>, bool);
@@ -190,13 +194,17 @@ pub(crate) fn finish_block<K: KvStore>(
 ) -> Result<FinishedBlock, RuntimeError> {
     // The final record of each account, by account key: a later entry
     // replaces an earlier one (the last batch's records are the newest).
-    let mut finals: BTreeMap<Hash32, (Hash32, Vec<u8>)> = BTreeMap::new();
+    // Collected in order, then sorted stably and deduplicated keeping each
+    // key's last entry: inline for a few accounts (a block of one writes
+    // one), where a B-tree allocated a node.
+    let mut finals: SmallVec<[Final; 4]> = SmallVec::new();
     let mut add = |address: &[u8], record: &[u8]| {
         if let Ok(a) = <[u8; 20]>::try_from(address) {
-            finals.insert(
+            finals.push((
                 account_key(&Address(a)),
-                (record_hash(record), record.to_vec()),
-            );
+                record_hash(record),
+                record.to_vec(),
+            ));
         }
     };
     if previous.is_none() {
@@ -211,7 +219,7 @@ pub(crate) fn finish_block<K: KvStore>(
         }
     }
     // The last transaction's records are not in `kv` yet, and are the
-    // newest: `update` keeps the last entry of a key.
+    // newest: the last entry of a key is kept.
     for op in last.ops() {
         if let BatchOp::Put { ns, key, value } = op
             && *ns == NS_ACCOUNTS
@@ -219,15 +227,16 @@ pub(crate) fn finish_block<K: KvStore>(
             add(key, value);
         }
     }
-    let root = previous.map_or(EMPTY, |h| h.state_root);
-    // Each final record is also stored under its hash, the value of its
-    // leaf, so that this block's root opens later (`snapshot.rs`).
-    let mut updates: Vec<(Hash32, Hash32)> = Vec::with_capacity(finals.len());
-    for (key, (hash, record)) in finals {
-        last.put(namespaces::ACCOUNT_RECORDS, hash, record);
-        updates.push((key, hash));
+    finals.sort_by_key(|f| f.0);
+    let mut distinct: SmallVec<[Final; 4]> = SmallVec::with_capacity(finals.len());
+    for f in finals {
+        match distinct.last_mut() {
+            Some(last) if last.0 == f.0 => *last = f,
+            _ => distinct.push(f),
+        }
     }
-    if updates.is_empty() {
+    let root = previous.map_or(EMPTY, |h| h.state_root);
+    if distinct.is_empty() {
         // Nothing changed: the root stands, and the stored head stays at
         // the last block that wrote anything (a block of failed
         // transactions writes nothing at all).
@@ -240,8 +249,19 @@ pub(crate) fn finish_block<K: KvStore>(
             false,
         ));
     }
+    let updates: SmallVec<[(Hash32, Hash32); 4]> = distinct
+        .iter()
+        .map(|(key, hash, _)| (*key, *hash))
+        .collect();
     let mut tree = AccountTree::open(Cached { kv, cache }, root);
     let state_root = tree.update(&updates)?;
+    // The batch grows once for what the block end adds.
+    last.reserve(distinct.len() + tree.pending() + 1);
+    // Each final record is also stored under its hash, the value of its
+    // leaf, so that this block's root opens later (`snapshot.rs`).
+    for (_, hash, record) in distinct {
+        last.put(namespaces::ACCOUNT_RECORDS, hash, record);
+    }
     let nodes = tree.write_into(last);
     let head = Head { height, state_root };
     last.put(namespaces::BLOCKS, HEAD, head.encode());

@@ -15,6 +15,7 @@
 use std::sync::Mutex;
 
 use bytes::Bytes;
+use smallvec::SmallVec;
 use strata_kv::{BatchOp, KvError, KvStore, WriteBatch};
 use strata_primitives::namespaces;
 
@@ -41,8 +42,9 @@ pub(crate) struct Writing {
     /// The generation before the write, if the store tells it and the
     /// write's every change to [`KEYS`] is known.
     before: Option<u64>,
-    /// The last value the write gives each key of [`KEYS`] it touches.
-    updates: Vec<(&'static [u8], Option<Bytes>)>,
+    /// The last value the write gives each key of [`KEYS`] it touches
+    /// (inline: at most one per key, and a block of one writes one).
+    updates: SmallVec<[(&'static [u8], Option<Bytes>); 3]>,
 }
 
 impl Remembered {
@@ -93,7 +95,7 @@ impl Remembered {
     /// when nothing is known of what they do to [`KEYS`]): what it
     /// changes.
     pub fn writing(&self, kv: &impl KvStore, batch: &WriteBatch, pending_blocks: bool) -> Writing {
-        let mut updates: Vec<(&'static [u8], Option<Bytes>)> = Vec::new();
+        let mut updates: SmallVec<[(&'static [u8], Option<Bytes>); 3]> = SmallVec::new();
         for op in batch.ops() {
             let (ns, key, value) = match op {
                 BatchOp::Put { ns, key, value } => (ns, key, Some(value)),

@@ -8,7 +8,6 @@ use smallvec::SmallVec;
 use strata_host_fns::{Address, CallContext, CallStatus, WasmiState};
 use strata_kv::KvStore;
 use strata_pages::{Hash32, PageCache, PageCacheConfig, StateRoot, tree};
-use strata_registers::Registers;
 use strata_slices::Slices;
 use wasmi::{Store, Val};
 
@@ -147,7 +146,7 @@ pub(crate) fn run_frame_inner<K: KvStore + 'static>(
                 StorageRoot::of(a),
                 st.caches
                     .layout(&shared.config, &frame.address, &a.banks)
-                    .map(Registers::new),
+                    .map(|layout| registers_for(&mut st.spare_registers, layout)),
             ),
             Ok(_) => {
                 let f = missing(
@@ -266,6 +265,7 @@ pub(crate) fn run_frame_inner<K: KvStore + 'static>(
     if let (true, Some(probe)) = (probed, state.probe.as_mut()) {
         probe.capture(&host.registers);
     }
+    spare_registers(&mut state.spare_registers, host.registers);
     let mut gas_used = frame.gas_limit.saturating_sub(fuel_left);
     // A failure of the runtime itself outranks whatever the contract saw.
     let result = match (host.fatal.take(), result) {

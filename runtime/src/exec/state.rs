@@ -6,9 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use hashbrown::HashMap;
+use litemap::LiteMap;
 use strata_host_fns::{Address, Event};
 use strata_kv::KvStore;
 use strata_pages::Checkpoint;
+use strata_registers::{BankLayout, Registers};
 use strata_slices::Slices;
 
 use super::ExternalLink;
@@ -19,6 +21,20 @@ use crate::{Account, BlockContext, CodeHash, NS_ACCOUNTS, RuntimeError};
 
 pub(crate) type Storage<K> = Slices<BlockKv<K>>;
 
+/// A map by address for the few contracts of one transaction: a vector
+/// sorted by address. A transaction touches a few contracts, and finding
+/// one among a few in a sorted vector costs less than hashing its address
+/// or walking a B-tree; [`clear`](LiteMap::clear) keeps the vector's room,
+/// so a transaction after the first allocates nothing for it (a B-tree
+/// allocated and freed a node per map per transaction, about 1,300
+/// instructions of a counter transaction of 96,000). Its order is the
+/// order of the receipt's roots and of the batch.
+pub(crate) type ByAddress<V> = LiteMap<Address, V>;
+
+/// The most entries a [`ByAddress`] map keeps room for between
+/// transactions (a transaction that touched more does not pin it).
+pub(crate) const KEEP_CONTRACTS: usize = 64;
+
 /// The state of one transaction, moved from frame to frame.
 pub(crate) struct TxState<K: KvStore + 'static> {
     pub kv: BlockKv<K>,
@@ -26,22 +42,22 @@ pub(crate) struct TxState<K: KvStore + 'static> {
     pub read_only: bool,
     /// Working copies of the accounts the transaction read (`None`: absent).
     ///
-    /// This and the other maps by address are ordered maps: a transaction
-    /// touches a few contracts, and looking one up among a few costs less
-    /// in a B-tree than hashing its address (measured, against hash maps
-    /// that keep their room: about 3% of a counter transaction). Their
-    /// order is also the order of the receipt's roots and the batch.
-    pub accounts: BTreeMap<Address, Loaded>,
+    /// This and the storages are [`ByAddress`] maps: sorted vectors that
+    /// keep their room from one transaction to the next.
+    pub accounts: ByAddress<Loaded>,
     /// Code created by this transaction, not yet stored.
     pub new_code: BTreeMap<CodeHash, Arc<[u8]>>,
     /// The storage of every contract the transaction touched.
-    pub storages: BTreeMap<Address, Storage<K>>,
+    pub storages: ByAddress<Storage<K>>,
     /// Pages touched so far, with [`READ`] and [`WRITTEN`] flags: a page's
     /// first read and first write are charged, later ones are free.
     pub touched: HashMap<(Address, u32), u8>,
     pub events: Vec<Event>,
     pub logs: Vec<String>,
     pub call_stack: Vec<Address>,
+    /// Register banks of ended frames, for the next frames to reuse
+    /// ([`registers_for`]): no allocation per call for them.
+    pub spare_registers: Vec<Registers>,
     /// The embedder's state; it stays with the state between transactions.
     /// A nested call opens a level in it with its checkpoint and closes it
     /// with the call's fate.
@@ -67,7 +83,7 @@ pub(crate) const WRITTEN: u8 = 2;
 /// Undo information for a nested call.
 pub(crate) struct StateCheckpoint {
     storages: Vec<(Address, Checkpoint)>,
-    accounts: BTreeMap<Address, Loaded>,
+    accounts: ByAddress<Loaded>,
     events: usize,
     /// The embedder's levels before the call's.
     extension: usize,
@@ -81,13 +97,14 @@ impl<K: KvStore + 'static> TxState<K> {
             kv,
             block: BlockContext::default(),
             read_only: false,
-            accounts: BTreeMap::new(),
+            accounts: ByAddress::new(),
             new_code: BTreeMap::new(),
-            storages: BTreeMap::new(),
+            storages: ByAddress::new(),
             touched: HashMap::new(),
             events: Vec::new(),
             logs: Vec::new(),
             call_stack: Vec::new(),
+            spare_registers: Vec::new(),
             extension: None,
             caches,
             external: None,
@@ -109,6 +126,10 @@ impl<K: KvStore + 'static> TxState<K> {
         }
         if self.logs.capacity() > KEEP {
             self.logs = Vec::new();
+        }
+        // Its room is at least the most accounts it held since it was made.
+        if self.accounts.len() > KEEP_CONTRACTS {
+            self.accounts = ByAddress::new();
         }
         self.block = block;
         self.read_only = read_only;
@@ -197,11 +218,31 @@ impl<K: KvStore + 'static> TxState<K> {
     }
 }
 
+/// Zeroed registers for `layout`: a spare bank set reset, or a new one.
+pub(crate) fn registers_for(spare: &mut Vec<Registers>, layout: &BankLayout) -> Registers {
+    match spare.pop() {
+        Some(mut registers) => {
+            registers.reset(layout);
+            registers
+        }
+        None => Registers::new(layout),
+    }
+}
+
+/// Keeps the registers of an ended frame for the next one (a few: one per
+/// level of the deepest call chains is not worth holding).
+pub(crate) fn spare_registers(spare: &mut Vec<Registers>, registers: Registers) {
+    const KEEP: usize = 4;
+    if spare.len() < KEEP {
+        spare.push(registers);
+    }
+}
+
 /// [`TxState::account`] over the two fields it needs, so that a caller can
 /// hold the account while it uses the state's other fields.
 pub(crate) fn account_in<'a, K: KvStore>(
     kv: &K,
-    accounts: &'a mut BTreeMap<Address, Loaded>,
+    accounts: &'a mut ByAddress<Loaded>,
     address: &Address,
 ) -> Result<Option<&'a mut Account>, RuntimeError> {
     Ok(loaded_in(kv, accounts, address)?.account.as_mut())
@@ -210,12 +251,12 @@ pub(crate) fn account_in<'a, K: KvStore>(
 /// The transaction's entry for `address`, loading the account on first use.
 pub(crate) fn loaded_in<'a, K: KvStore>(
     kv: &K,
-    accounts: &'a mut BTreeMap<Address, Loaded>,
+    accounts: &'a mut ByAddress<Loaded>,
     address: &Address,
 ) -> Result<&'a mut Loaded, RuntimeError> {
     Ok(match accounts.entry(*address) {
-        std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-        std::collections::btree_map::Entry::Vacant(e) => e.insert(Loaded {
+        litemap::Entry::Occupied(e) => e.into_mut(),
+        litemap::Entry::Vacant(e) => e.insert(Loaded {
             account: load_account(kv, address)?,
             dirty: false,
         }),
