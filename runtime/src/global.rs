@@ -38,6 +38,11 @@ pub(crate) struct NodeCache(Mutex<Nodes>);
 /// The nodes, and how the cache has done.
 struct Nodes {
     nodes: Bounded<Hash32, Node>,
+    /// The account keys (`strata_state::account_key`, a blake3 hash of the
+    /// address, about 600 instructions) of the accounts recent blocks
+    /// wrote: a block of one hot contract would hash its address again
+    /// each time. Derived from the address alone, so always right.
+    keys: Bounded<Address, Hash32>,
     counters: CacheCounters,
 }
 
@@ -55,8 +60,23 @@ impl NodeCache {
     pub(crate) fn new() -> Self {
         NodeCache(Mutex::new(Nodes {
             nodes: Bounded::new(Self::CAPACITY),
+            keys: Bounded::new(Self::KEYS),
             counters: CacheCounters::default(),
         }))
+    }
+
+    /// Account keys kept (52 bytes each).
+    const KEYS: usize = 16 * 1024;
+
+    /// The account key of `address`, remembered.
+    pub(crate) fn account_key(&self, address: &Address) -> Hash32 {
+        let mut cache = crate::lock(&self.0);
+        if let Some(key) = cache.keys.get(address) {
+            return *key;
+        }
+        let key = account_key(address);
+        cache.keys.put(*address, key);
+        key
     }
 
     /// The counters, with the current length.
@@ -83,7 +103,9 @@ impl NodeCache {
 
     /// Forgets every node (with the caches of a dropped block or store).
     pub(crate) fn clear(&self) {
-        crate::lock(&self.0).nodes.clear();
+        let mut cache = crate::lock(&self.0);
+        cache.nodes.clear();
+        cache.keys.clear();
     }
 }
 
@@ -201,7 +223,7 @@ pub(crate) fn finish_block<K: KvStore>(
     let mut add = |address: &[u8], record: &[u8]| {
         if let Ok(a) = <[u8; 20]>::try_from(address) {
             finals.push((
-                account_key(&Address(a)),
+                cache.account_key(&Address(a)),
                 record_hash(record),
                 record.to_vec(),
             ));
@@ -266,4 +288,27 @@ pub(crate) fn finish_block<K: KvStore>(
     let head = Head { height, state_root };
     last.put(namespaces::BLOCKS, HEAD, head.encode());
     Ok((head, nodes, true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remembered_account_keys_are_the_hashed_ones() {
+        let cache = NodeCache::new();
+        let addresses: Vec<Address> = (0u8..5).map(|i| Address([i; 20])).collect();
+        for round in 0..3 {
+            for a in &addresses {
+                assert_eq!(cache.account_key(a), account_key(a), "round {round}");
+            }
+            if round == 1 {
+                cache.clear();
+            }
+        }
+        assert_ne!(
+            cache.account_key(&addresses[0]),
+            cache.account_key(&addresses[1])
+        );
+    }
 }
