@@ -121,14 +121,16 @@ fn state(kv: &(impl KvStore + ?Sized)) -> Result<IndexState, RuntimeError> {
     decode_state(kv.get(namespaces::BLOCKS, STATE_KEY)?)
 }
 
-fn decode_state(bytes: Option<bytes::Bytes>) -> Result<IndexState, RuntimeError> {
+fn decode_state(bytes: Option<impl AsRef<[u8]>>) -> Result<IndexState, RuntimeError> {
     match bytes {
         None => Ok(IndexState::default()),
-        Some(bytes) => IndexState::decode_all(&mut &bytes[..]).map_err(|e| RuntimeError::Corrupt {
-            what: "event index state",
-            key: "events".into(),
-            detail: e.to_string(),
-        }),
+        Some(bytes) => {
+            IndexState::decode_all(&mut bytes.as_ref()).map_err(|e| RuntimeError::Corrupt {
+                what: "event index state",
+                key: "events".into(),
+                detail: e.to_string(),
+            })
+        }
     }
 }
 

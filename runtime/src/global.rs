@@ -169,11 +169,11 @@ pub(crate) fn remembered_head(
     decode_head(remembered.get(kv, HEAD)?)
 }
 
-fn decode_head(bytes: Option<bytes::Bytes>) -> Result<Option<Head>, RuntimeError> {
+fn decode_head(bytes: Option<impl AsRef<[u8]>>) -> Result<Option<Head>, RuntimeError> {
     let Some(bytes) = bytes else {
         return Ok(None);
     };
-    Head::decode_all(&mut &bytes[..])
+    Head::decode_all(&mut bytes.as_ref())
         .map(Some)
         .map_err(|e| RuntimeError::Corrupt {
             what: "block head",

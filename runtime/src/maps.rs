@@ -486,6 +486,17 @@ impl<K: KvStore + 'static> TxHost<K> {
 /// wrote (a plain write may have replaced a root). Call before the pages
 /// are committed.
 pub(crate) fn contracts_to_check<K: KvStore + 'static>(state: &TxState<K>) -> Vec<Address> {
+    // Most transactions use no maps: nothing to collect.
+    let has_maps = |address: &Address| {
+        state
+            .accounts
+            .get(address)
+            .and_then(|l| l.account.as_ref())
+            .is_some_and(|a| !a.maps.is_empty())
+    };
+    if state.maps.slots.is_empty() && !state.storages.keys().any(has_maps) {
+        return Vec::new();
+    }
     let mut out: BTreeSet<Address> = state.maps.slots.keys().copied().collect();
     for (address, storage) in &state.storages {
         let has_maps = state

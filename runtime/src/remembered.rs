@@ -14,7 +14,6 @@
 
 use std::sync::Mutex;
 
-use bytes::Bytes;
 use smallvec::SmallVec;
 use strata_kv::{BatchOp, KvError, KvStore, WriteBatch};
 use strata_primitives::namespaces;
@@ -26,12 +25,17 @@ pub(crate) const KEYS: [&[u8]; 3] = [
     crate::events::STATE_KEY,
 ];
 
+/// A remembered value, inline: the three records are a few dozen bytes, so
+/// remembering one (at every block's end) and handing it out (three times
+/// a block) allocate nothing. A longer value spills to the heap, whole.
+pub(crate) type Value = SmallVec<[u8; 64]>;
+
 /// What the runtime knows of the records, and at which generation.
 struct Known {
     generation: u64,
     /// A key of [`KEYS`] and its value (`None`: no record), for each read
     /// or written at `generation`.
-    records: Vec<(&'static [u8], Option<Bytes>)>,
+    records: Vec<(&'static [u8], Option<Value>)>,
 }
 
 /// The remembered records (see the module).
@@ -44,7 +48,7 @@ pub(crate) struct Writing {
     before: Option<u64>,
     /// The last value the write gives each key of [`KEYS`] it touches
     /// (inline: at most one per key, and a block of one writes one).
-    updates: SmallVec<[(&'static [u8], Option<Bytes>); 3]>,
+    updates: SmallVec<[(&'static [u8], Option<Value>); 3]>,
 }
 
 impl Remembered {
@@ -62,16 +66,20 @@ impl Remembered {
 
     /// The record `key` (one of [`KEYS`]) of `kv`'s `BLOCKS`: as remembered
     /// if nothing wrote the store since, else read from it.
-    pub fn get(&self, kv: &impl KvStore, key: &'static [u8]) -> Result<Option<Bytes>, KvError> {
+    pub fn get(&self, kv: &impl KvStore, key: &'static [u8]) -> Result<Option<Value>, KvError> {
+        let read = || {
+            kv.get(namespaces::BLOCKS, key)
+                .map(|v| v.map(|b| Value::from_slice(&b)))
+        };
         let Some(generation) = kv.write_generation() else {
-            return kv.get(namespaces::BLOCKS, key);
+            return read();
         };
         if let Some(known) = self.lock().as_ref().filter(|k| k.generation == generation)
             && let Some((_, value)) = known.records.iter().find(|(k, _)| *k == key)
         {
             return Ok(value.clone());
         }
-        let value = kv.get(namespaces::BLOCKS, key)?;
+        let value = read()?;
         // Read after the generation was: a write in between moved it past
         // `generation`, so this entry is never used.
         let mut known = self.lock();
@@ -95,7 +103,7 @@ impl Remembered {
     /// when nothing is known of what they do to [`KEYS`]): what it
     /// changes.
     pub fn writing(&self, kv: &impl KvStore, batch: &WriteBatch, pending_blocks: bool) -> Writing {
-        let mut updates: SmallVec<[(&'static [u8], Option<Bytes>); 3]> = SmallVec::new();
+        let mut updates: SmallVec<[(&'static [u8], Option<Value>); 3]> = SmallVec::new();
         for op in batch.ops() {
             let (ns, key, value) = match op {
                 BatchOp::Put { ns, key, value } => (ns, key, Some(value)),
@@ -106,9 +114,9 @@ impl Remembered {
             }
             if let Some(k) = KEYS.iter().find(|k| **k == &key[..]) {
                 updates.retain(|(u, _)| u != k);
-                // Only these values are cloned: cloning a `Bytes` made from
-                // a `Vec` allocates, and a block writes many other records.
-                updates.push((k, value.cloned()));
+                // Copied inline: cloning a `Bytes` made from a `Vec`
+                // allocates.
+                updates.push((k, value.map(|v| Value::from_slice(v))));
             }
         }
         Writing {
@@ -149,6 +157,7 @@ impl Remembered {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
     use std::sync::Arc;
     use strata_kv::MemKv;
     use strata_kv::testing::Instrumented;
@@ -162,8 +171,8 @@ mod tests {
         b
     }
 
-    fn value(v: &[u8]) -> Option<Bytes> {
-        Some(Bytes::copy_from_slice(v))
+    fn value(v: &[u8]) -> Option<Value> {
+        Some(Value::from_slice(v))
     }
 
     #[test]

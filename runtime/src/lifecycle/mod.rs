@@ -174,11 +174,11 @@ fn read_state(kv: &impl KvStore) -> Result<Option<LifecycleState>, RuntimeError>
     decode_state(kv.get(namespaces::BLOCKS, LIFECYCLE)?)
 }
 
-fn decode_state(bytes: Option<bytes::Bytes>) -> Result<Option<LifecycleState>, RuntimeError> {
+fn decode_state(bytes: Option<impl AsRef<[u8]>>) -> Result<Option<LifecycleState>, RuntimeError> {
     let Some(bytes) = bytes else {
         return Ok(None);
     };
-    let s = LifecycleState::decode_all(&mut &bytes[..])
+    let s = LifecycleState::decode_all(&mut bytes.as_ref())
         .map_err(|e| corrupt("lifecycle", e.to_string()))?;
     if s.oldest > s.next {
         return Err(corrupt(
