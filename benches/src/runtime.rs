@@ -888,6 +888,35 @@ pub fn block_writes() -> Vec<(&'static str, usize, usize)> {
     ]
 }
 
+/// The key under which the floor's RocksDB keeps `key` of namespace `ns`:
+/// the runtime's (`RocksKv`: the namespace's tag, then the key), so that
+/// its records sit where the runtime's do in RocksDB's sorted memtable and
+/// tables (a key that sorts before every other is found in fewer
+/// comparisons: until session 16 the floor kept its account under tag 0,
+/// not the runtime's 16).
+fn floor_key(ns: Namespace, key: &[u8]) -> FloorKey {
+    let mut k = FloorKey {
+        bytes: [0; 33],
+        len: 1 + key.len(),
+    };
+    k.bytes[0] = ns.tag();
+    k.bytes[1..k.len].copy_from_slice(key);
+    k
+}
+
+/// A key of the floor's RocksDB, on the stack (at most a tag and 32
+/// bytes).
+struct FloorKey {
+    bytes: [u8; 33],
+    len: usize,
+}
+
+impl AsRef<[u8]> for FloorKey {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -989,34 +1018,5 @@ mod tests {
                 "{name}: {records} records, {bytes} bytes"
             );
         }
-    }
-}
-
-/// The key under which the floor's RocksDB keeps `key` of namespace `ns`:
-/// the runtime's (`RocksKv`: the namespace's tag, then the key), so that
-/// its records sit where the runtime's do in RocksDB's sorted memtable and
-/// tables (a key that sorts before every other is found in fewer
-/// comparisons: until session 16 the floor kept its account under tag 0,
-/// not the runtime's 16).
-fn floor_key(ns: Namespace, key: &[u8]) -> FloorKey {
-    let mut k = FloorKey {
-        bytes: [0; 33],
-        len: 1 + key.len(),
-    };
-    k.bytes[0] = ns.tag();
-    k.bytes[1..k.len].copy_from_slice(key);
-    k
-}
-
-/// A key of the floor's RocksDB, on the stack (at most a tag and 32
-/// bytes).
-struct FloorKey {
-    bytes: [u8; 33],
-    len: usize,
-}
-
-impl AsRef<[u8]> for FloorKey {
-    fn as_ref(&self) -> &[u8] {
-        &self.bytes[..self.len]
     }
 }
