@@ -499,12 +499,7 @@ pub(crate) fn contracts_to_check<K: KvStore + 'static>(state: &TxState<K>) -> Ve
     }
     let mut out: BTreeSet<Address> = state.maps.slots.keys().copied().collect();
     for (address, storage) in &state.storages {
-        let has_maps = state
-            .accounts
-            .get(address)
-            .and_then(|l| l.account.as_ref())
-            .is_some_and(|a| !a.maps.is_empty());
-        if has_maps && storage.pages().dirty_len() > 0 {
+        if has_maps(address) && storage.pages().dirty_len() > 0 {
             out.insert(*address);
         }
     }
