@@ -87,7 +87,7 @@ pub use bytes::Bytes;
 pub use error::KvError;
 pub use mem::MemKv;
 #[cfg(feature = "rocksdb")]
-pub use rocks::{RocksConfig, RocksKv, RocksSizes};
+pub use rocks::{RocksConfig, RocksKv, RocksSizes, StoredKey};
 /// Re-exported from `strata-primitives`, where the registry of Strata's own
 /// tags ([`strata_primitives::namespaces`]) lives.
 pub use strata_primitives::Namespace;

@@ -40,8 +40,8 @@ pub struct RocksConfig {
     pub bloom_bits_per_key: u32,
     /// The share of the write buffer (64 MiB), in thousandths, given to a
     /// Bloom filter of whole keys over the memtable of a writable open
-    /// (`0`: none; RocksDB caps it at 250). The memtable is where a running node's recent writes are, and
-    /// where every get looks first: without a filter, a get of a key it
+    /// (`0`: none; RocksDB caps it at 250). The memtable is where a running
+    /// node's recent writes are, and where every get looks first: without a filter, a get of a key it
     /// does not hold walks its skip list to the end (each comparison
     /// decodes a key), which is what each count read of a new record
     /// does under the default retention. Default: 20 (about 1.3 MiB).
@@ -299,6 +299,13 @@ impl RocksKv {
         Ok(kv)
     }
 
+    /// The key under which RocksDB keeps `key` of namespace `ns`: the
+    /// namespace's tag, then the key. For programs that must lay records
+    /// out exactly as a `RocksKv` does (the benchmarks' design floor).
+    pub fn stored_key(ns: Namespace, key: &[u8]) -> StoredKey {
+        stored_key(ns, key)
+    }
+
     /// Flushes RocksDB's in-memory tables to its sorted files on disk (data
     /// is already durable through the write-ahead log; this shortens recovery
     /// on the next open). On a read-only handle: [`KvError::ReadOnly`].
@@ -498,10 +505,10 @@ fn stored_key(ns: Namespace, key: &[u8]) -> StoredKey {
     k
 }
 
-/// A key as RocksDB stores it: the namespace tag, then the key. Inline for
-/// the keys Strata uses (hashes and addresses), so reads and writes
-/// allocate nothing for them.
-type StoredKey = SmallVec<[u8; 48]>;
+/// A key as RocksDB stores it ([`RocksKv::stored_key`]): the namespace tag,
+/// then the key. Inline for the keys Strata uses (hashes and addresses), so
+/// reads and writes allocate nothing for them.
+pub type StoredKey = SmallVec<[u8; 48]>;
 
 /// The smallest key greater than every key that starts with `prefix`, or
 /// `None` when there is none (the prefix is all `0xff`).

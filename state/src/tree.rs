@@ -227,22 +227,24 @@ impl<S: NodeStore> AccountTree<S> {
             .reserve(updates.len().saturating_mul(2).saturating_add(12));
         // Updates already sorted with distinct keys (a block's final
         // records are) are applied as they are.
-        if updates.windows(2).all(|w| w[0].0 < w[1].0) {
-            let sub = self.apply(self.root, 0, updates)?;
-            self.root = sub.hash;
-            return Ok(self.root);
-        }
-        let mut sorted: Vec<Update> = updates.to_vec();
-        // Stable, so the last write of a key is the one kept.
-        sorted.sort_by_key(|u| u.0);
-        let mut dedup: Vec<Update> = Vec::with_capacity(sorted.len());
-        for u in sorted {
-            match dedup.last_mut() {
-                Some(last) if last.0 == u.0 => *last = u,
-                _ => dedup.push(u),
+        let dedup: Vec<Update>;
+        let updates = if updates.windows(2).all(|w| w[0].0 < w[1].0) {
+            updates
+        } else {
+            let mut sorted: Vec<Update> = updates.to_vec();
+            // Stable, so the last write of a key is the one kept.
+            sorted.sort_by_key(|u| u.0);
+            let mut distinct: Vec<Update> = Vec::with_capacity(sorted.len());
+            for u in sorted {
+                match distinct.last_mut() {
+                    Some(last) if last.0 == u.0 => *last = u,
+                    _ => distinct.push(u),
+                }
             }
-        }
-        let sub = self.apply(self.root, 0, &dedup)?;
+            dedup = distinct;
+            &dedup
+        };
+        let sub = self.apply(self.root, 0, updates)?;
         self.root = sub.hash;
         Ok(self.root)
     }
