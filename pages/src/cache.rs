@@ -6,8 +6,8 @@ use hashbrown::hash_map::Entry;
 use lru::LruCache;
 use strata_kv::{KvStore, WriteBatch};
 
-use crate::tree::{self, Group, RootRecord};
-use crate::{Hash32, NS_PAGES, Page, PageError, PageHash, StateRoot};
+use crate::tree::{self, Bounded, Group, RootRecord};
+use crate::{Hash32, NS_PAGES, PAGE_SIZE, Page, PageError, PageHash, StateRoot};
 use smallvec::SmallVec;
 
 /// How a [`PageCache`] is sized.
@@ -111,10 +111,11 @@ struct Base<K> {
     depth: u32,
     root: StateRoot,
     tree_root: Hash32,
-    /// Clean pages by index. A page that becomes dirty leaves a vacant
-    /// slot (`None`) behind instead of its node, so that a commit puts it
-    /// back without allocating; a vacant slot reads as a miss.
-    clean: LruCache<u32, Option<Arc<Page>>>,
+    /// Clean pages by index, each with a bound on its used length (its
+    /// record's length). A page that becomes dirty leaves a vacant slot
+    /// (`None`) behind instead of its node, so that a commit puts it back
+    /// without allocating; a vacant slot reads as a miss.
+    clean: LruCache<u32, Option<Bounded>>,
     /// The loaded groups of the committed tree (see [`tree::Group`]), by
     /// (band, index of the group's root at its height). A group is loaded
     /// whole, with every group above it, so a commit finds every sibling it
@@ -178,7 +179,7 @@ impl<K: KvStore> Base<K> {
     /// that the first write finds it unshared and copies nothing (a commit
     /// puts it back; a discard drops it, and the next read reloads it).
     /// Counts a hit or a miss like [`lookup`](Self::lookup).
-    fn take(&mut self, index: u32) -> Result<Arc<Page>, PageError> {
+    fn take(&mut self, index: u32) -> Result<Bounded, PageError> {
         if matches!(self.last, Some((i, _)) if i == index) {
             self.last = None;
         }
@@ -196,18 +197,19 @@ impl<K: KvStore> Base<K> {
     fn lookup(&mut self, index: u32) -> Result<Arc<Page>, PageError> {
         if let Some(Some(page)) = self.clean.get(&index) {
             self.stats.hits += 1;
-            return Ok(page.clone());
+            return Ok(page.page.clone());
         }
         self.stats.misses += 1;
         let hash = self.leaf(index)?;
         let page = tree::load_page_arc(&self.kv, self.root, index, PageHash(hash))?;
-        self.keep(index, page.clone());
-        Ok(page)
+        let bytes = page.page.clone();
+        self.keep(index, page);
+        Ok(bytes)
     }
 
     /// Puts clean page `index` in the LRU: into its vacant slot if it has
     /// one, else as a new entry (counting an eviction if the LRU is full).
-    fn keep(&mut self, index: u32, page: Arc<Page>) {
+    fn keep(&mut self, index: u32, page: Bounded) {
         match self.clean.get_mut(&index) {
             Some(slot) => *slot = Some(page),
             None => {
@@ -257,8 +259,8 @@ impl<K: KvStore> PathLoader<'_, K> {
 struct Frame {
     id: u64,
     /// For each page first modified since this checkpoint: its dirty bytes
-    /// before that (or `None` when it was clean).
-    saved: HashMap<u32, Option<Arc<Page>>>,
+    /// (and their bound) before that, or `None` when it was clean.
+    saved: HashMap<u32, Option<Bounded>>,
 }
 
 /// The page cache of one contract: a read-through LRU of clean pages over a
@@ -278,9 +280,11 @@ struct Frame {
 /// on every call: an index at or past it is [`PageError::PageOutOfRange`].
 pub struct PageCache<K> {
     base: Base<K>,
-    /// Pages written since the last commit. Shared (copy on write) with the
-    /// checkpoint frames that saved them.
-    dirty: HashMap<u32, Arc<Page>>,
+    /// Pages written since the last commit, each with a bound past which it
+    /// holds only zeros, so that a commit finds its used length without
+    /// scanning a whole page. Shared (copy on write) with the checkpoint
+    /// frames that saved them.
+    dirty: HashMap<u32, Bounded>,
     frames: Vec<Frame>,
     next_checkpoint: u64,
     /// See [`PageCacheConfig::root_records`].
@@ -448,7 +452,7 @@ impl<K: KvStore> PageCache<K> {
         if !self.dirty.is_empty()
             && let Some(p) = self.dirty.get(&index)
         {
-            return Ok(p);
+            return Ok(&p.page);
         }
         Ok(self.base.page(index)?)
     }
@@ -456,9 +460,50 @@ impl<K: KvStore> PageCache<K> {
     /// Page `index` for writing: it becomes dirty (moved out of the clean
     /// pages on first write, copied only if shared) and stays in memory
     /// until commit or discard.
+    ///
+    /// A caller that writes only part of the page should prefer
+    /// [`page_range_mut`](Self::page_range_mut): the commit then hashes the
+    /// page without scanning it whole for its last non-zero byte.
     pub fn page_mut(&mut self, index: u32) -> Result<&mut Page, PageError> {
+        let dirty = self.dirty_entry(index)?;
+        dirty.bound = PAGE_SIZE as u32;
+        // Copies the page only while it is shared: with a checkpoint, with a
+        // stored record (a full page's record shares its buffer), or as the
+        // shared zero page.
+        Ok(Arc::make_mut(&mut dirty.page))
+    }
+
+    /// The bytes `range` of page `index` for writing, like
+    /// [`page_mut`](Self::page_mut) for the part of the page the caller
+    /// writes: the page becomes dirty, and its commit knows that nothing
+    /// past `range.end` changed.
+    ///
+    /// Fails with [`PageError::PageOutOfRange`] for an index at or past the
+    /// page count and [`PageError::RangeOutOfPage`] for a range that is
+    /// reversed or ends past [`PAGE_SIZE`], changing nothing.
+    pub fn page_range_mut(
+        &mut self,
+        index: u32,
+        range: std::ops::Range<usize>,
+    ) -> Result<&mut [u8], PageError> {
+        if range.start > range.end || range.end > PAGE_SIZE {
+            return Err(PageError::RangeOutOfPage {
+                index,
+                start: range.start,
+                end: range.end,
+            });
+        }
+        let dirty = self.dirty_entry(index)?;
+        // At most PAGE_SIZE (checked above).
+        dirty.bound = dirty.bound.max(range.end as u32);
+        Ok(&mut Arc::make_mut(&mut dirty.page)[range])
+    }
+
+    /// The dirty entry of page `index`, made so (and saved by the open
+    /// checkpoint) if it was not.
+    fn dirty_entry(&mut self, index: u32) -> Result<&mut Bounded, PageError> {
         self.check(index)?;
-        let page = match self.dirty.entry(index) {
+        Ok(match self.dirty.entry(index) {
             Entry::Occupied(e) => {
                 if let Some(frame) = self.frames.last_mut() {
                     // Shares the bytes; the write below copies them.
@@ -476,11 +521,7 @@ impl<K: KvStore> PageCache<K> {
                 }
                 e.insert(page)
             }
-        };
-        // Copies the page only while it is shared: with a checkpoint, with a
-        // stored record (a full page's record shares its buffer), or as the
-        // shared zero page.
-        Ok(Arc::make_mut(page))
+        })
     }
 
     /// Opens a checkpoint: writes after it can be undone by
@@ -617,9 +658,16 @@ impl<K: KvStore> PageCache<K> {
                         continue;
                     };
                     if is_changed && hash != zero_page {
-                        batch.put(NS_PAGES, hash, tree::page_record(&page, used));
+                        batch.put(NS_PAGES, hash, tree::page_record(&page.page, used));
                     }
-                    self.base.keep(i, page);
+                    self.base.keep(
+                        i,
+                        Bounded {
+                            page: page.page,
+                            // At most PAGE_SIZE.
+                            bound: used as u32,
+                        },
+                    );
                 }
                 self.dirty.clear();
                 self.base.last = None;

@@ -14,6 +14,19 @@ pub enum PageError {
         /// The contract's page count.
         page_count: u32,
     },
+    /// A byte range that does not lie inside a page.
+    #[error(
+        "bytes {start}..{end} of page {index} do not lie inside a page of {} bytes",
+        crate::PAGE_SIZE
+    )]
+    RangeOutOfPage {
+        /// The page index.
+        index: u32,
+        /// The range's start.
+        start: usize,
+        /// The range's end.
+        end: usize,
+    },
     /// No state with this root was ever committed to this store.
     #[error("unknown state root {root}: no state with this root was committed to this store")]
     UnknownRoot {

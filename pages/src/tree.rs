@@ -293,22 +293,54 @@ pub(crate) fn zero_page() -> Arc<Page> {
     ZERO.get_or_init(|| Arc::new(ZERO_PAGE)).clone()
 }
 
+/// A page of the cache with a bound on its used length: every byte at or
+/// past `bound` is zero, so that a commit looks for the last non-zero byte
+/// below it instead of scanning the whole page.
+#[derive(Clone, Debug)]
+pub(crate) struct Bounded {
+    /// The page's bytes, shared until written (copy on write).
+    pub page: Arc<Page>,
+    /// At most [`PAGE_SIZE`]; every byte from here on is zero.
+    pub bound: u32,
+}
+
+impl Bounded {
+    /// The page's used length (without trailing zeros), scanning only
+    /// below the bound.
+    pub fn used(&self) -> usize {
+        let used = used_len(&self.page[..self.bound as usize]);
+        debug_assert_eq!(
+            used,
+            used_len(&self.page[..]),
+            "a page wrote past its bound"
+        );
+        used
+    }
+}
+
 /// [`load_page`] into a shared page (the cache's form): one copy of the
-/// record into a zeroed page.
+/// record into a zeroed page, bounded by the record's length.
 pub(crate) fn load_page_arc(
     kv: &dyn KvStore,
     root: StateRoot,
     index: u32,
     hash: PageHash,
-) -> Result<Arc<Page>, PageError> {
+) -> Result<Bounded, PageError> {
     if hash.0 == zero_hash(0) {
-        return Ok(zero_page());
+        return Ok(Bounded {
+            page: zero_page(),
+            bound: 0,
+        });
     }
     let record = load_record(kv, root, index, hash)?;
     let mut page = Arc::new(ZERO_PAGE);
     // The page is not shared yet: `make_mut` copies nothing.
     Arc::make_mut(&mut page)[..record.len()].copy_from_slice(&record);
-    Ok(page)
+    Ok(Bounded {
+        page,
+        // A record is at most a page (`load_record` checks).
+        bound: record.len() as u32,
+    })
 }
 
 /// The length of `bytes` without its trailing zeros.
@@ -514,7 +546,7 @@ pub(crate) fn update_paths(
     groups: &mut HashMap<(u32, u32), Box<Group>>,
     depth: u32,
     tree_root: Hash32,
-    dirty: &HashMap<u32, Arc<Page>>,
+    dirty: &HashMap<u32, Bounded>,
     indices: &[u32],
     batch: &mut WriteBatch,
 ) -> Result<PathUpdate, PageError> {
@@ -531,8 +563,8 @@ pub(crate) fn update_paths(
         let Some(page) = dirty.get(&i) else {
             continue;
         };
-        let used = used_len(&page[..]);
-        let hash = used_page_hash(&page[..used]).0;
+        let used = page.used();
+        let hash = used_page_hash(&page.page[..used]).0;
         let leaf = if depth == 0 {
             &mut tree_root
         } else {

@@ -207,6 +207,9 @@ enum Op {
         page: u32,
         offset: usize,
         bytes: Vec<u8>,
+        /// Through `page_range_mut` (which bounds what the commit scans)
+        /// rather than `page_mut`.
+        ranged: bool,
     },
     Commit,
     Discard,
@@ -218,10 +221,10 @@ enum Op {
 
 fn op(pages: u32) -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => (0..pages, 0..PAGE_SIZE, proptest::collection::vec(any::<u8>(), 1..24)).prop_map(
-            |(page, offset, mut bytes)| {
+        6 => (0..pages, 0..PAGE_SIZE, proptest::collection::vec(any::<u8>(), 1..24), any::<bool>()).prop_map(
+            |(page, offset, mut bytes, ranged)| {
                 bytes.truncate(PAGE_SIZE - offset);
-                Op::Write { page, offset, bytes }
+                Op::Write { page, offset, bytes, ranged }
             }
         ),
         2 => Just(Op::Commit),
@@ -249,13 +252,18 @@ proptest! {
         let mut stack: Vec<(strata_pages::Checkpoint, Vec<Page>)> = Vec::new();
         for op in ops {
             match op {
-                Op::Write { page, offset, bytes } => {
-                    let r = cache.page_mut(page);
+                Op::Write { page, offset, bytes, ranged } => {
+                    let range = offset..offset + bytes.len();
+                    let r = if ranged {
+                        cache.page_range_mut(page, range)
+                    } else {
+                        cache.page_mut(page).map(|p| &mut p[range])
+                    };
                     if page >= pages {
                         prop_assert!(r.is_err());
                         continue;
                     }
-                    r.unwrap()[offset..offset + bytes.len()].copy_from_slice(&bytes);
+                    r.unwrap().copy_from_slice(&bytes);
                     current[page as usize][offset..offset + bytes.len()].copy_from_slice(&bytes);
                 }
                 Op::Commit => {

@@ -181,6 +181,88 @@ fn out_of_range_pages_are_typed_errors() {
 }
 
 #[test]
+fn byte_ranges_outside_a_page_are_typed_errors_that_change_nothing() {
+    let (_kv, mut cache) = fresh(4);
+    #[allow(clippy::reversed_empty_ranges)]
+    for bad in [
+        0..PAGE_SIZE + 1,
+        PAGE_SIZE..PAGE_SIZE + 1,
+        10..9,
+        usize::MAX - 1..usize::MAX,
+    ] {
+        match cache.page_range_mut(1, bad.clone()) {
+            Err(PageError::RangeOutOfPage {
+                index: 1,
+                start,
+                end,
+            }) => {
+                assert_eq!((start, end), (bad.start, bad.end));
+            }
+            other => panic!("{bad:?}: {other:?}"),
+        }
+    }
+    assert!(matches!(
+        cache.page_range_mut(4, 0..1),
+        Err(PageError::PageOutOfRange { index: 4, .. })
+    ));
+    assert_eq!(cache.dirty_len(), 0, "a refused range makes no page dirty");
+    // The page's last byte and an empty range at its end are inside it.
+    cache.page_range_mut(1, PAGE_SIZE - 1..PAGE_SIZE).unwrap()[0] = 7;
+    assert!(
+        cache
+            .page_range_mut(1, PAGE_SIZE..PAGE_SIZE)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(cache.page(1).unwrap()[PAGE_SIZE - 1], 7);
+}
+
+#[test]
+fn ranged_writes_below_stored_bytes_hash_the_whole_page() {
+    // A commit scans a page written through `page_range_mut` only up to
+    // its bound: the stored record's length, or the furthest range written.
+    // Writes below or past the stored bytes, and zeros over its tail, must
+    // all hash as the whole page does.
+    let (kv, mut cache) = fresh(2);
+    let mut model = [0u8; PAGE_SIZE];
+    let check = |cache: &mut PageCache<Arc<MemKv>>, model: &[u8; PAGE_SIZE]| {
+        let root = cache.commit_and_apply().unwrap();
+        let page = tree::page_hash(model);
+        let expect = {
+            let mut reference = PageCache::create(kv.clone(), 2, cfg());
+            reference.page_mut(0).unwrap().copy_from_slice(model);
+            let root = reference.commit().unwrap().root;
+            assert_eq!(tree::page_hash(&reference.page(0).unwrap()[..]), page);
+            root
+        };
+        assert_eq!(root, expect);
+        // Reopened from the store, so the next write starts from a record.
+        *cache = PageCache::open(kv.clone(), root, cfg()).unwrap();
+    };
+    for (offset, bytes) in [
+        (3000, &[9u8, 9][..]), // past everything: the record ends at 3002
+        (10, &[1, 2, 3][..]),  // below the record's end
+        (3000, &[0, 0][..]),   // the tail zeroed: the record shrinks to 13
+        (12, &[0][..]),        // and again, to 12
+        (4000, &[5][..]),      // past the end once more
+        (4000, &[0][..]),
+        (0, &[0; 12][..]), // nothing left
+    ] {
+        cache
+            .page_range_mut(0, offset..offset + bytes.len())
+            .unwrap()
+            .copy_from_slice(bytes);
+        model[offset..offset + bytes.len()].copy_from_slice(bytes);
+        check(&mut cache, &model);
+    }
+    assert_eq!(
+        cache.root(),
+        fresh(2).1.root(),
+        "all zeros again: the empty root"
+    );
+}
+
+#[test]
 fn without_root_records_a_commit_writes_none_and_opens_from_its_tree_root() {
     for n in [1u32, 16, 1000] {
         let with_kv = Arc::new(MemKv::new());

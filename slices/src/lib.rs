@@ -198,13 +198,17 @@ impl<K: KvStore> Slices<K> {
             self.pages.page(page)?;
             return Ok(());
         }
-        self.pages.page_mut(page)?[slice.range()].copy_from_slice(bytes);
+        self.pages
+            .page_range_mut(page, slice.range())?
+            .copy_from_slice(bytes);
         Ok(())
     }
 
     /// Fills `slice` with zeros.
     pub fn zero(&mut self, slice: SliceLayout) -> Result<(), SliceError> {
-        self.pages.page_mut(slice.page())?[slice.range()].fill(0);
+        self.pages
+            .page_range_mut(slice.page(), slice.range())?
+            .fill(0);
         Ok(())
     }
 
