@@ -7,6 +7,11 @@ use strata_kv::{KvStore, WriteBatch};
 use crate::exec::{self, Failure, TxState};
 use crate::{Address, NS_ACCOUNTS, NS_CODE, Receipt, Runtime, RuntimeError};
 
+/// The records the end of a block adds per account its last transaction
+/// wrote, as room kept in that transaction's batch: the account's record by
+/// hash, and the tree nodes of a path in a tree of a few accounts.
+const BLOCK_END_ROOM: usize = 4;
+
 impl<K: KvStore + 'static> Runtime<K> {
     /// Commits a successful transaction into a batch (or discards a failed
     /// one) and makes its receipt. The batch is empty for a failed
@@ -80,7 +85,11 @@ impl<K: KvStore + 'static> Runtime<K> {
                 return Err(e);
             }
             let dirty = state.accounts.values().filter(|l| l.dirty).count();
-            batch.reserve(state.new_code.len() + dirty);
+            // Room too for what the end of the block adds when this is its
+            // last transaction (`global::finish_block`): per account a
+            // record and a few tree nodes, and the head. A guess: a deeper
+            // tree grows the batch once more, as every block did before.
+            batch.reserve(state.new_code.len() + dirty + BLOCK_END_ROOM * dirty + 1);
             for (hash, code) in &state.new_code {
                 batch.put(NS_CODE, hash.0, code.to_vec());
             }

@@ -33,6 +33,13 @@ use crate::{NS_ACCOUNTS, RuntimeError};
 /// not an LRU: a block of one transaction puts a path of nodes, and an
 /// LRU's node per entry cost 5-7% of such a block; when it fills, it
 /// empties, and the next blocks read the top of the tree back once.
+///
+/// A written block's superseded nodes leave it (see [`NodeChanges`]), so
+/// that it holds the current tree's paths, not every old version of them:
+/// a hot account's block replaces its leaf and the nodes above it, and a
+/// map that kept them all grew to its bound, a table of megabytes whose
+/// every insert missed the processor's caches (about 3% of a counter
+/// transaction). Reads of earlier roots go to the store.
 pub(crate) struct NodeCache(Mutex<Nodes>);
 
 /// The nodes, and how the cache has done.
@@ -93,10 +100,15 @@ impl NodeCache {
         crate::lock(&self.0).counters = CacheCounters::default();
     }
 
-    /// Remembers nodes that a written batch stored.
-    pub(crate) fn stored(&self, nodes: Vec<(Hash32, Node)>) {
+    /// Learns what a written batch did to the tree: forgets the nodes it
+    /// superseded, then remembers the nodes it stored (a superseded node
+    /// may be among them again).
+    pub(crate) fn stored(&self, changes: NodeChanges) {
         let mut cache = crate::lock(&self.0);
-        for (hash, node) in nodes {
+        for hash in &changes.superseded {
+            cache.nodes.pop(hash);
+        }
+        for (hash, node) in changes.stored {
             cache.put(hash, node);
         }
     }
@@ -196,9 +208,20 @@ pub(crate) fn accounts_written(batch: &WriteBatch) -> impl Iterator<Item = Addre
 /// hash, and the record.
 type Final = (Hash32, Hash32, Vec<u8>);
 
-/// What [`finish_block`] gives: the new head, the nodes for the cache once
-/// the batch is written, and whether the block wrote a head.
-pub(crate) type FinishedBlock = (Head, Vec<(Hash32, Node)>, bool);
+/// What a block did to the account tree, for the [`NodeCache`] once its
+/// batch is written.
+#[derive(Default)]
+pub(crate) struct NodeChanges {
+    /// The nodes the batch stores.
+    pub stored: Vec<(Hash32, Node)>,
+    /// The nodes of the previous root that the new one no longer reaches
+    /// (`AccountTree::superseded`).
+    pub superseded: strata_state::Superseded,
+}
+
+/// What [`finish_block`] gives: the new head, what it did to the tree, and
+/// whether the block wrote a head.
+pub(crate) type FinishedBlock = (Head, NodeChanges, bool);
 
 /// Updates the account tree, whose root the `previous` head names, with
 /// the final records of `touched` (read from `kv`, or from `last` for the
@@ -267,7 +290,7 @@ pub(crate) fn finish_block<K: KvStore>(
                 height,
                 state_root: root,
             },
-            Vec::new(),
+            NodeChanges::default(),
             false,
         ));
     }
@@ -284,10 +307,13 @@ pub(crate) fn finish_block<K: KvStore>(
     for (_, hash, record) in distinct {
         last.put(namespaces::ACCOUNT_RECORDS, hash, record);
     }
-    let nodes = tree.write_into(last);
+    let changes = NodeChanges {
+        superseded: tree.take_superseded(),
+        stored: tree.write_into(last),
+    };
     let head = Head { height, state_root };
     last.put(namespaces::BLOCKS, HEAD, head.encode());
-    Ok((head, nodes, true))
+    Ok((head, changes, true))
 }
 
 #[cfg(test)]

@@ -140,6 +140,28 @@ fn a_second_call_hits_every_cache() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 #[test]
+fn the_account_node_cache_holds_the_current_tree_not_its_old_versions()
+-> Result<(), Box<dyn std::error::Error>> {
+    let rt = Runtime::new(MemKv::new());
+    let c = deploy(&rt)?;
+    let first = rt.execute(&inc(c), BLOCK)?.into_result()?;
+    let settled = rt.cache_stats().account_nodes;
+    assert!(settled.len > 0, "{settled:?}");
+    rt.reset_cache_stats();
+    for _ in 0..50 {
+        let receipt = rt.execute(&inc(c), BLOCK)?.into_result()?;
+        assert_eq!(receipt.gas_used, first.gas_used);
+    }
+    let after = rt.cache_stats().account_nodes;
+    // Each block replaces the counter's leaf and the nodes above it: the
+    // cache forgets those and holds as many nodes as before.
+    assert_eq!(after.len, settled.len, "{after:?}");
+    assert_eq!(after.misses, 0, "every path stayed cached: {after:?}");
+    assert!(after.hits >= 50, "{after:?}");
+    Ok(())
+}
+
+#[test]
 fn clearing_one_cache_leaves_the_others() -> Result<(), Box<dyn std::error::Error>> {
     let rt = Runtime::new(MemKv::new());
     let c = deploy(&rt)?;

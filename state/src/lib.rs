@@ -33,7 +33,7 @@ mod proof;
 mod tree;
 
 pub use proof::{AccountProof, ProofError};
-pub use tree::{AccountTree, Node, NodeStore, StateError, Update};
+pub use tree::{AccountTree, Node, NodeStore, StateError, Superseded, Update};
 
 use strata_primitives::{Address, Domain, Hash32};
 

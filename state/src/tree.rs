@@ -88,14 +88,28 @@ impl<K: KvStore + ?Sized> NodeStore for K {
 /// A set or change of one account's record hash.
 pub type Update = (Hash32, Hash32);
 
+/// The hashes of superseded nodes ([`AccountTree::take_superseded`]):
+/// inline up to a path of 8 nodes (a tree of a few hundred accounts), so
+/// that a block of one account allocates nothing for them.
+pub type Superseded = smallvec::SmallVec<[Hash32; 8]>;
+
 /// The account tree at one root, over a node store; updates collect the new
 /// nodes until [`AccountTree::write_into`].
 pub struct AccountTree<S> {
     store: S,
     root: Hash32,
-    /// Nodes made since the last write, by hash (also read back by later
-    /// updates before they are written).
-    fresh: HashMap<Hash32, Node>,
+    /// Nodes made since the last write, in the order made, each hash once
+    /// (read back by later updates and proofs before they are written).
+    /// A vector, not a map: the usual update per write never looks one up,
+    /// and a block of one account hashed each into a map it then drained.
+    fresh: Vec<(Hash32, Node)>,
+    /// Where in `fresh` each node of an *earlier* update since the last
+    /// write is, by hash: indexed when the next update starts, so that the
+    /// usual single update indexes nothing.
+    index: HashMap<Hash32, usize>,
+    /// Nodes that updates since the last write replaced (see
+    /// [`AccountTree::superseded`]); inline for a path in a small tree.
+    superseded: Superseded,
 }
 
 /// A subtree as an update builds it: its hash, and whether it is a leaf
@@ -117,7 +131,9 @@ impl<S: NodeStore> AccountTree<S> {
         AccountTree {
             store,
             root,
-            fresh: HashMap::new(),
+            fresh: Vec::new(),
+            index: HashMap::new(),
+            superseded: Superseded::new(),
         }
     }
 
@@ -131,17 +147,46 @@ impl<S: NodeStore> AccountTree<S> {
         self.fresh.len()
     }
 
+    /// The nodes that the updates since the last
+    /// [`write_into`](Self::write_into) replaced on their paths: nodes of
+    /// an earlier root that the current root no longer reaches, unless an
+    /// equal node is also among the new ones (a leaf that moves deeper keeps
+    /// its hash). A cache of the current tree's nodes may forget them; the
+    /// store keeps them for the earlier roots.
+    pub fn superseded(&self) -> &[Hash32] {
+        &self.superseded
+    }
+
+    /// Takes the list of [`superseded`](Self::superseded) nodes, leaving
+    /// it empty.
+    pub fn take_superseded(&mut self) -> Superseded {
+        std::mem::take(&mut self.superseded)
+    }
+
+    /// Node `hash`: made by an earlier update (indexed), stored, or made
+    /// by the last update (searched only when the store lacks it: an
+    /// update loads the nodes of the root it started from, never its own).
     fn load(&self, hash: &Hash32) -> Result<Node, StateError> {
-        if let Some(n) = self.fresh.get(hash) {
-            return Ok(*n);
+        if let Some(&i) = self.index.get(hash) {
+            return Ok(self.fresh[i].1);
         }
-        self.store.node(hash)?.ok_or(StateError::Missing(*hash))
+        if let Some(node) = self.store.node(hash)? {
+            return Ok(node);
+        }
+        self.fresh[self.index.len()..]
+            .iter()
+            .find(|(h, _)| h == hash)
+            .map(|(_, node)| *node)
+            .ok_or(StateError::Missing(*hash))
     }
 
     fn keep(&mut self, node: Node) -> Sub {
         let hash = node.hash();
         let leaf = matches!(node, Node::Leaf { .. });
-        self.fresh.insert(hash, node);
+        // One update makes each node once; an earlier one may have made it.
+        if self.index.is_empty() || !self.index.contains_key(&hash) {
+            self.fresh.push((hash, node));
+        }
         Sub { hash, leaf }
     }
 
@@ -188,6 +233,21 @@ impl<S: NodeStore> AccountTree<S> {
         if node == EMPTY {
             return self.build(depth, updates);
         }
+        let sub = self.replace(node, depth, updates)?;
+        if sub.hash != node {
+            self.superseded.push(node);
+        }
+        Ok(sub)
+    }
+
+    /// The subtree of the stored `node` at `depth` with `updates` (not
+    /// empty) applied.
+    fn replace(
+        &mut self,
+        node: Hash32,
+        depth: usize,
+        updates: &[Update],
+    ) -> Result<Sub, StateError> {
         match self.load(&node)? {
             Node::Leaf { key, record } => {
                 // The resident account joins the updates unless one of them
@@ -221,10 +281,15 @@ impl<S: NodeStore> AccountTree<S> {
     pub fn update(&mut self, updates: &[Update]) -> Result<Hash32, StateError> {
         // Room for the new nodes: a path per update, shared near the root
         // (a block of one in a tree of a few thousand accounts fits, where
-        // the map would otherwise grow two or three times; more room would
-        // make `write_into`'s drain walk more empty buckets).
+        // the vector would otherwise grow two or three times).
         self.fresh
             .reserve(updates.len().saturating_mul(2).saturating_add(12));
+        // The nodes of earlier updates since the last write, findable by
+        // hash from here on.
+        let indexed = self.index.len();
+        for (i, (hash, _)) in self.fresh.iter().enumerate().skip(indexed) {
+            self.index.insert(*hash, i);
+        }
         // Updates already sorted with distinct keys (a block's final
         // records are) are applied as they are.
         let dedup: Vec<Update>;
@@ -244,9 +309,18 @@ impl<S: NodeStore> AccountTree<S> {
             dedup = distinct;
             &dedup
         };
-        let sub = self.apply(self.root, 0, updates)?;
-        self.root = sub.hash;
-        Ok(self.root)
+        let replaced = self.superseded.len();
+        match self.apply(self.root, 0, updates) {
+            Ok(sub) => {
+                self.root = sub.hash;
+                Ok(self.root)
+            }
+            Err(e) => {
+                // The root stands, and so do the nodes on its paths.
+                self.superseded.truncate(replaced);
+                Err(e)
+            }
+        }
     }
 
     /// The record hash of `key`, if the tree has it.
@@ -292,9 +366,12 @@ impl<S: NodeStore> AccountTree<S> {
     /// Puts every node made since the last write into `batch`, for the
     /// caller to write atomically with the records they commit to, and
     /// returns them (for a cache of nodes known to be stored, once the
-    /// batch is written).
+    /// batch is written). Starts a new list of
+    /// [`superseded`](Self::superseded) nodes.
     pub fn write_into(&mut self, batch: &mut WriteBatch) -> Vec<(Hash32, Node)> {
-        let nodes: Vec<(Hash32, Node)> = self.fresh.drain().collect();
+        self.superseded.clear();
+        self.index.clear();
+        let nodes = std::mem::take(&mut self.fresh);
         for (hash, node) in &nodes {
             batch.put(namespaces::ACCOUNT_NODES, hash, node.encode());
         }

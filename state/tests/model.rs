@@ -4,7 +4,7 @@
 //! or batching of the updates, nor on what was cached), every proof checks,
 //! and every tampered proof fails.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use parity_scale_codec::{Decode, Encode};
@@ -12,7 +12,8 @@ use proptest::prelude::*;
 use strata_kv::{KvStore, MemKv, WriteBatch};
 use strata_primitives::{Address, Hash32};
 use strata_state::{
-    AccountProof, AccountTree, EMPTY, ProofError, StateError, account_key, record_hash,
+    AccountProof, AccountTree, EMPTY, Node, NodeStore, ProofError, StateError, account_key,
+    record_hash,
 };
 
 fn address(seed: u16) -> Address {
@@ -38,15 +39,59 @@ fn commit(kv: &Arc<MemKv>, tree: &mut AccountTree<Arc<MemKv>>) {
     kv.write(batch).unwrap();
 }
 
+/// Every node the tree at `root` reaches, read from the store.
+fn reachable(kv: &MemKv, root: Hash32) -> BTreeSet<Hash32> {
+    let mut seen = BTreeSet::new();
+    let mut todo = vec![root];
+    while let Some(hash) = todo.pop() {
+        if hash == EMPTY || !seen.insert(hash) {
+            continue;
+        }
+        if let Node::Inner { left, right } = kv.node(&hash).unwrap().expect("stored") {
+            todo.extend([left, right]);
+        }
+    }
+    seen
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 
+    /// A cache that forgets each write's superseded nodes and learns its
+    /// new ones holds exactly the current tree: nothing superseded is
+    /// still reached, and nothing reached is forgotten.
     #[test]
-    fn the_tree_is_the_model(batches in batches(), reopen in any::<bool>()) {
+    fn superseded_nodes_are_the_ones_the_new_root_no_longer_reaches(batches in batches()) {
+        let kv = Arc::new(MemKv::new());
+        let mut tree = AccountTree::open(kv.clone(), EMPTY);
+        let mut cached: BTreeSet<Hash32> = BTreeSet::new();
+        for batch in &batches {
+            let updates: Vec<(Hash32, Hash32)> = batch
+                .iter()
+                .map(|(seed, record)| (account_key(&address(*seed)), record_hash(record)))
+                .collect();
+            let before = tree.root();
+            let root = tree.update(&updates).unwrap();
+            let superseded = tree.take_superseded();
+            // A changed root replaces the old one (the empty tree is no node).
+            prop_assert_eq!(superseded.is_empty(), root == before || before == EMPTY);
+            let mut written = WriteBatch::new();
+            let nodes = tree.write_into(&mut written);
+            kv.write(written).unwrap();
+            for hash in &superseded {
+                cached.remove(hash);
+            }
+            cached.extend(nodes.iter().map(|(hash, _)| *hash));
+            prop_assert_eq!(&cached, &reachable(&kv, root));
+        }
+    }
+
+    #[test]
+    fn the_tree_is_the_model(batches in batches(), reopen in any::<bool>(), write_every in 1usize..4) {
         let kv = Arc::new(MemKv::new());
         let mut tree = AccountTree::open(kv.clone(), EMPTY);
         let mut model: BTreeMap<Hash32, Hash32> = BTreeMap::new();
-        for batch in &batches {
+        for (i, batch) in batches.iter().enumerate() {
             let updates: Vec<(Hash32, Hash32)> = batch
                 .iter()
                 .map(|(seed, record)| (account_key(&address(*seed)), record_hash(record)))
@@ -55,8 +100,13 @@ proptest! {
                 model.insert(*k, *r);
             }
             let root = tree.update(&updates).unwrap();
-            commit(&kv, &mut tree);
-            if reopen {
+            // Some updates wait for the next one's write: proofs and later
+            // updates read their nodes before they are stored.
+            let written = i % write_every == write_every - 1 || i + 1 == batches.len();
+            if written {
+                commit(&kv, &mut tree);
+            }
+            if reopen && written {
                 // Only the store from here on: nothing cached.
                 tree = AccountTree::open(kv.clone(), root);
             }
