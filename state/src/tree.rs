@@ -128,10 +128,19 @@ const EMPTY_SUB: Sub = Sub {
 impl<S: NodeStore> AccountTree<S> {
     /// The tree with `root` (use [`EMPTY`] for a new one) over `store`.
     pub fn open(store: S, root: Hash32) -> Self {
+        Self::with_room(store, root, Vec::new())
+    }
+
+    /// [`open`](Self::open), keeping the nodes updates make in `room`
+    /// (emptied first): a vector an earlier
+    /// [`write_into`](Self::write_into) returned, so that a caller that
+    /// updates a tree per block allocates nothing for them.
+    pub fn with_room(store: S, root: Hash32, mut room: Vec<(Hash32, Node)>) -> Self {
+        room.clear();
         AccountTree {
             store,
             root,
-            fresh: Vec::new(),
+            fresh: room,
             index: HashMap::new(),
             superseded: Superseded::new(),
         }

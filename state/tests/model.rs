@@ -225,3 +225,28 @@ fn a_root_without_its_nodes_is_a_typed_error() {
         other => panic!("expected corruption, got {other:?}"),
     }
 }
+
+#[test]
+fn a_tree_given_room_forgets_what_the_room_held() {
+    let kv = Arc::new(MemKv::new());
+    let updates = [(account_key(&address(1)), record_hash(b"a"))];
+    let mut plain = AccountTree::open(kv.clone(), EMPTY);
+    let root = plain.update(&updates).unwrap();
+    let mut batch = WriteBatch::new();
+    let made = plain.write_into(&mut batch);
+    assert!(!made.is_empty());
+    // The room still holds the first tree's nodes; a second tree over the
+    // same store reuses it, and neither reads nor writes them.
+    let capacity = made.capacity();
+    let mut reused = AccountTree::with_room(kv.clone(), EMPTY, made);
+    assert_eq!(reused.pending(), 0);
+    let other = [(account_key(&address(2)), record_hash(b"b"))];
+    let other_root = reused.update(&other).unwrap();
+    assert_ne!(other_root, root);
+    let mut batch = WriteBatch::new();
+    let again = reused.write_into(&mut batch);
+    assert_eq!(again.len(), 1, "one leaf: {again:?}");
+    assert!(again.capacity() >= capacity, "the room was reused");
+    let mut fresh = AccountTree::open(Arc::new(MemKv::new()), EMPTY);
+    assert_eq!(fresh.update(&other).unwrap(), other_root);
+}
