@@ -157,7 +157,9 @@ impl<'r, K: KvStore + 'static> Block<'r, K> {
         let written = (|| {
             let base = shared.kv.base();
             let remembered = &shared.remembered;
-            let counting = lifecycle::counting(base, remembered, shared.config.state_retention)?;
+            // The three block records the end reads, as remembered.
+            let [head, lifecycle_state, events_state] = remembered.get_all(base)?;
+            let counting = lifecycle::counting(lifecycle_state, shared.config.state_retention)?;
             // A counting block keeps what its counts reach (`lifecycle`),
             // which leaves superseded records out as the sweep does.
             let reachable = if counting.is_some() {
@@ -170,14 +172,14 @@ impl<'r, K: KvStore + 'static> Block<'r, K> {
             let (head, nodes, wrote) = global::finish_block(
                 &shared.kv,
                 &shared.account_nodes,
-                global::remembered_head(base, remembered)?,
+                global::decode_head(head)?,
                 touched,
                 &mut last,
                 self.context.height,
             )?;
             crate::events::index_block(
                 base,
-                remembered,
+                events_state,
                 shared.config.event_retention_blocks,
                 self.context.height,
                 &self.events,

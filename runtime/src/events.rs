@@ -153,12 +153,12 @@ fn topic_key(contract: &Address, topic: &[u8; 32], position: &[u8]) -> Vec<u8> {
 /// Adds to `batch` the events of a block at `height` (each successful
 /// transaction's position in the block and its receipt's events) and the
 /// deletion of every entry that left the retention window, with the
-/// index's new state. Adds nothing when nothing changes. Reads `kv` as it
-/// was before the block: the index is only ever written by this, in a
-/// block's final batch.
+/// index's new state. Adds nothing when nothing changes. `state` is the
+/// index's state record and `kv` the store as they were before the block:
+/// the index is only ever written by this, in a block's final batch.
 pub(crate) fn index_block<K: KvStore>(
     kv: &K,
-    remembered: &crate::remembered::Remembered,
+    state: Option<impl AsRef<[u8]>>,
     retention: Option<u64>,
     height: u64,
     events: &[(u32, Vec<Event>)],
@@ -168,7 +168,7 @@ pub(crate) fn index_block<K: KvStore>(
     if !any && retention.is_none() {
         return Ok(());
     }
-    let before = decode_state(remembered.get(kv, STATE_KEY)?)?;
+    let before = decode_state(state)?;
     let mut now = before;
     // The window at this height: heights from `cutoff` on are kept.
     let cutoff = retention.map_or(0, |n| height.saturating_add(1).saturating_sub(n));

@@ -196,16 +196,8 @@ pub(crate) fn head(kv: &impl KvStore) -> Result<Option<Head>, RuntimeError> {
     decode_head(kv.get(namespaces::BLOCKS, HEAD)?)
 }
 
-/// The head of `kv`, as [`head`], through what the runtime remembers of
-/// it (`remembered.rs`).
-pub(crate) fn remembered_head(
-    kv: &impl KvStore,
-    remembered: &crate::remembered::Remembered,
-) -> Result<Option<Head>, RuntimeError> {
-    decode_head(remembered.get(kv, HEAD)?)
-}
-
-fn decode_head(bytes: Option<impl AsRef<[u8]>>) -> Result<Option<Head>, RuntimeError> {
+/// The head from its record's bytes (`None`: no head yet).
+pub(crate) fn decode_head(bytes: Option<impl AsRef<[u8]>>) -> Result<Option<Head>, RuntimeError> {
     let Some(bytes) = bytes else {
         return Ok(None);
     };

@@ -213,14 +213,14 @@ fn put_block(batch: &mut WriteBatch, b: &RetainedBlock) {
     );
 }
 
-/// The retention's counters if blocks on `kv` count references under
-/// `retention` (a store that starts counting starts at 0), else `None`.
+/// The retention's counters if blocks on a store whose counters record is
+/// `record` count references under `retention` (a store that starts
+/// counting starts at 0), else `None`.
 pub(crate) fn counting(
-    kv: &impl KvStore,
-    remembered: &crate::remembered::Remembered,
+    record: Option<impl AsRef<[u8]>>,
     retention: Retention,
 ) -> Result<Option<LifecycleState>, RuntimeError> {
-    Ok(match decode_state(remembered.get(kv, LIFECYCLE)?)? {
+    Ok(match decode_state(record)? {
         Some(s) => Some(s),
         None if retention != Retention::Archive => Some(LifecycleState::default()),
         None => None,
