@@ -182,8 +182,9 @@ impl<S: NodeStore> AccountTree<S> {
         if let Some(node) = self.store.node(hash)? {
             return Ok(node);
         }
-        self.fresh[self.index.len()..]
+        self.fresh
             .iter()
+            .skip(self.index.len())
             .find(|(h, _)| h == hash)
             .map(|(_, node)| *node)
             .ok_or(StateError::Missing(*hash))
